@@ -1,0 +1,73 @@
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { methodNotAllowed } from 'hono/method-not-allowed'
+import { secureHeaders } from 'hono/secure-headers'
+import type { MiddlewareHandler } from 'hono'
+import { docsRouter } from './features/docs'
+import { devRouter } from './features/dev'
+import { healthRouter } from './features/health'
+import { createRouter } from './lib/create-router'
+import { errorBody } from './lib/envelope'
+import { ApiError } from './lib/errors'
+import { requestContext, services } from './lib/request-context'
+import type { AppEnv } from './lib/types'
+
+function corsFromConfig(): MiddlewareHandler<AppEnv> {
+  return async function corsFromConfig(c, next) {
+    const origins = c.get('config').CORS_ORIGINS
+    return cors({
+      origin: origins.includes('*') ? '*' : origins,
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'Last-Event-ID'],
+      exposeHeaders: ['X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Retry-After'],
+      maxAge: 600,
+    })(c, next)
+  }
+}
+
+function limitBody(): MiddlewareHandler<AppEnv> {
+  return async function limitBody(c, next) {
+    const maxSize = c.get('config').MAX_BODY_BYTES
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`)
+      },
+    })(c, next)
+  }
+}
+
+export function createApp() {
+  const app = createRouter()
+  app.use(requestContext())
+  app.use(secureHeaders({ crossOriginResourcePolicy: 'same-site' }))
+  app.use(services())
+  app.use(corsFromConfig())
+  app.use(limitBody())
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json(errorBody('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, { allow: methods }), 405, {
+          Allow: methods.join(', '),
+        }),
+    }),
+  )
+
+  const api = createRouter().route('/', healthRouter).route('/', devRouter)
+  app.route('/api/v1', api)
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+  app.route(
+    '/',
+    docsRouter(() =>
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'Outpost API', version: '0.1.0', description: 'Edge backend on Cloudflare Workers. Every reply is `{ success, data | error }`.' },
+        servers: [{ url: '/' }],
+      }),
+    ),
+  )
+  return app
+}
+
+export const app = createApp()

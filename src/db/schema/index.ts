@@ -1,0 +1,2 @@
+export * from './emails'
+export * from './users'

@@ -1,0 +1,128 @@
+import { z } from 'zod'
+
+/** Raised when the Worker's vars or secrets are missing or invalid. Names every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly issues: Record<string, string>) {
+    const list = Object.entries(issues)
+      .map(([name, reason]) => `${name}: ${reason}`)
+      .join('; ')
+    super(`Invalid configuration: ${list}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const byteLength = (s: string) => new TextEncoder().encode(s).length
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional())
+const csv = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const secret = z.string({ error: 'is required' }).refine((s) => byteLength(s) >= 32, 'must be at least 32 bytes')
+const rate = z
+  .string()
+  .regex(/^\d+\/\d+$/, 'must be <limit>/<windowSeconds>, e.g. 100/900')
+  .transform((s) => {
+    const [limit, windowSec] = s.split('/').map(Number) as [number, number]
+    return { limit, windowSec }
+  })
+  .refine((r) => r.limit > 0 && r.windowSec > 0, 'limit and window must be positive')
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+
+const varsSchema = z
+  .object({
+    ENVIRONMENT: z.enum(['development', 'test', 'production']),
+    APP_NAME: z.string().default('Outpost'),
+    APP_VERSION: z.string().default('0.0.0'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    DATABASE_URL: z.preprocess(
+      blankToUndefined,
+      z.url({ protocol: /^postgres(ql)?$/, error: (i) => (i.input === undefined ? 'is required' : 'must be a postgres:// URL') }),
+    ),
+    DATABASE_WS_PROXY: optional(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')),
+    JWT_SECRET: secret,
+    JWT_PREVIOUS_SECRETS: csv.pipe(z.array(secret)),
+    JWT_ISSUER: z.string().min(1).default('outpost'),
+    JWT_AUDIENCE: z.string().min(1).default('outpost-api'),
+    ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
+    CORS_ORIGINS: csv,
+    MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1_048_576),
+    RATE_LIMIT_AUTH: rate.default({ limit: 5, windowSec: 900 }),
+    RATE_LIMIT_API: rate.default({ limit: 100, windowSec: 900 }),
+    RATE_LIMIT_TIMEOUT_MS: int(50, 10_000).default(1000),
+    UPSTASH_REDIS_REST_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+    UPSTASH_REDIS_REST_TOKEN: optional(z.string()),
+    EMAIL_PROVIDER: z.enum(['log', 'http']).default('log'),
+    EMAIL_FROM: z.string().min(3).default('Outpost <no-reply@outpost.dev>'),
+    EMAIL_API_URL: optional(z.url({ protocol: /^https?$/ })),
+    EMAIL_API_KEY: optional(z.string()),
+    STRIPE_WEBHOOK_SECRET: optional(z.string()),
+    METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  })
+  .superRefine((v, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })
+    if (Boolean(v.UPSTASH_REDIS_REST_URL) !== Boolean(v.UPSTASH_REDIS_REST_TOKEN)) {
+      issue(v.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL', 'must be set together with its pair')
+    }
+    if (v.EMAIL_PROVIDER === 'http') {
+      if (!v.EMAIL_API_URL) issue('EMAIL_API_URL', 'is required when EMAIL_PROVIDER=http')
+      if (!v.EMAIL_API_KEY) issue('EMAIL_API_KEY', 'is required when EMAIL_PROVIDER=http')
+    }
+    if (v.DATABASE_URL && LOCAL_HOSTS.has(new URL(v.DATABASE_URL).hostname) && !v.DATABASE_WS_PROXY) {
+      issue('DATABASE_WS_PROXY', 'is required when DATABASE_URL points at a local Postgres')
+    }
+  })
+
+const binding = (name: string) => z.custom<object>((b) => typeof b === 'object' && b !== null, `binding ${name} is missing`)
+
+const bindingsSchema = z.object({
+  CHANNEL_HUB: binding('CHANNEL_HUB'),
+  DEVICE_MONITOR: binding('DEVICE_MONITOR'),
+  RATE_LIMITER: binding('RATE_LIMITER'),
+  EMAIL_QUEUE: binding('EMAIL_QUEUE'),
+  JOBS_QUEUE: binding('JOBS_QUEUE'),
+  UPLOADS: binding('UPLOADS'),
+})
+
+type Vars = z.infer<typeof varsSchema>
+
+/** The validated configuration plus the typed bindings. The only way the app reads `env`. */
+export type Config = Vars & {
+  isDev: boolean
+  bindings: Pick<Env, keyof z.infer<typeof bindingsSchema>>
+}
+
+const cache = new WeakMap<object, Config>()
+
+/** Validates `env` once per env object. Throws one ConfigError listing every bad variable. */
+export function loadConfig(env: Env): Config {
+  const hit = cache.get(env)
+  if (hit) return hit
+  const vars = varsSchema.safeParse(env)
+  const bindings = bindingsSchema.safeParse(env)
+  const issues: Record<string, string> = {}
+  for (const result of [vars, bindings]) {
+    if (result.success) continue
+    for (const i of result.error.issues) {
+      const key = String(i.path[0] ?? 'env')
+      issues[key] ??= i.message
+    }
+  }
+  if (!vars.success || !bindings.success) throw new ConfigError(issues)
+  const config: Config = {
+    ...vars.data,
+    isDev: vars.data.ENVIRONMENT === 'development',
+    bindings: {
+      CHANNEL_HUB: env.CHANNEL_HUB,
+      DEVICE_MONITOR: env.DEVICE_MONITOR,
+      RATE_LIMITER: env.RATE_LIMITER,
+      EMAIL_QUEUE: env.EMAIL_QUEUE,
+      JOBS_QUEUE: env.JOBS_QUEUE,
+      UPLOADS: env.UPLOADS,
+    },
+  }
+  cache.set(env, config)
+  return config
+}

@@ -1,0 +1,37 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { jsonContent, successSchema } from '../../lib/envelope'
+
+const tags = ['Meta']
+
+export const RootSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    environment: z.string(),
+    links: z.record(z.string(), z.string()),
+  })
+  .openapi('Root')
+
+export const root = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: 'App name, version and links',
+  responses: { 200: jsonContent(successSchema(RootSchema), 'About this deployment') },
+})
+
+export const openapi = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  tags,
+  summary: 'This OpenAPI 3.1 document',
+  responses: { 200: jsonContent(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document') },
+})
+
+export const docs = createRoute({
+  method: 'get',
+  path: '/docs',
+  tags,
+  summary: 'Interactive API reference (Swagger UI, served from this Worker)',
+  responses: { 200: { content: { 'text/html': { schema: z.string() } }, description: 'HTML page' } },
+})

@@ -1,0 +1,50 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import type { Config } from '../../env'
+import { ApiError } from '../errors'
+import { waitUntil } from '../request-context'
+import type { AppEnv } from '../types'
+import { rateLimitBackend } from './index'
+import type { RateRule } from './types'
+
+export type RateLimitOptions = {
+  /** Names the counter family, e.g. `auth` or `api`. */
+  bucket: string
+  rule: (config: Config) => RateRule
+  /** Defaults to the user id when authenticated, else the client IP. */
+  key?: (c: Context<AppEnv>) => string
+  /** Refuse (503) instead of letting requests through when the backend times out or fails. */
+  failClosed?: boolean
+}
+
+export function clientIp(c: Context<AppEnv>) {
+  return c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? 'unknown'
+}
+
+const defaultKey = (c: Context<AppEnv>) => {
+  const user = c.get('user')
+  return user ? `user:${user.id}` : `ip:${clientIp(c)}`
+}
+
+/** Sets `RateLimit-*` headers (IETF draft) and answers 429 with `Retry-After` when over the limit. */
+export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
+  return async function rateLimit(c, next) {
+    const config = c.get('config')
+    const rule = opts.rule(config)
+    const backend = rateLimitBackend(config, (p) => waitUntil(c, p))
+    const result = await backend.limit(opts.bucket, (opts.key ?? defaultKey)(c), rule)
+    const resetSec = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000))
+    if (result.reason && opts.failClosed) {
+      c.header('Retry-After', '5')
+      throw ApiError.unavailable('Rate limiter unavailable; try again shortly')
+    }
+    c.header('RateLimit-Policy', `${rule.limit};w=${rule.windowSec}`)
+    c.header('RateLimit-Limit', String(result.limit))
+    c.header('RateLimit-Remaining', String(result.remaining))
+    c.header('RateLimit-Reset', String(resetSec))
+    if (!result.success) {
+      c.header('Retry-After', String(Math.max(1, resetSec)))
+      throw new ApiError('RATE_LIMITED', 'Too many requests', { retryAfterSeconds: Math.max(1, resetSec) })
+    }
+    await next()
+  }
+}

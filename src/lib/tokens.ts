@@ -1,0 +1,63 @@
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import type { Config } from '../env'
+import { sha256Hex } from './crypto'
+import { ApiError } from './errors'
+
+const ALG = 'HS256'
+/** RFC 9068 access-token type; a refresh token (opaque) or any other JWT typ never passes. */
+export const ACCESS_TOKEN_TYP = 'at+jwt'
+
+type Key = { kid: string; key: Uint8Array }
+const keyCache = new Map<string, Promise<Key>>()
+
+/** The kid is a short digest of the secret, so rotating JWT_SECRET needs no extra config. */
+function keyFor(secret: string) {
+  let hit = keyCache.get(secret)
+  if (!hit) {
+    hit = sha256Hex(secret).then((h) => ({ kid: h.slice(0, 16), key: new TextEncoder().encode(secret) }))
+    keyCache.set(secret, hit)
+  }
+  return hit
+}
+
+export type AccessClaims = { sub: string; role: string }
+
+export async function signAccessToken(config: Config, claims: AccessClaims) {
+  const { kid, key } = await keyFor(config.JWT_SECRET)
+  return new SignJWT({ role: claims.role })
+    .setProtectedHeader({ alg: ALG, typ: ACCESS_TOKEN_TYP, kid })
+    .setSubject(claims.sub)
+    .setIssuer(config.JWT_ISSUER)
+    .setAudience(config.JWT_AUDIENCE)
+    .setIssuedAt()
+    .setJti(crypto.randomUUID())
+    .setExpirationTime(`${config.ACCESS_TOKEN_TTL_SECONDS}s`)
+    .sign(key)
+}
+
+/** Verifies an access token; any failure is a 401 with INVALID_TOKEN or TOKEN_EXPIRED. */
+export async function verifyAccessToken(config: Config, token: string): Promise<AccessClaims> {
+  let kid: string | undefined
+  try {
+    kid = decodeProtectedHeader(token).kid
+  } catch {
+    throw ApiError.unauthorized('Malformed access token', 'INVALID_TOKEN')
+  }
+  const keys = await Promise.all([config.JWT_SECRET, ...config.JWT_PREVIOUS_SECRETS].map(keyFor))
+  const match = keys.find((k) => k.kid === kid)
+  if (!match) throw ApiError.unauthorized('Unknown signing key', 'INVALID_TOKEN')
+  try {
+    const { payload } = await jwtVerify(token, match.key, {
+      algorithms: [ALG],
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      typ: ACCESS_TOKEN_TYP,
+      requiredClaims: ['sub', 'exp', 'iat'],
+    })
+    if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') throw new joseErrors.JWTClaimValidationFailed('claims', payload)
+    return { sub: payload.sub, role: payload.role }
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw ApiError.unauthorized('Access token expired', 'TOKEN_EXPIRED')
+    throw ApiError.unauthorized('Invalid access token', 'INVALID_TOKEN')
+  }
+}

@@ -1,0 +1,34 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: 'test',
+          LOG_LEVEL: 'warn',
+          // The template database's URL; each test file clones its own copy (test/setup.ts).
+          DATABASE_URL: inject('databaseUrl'),
+          DATABASE_WS_PROXY: inject('databaseWsProxy'),
+          JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long!!',
+          JWT_PREVIOUS_SECRETS: '',
+          RATE_LIMIT_API: '100000/900',
+          RATE_LIMIT_AUTH: '100000/900',
+          UPSTASH_REDIS_REST_URL: '',
+          UPSTASH_REDIS_REST_TOKEN: '',
+          EMAIL_PROVIDER: 'log',
+          TEST_UPSTASH_URL: inject('upstashUrl'),
+          TEST_UPSTASH_TOKEN: inject('upstashToken'),
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ['./test/global-setup.ts'],
+    setupFiles: ['./test/setup.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+  },
+})
