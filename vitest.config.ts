@@ -8,7 +8,7 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ENVIRONMENT: 'test',
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: 'error',
           // The template database's URL; each test file clones its own copy (test/setup.ts).
           DATABASE_URL: inject('databaseUrl'),
           DATABASE_WS_PROXY: inject('databaseWsProxy'),

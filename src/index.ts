@@ -8,8 +8,10 @@ export { RateLimiter } from './objects/rate-limiter'
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => handleQueue(batch, env),
-  scheduled: async (controller, env) => {
+  async queue(batch, env, _ctx) {
+    await handleQueue(batch, env)
+  },
+  async scheduled(controller, env, _ctx) {
     await runMinuteTick(controller, env)
   },
 } satisfies ExportedHandler<Env>

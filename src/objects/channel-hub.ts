@@ -5,7 +5,7 @@ import { DurableObject } from 'cloudflare:workers'
  * presence and replay; for now it keeps the channel's last event id so publishing is real.
  */
 export class ChannelHub extends DurableObject<Env> {
-  async publish(event: string, data: unknown) {
+  async publish(event: string, data: Record<string, string | number | boolean | null>) {
     const id = ((await this.ctx.storage.get<number>('seq')) ?? 0) + 1
     await this.ctx.storage.put('seq', id)
     return { id, event, data }

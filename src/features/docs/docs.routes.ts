@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { jsonContent, successSchema } from '../../lib/envelope'
+import { errorResponses, jsonContent, successSchema } from '../../lib/envelope'
 
 const tags = ['Meta']
 
@@ -34,4 +34,18 @@ export const docs = createRoute({
   tags,
   summary: 'Interactive API reference (Swagger UI, served from this Worker)',
   responses: { 200: { content: { 'text/html': { schema: z.string() } }, description: 'HTML page' } },
+})
+
+export const ASSET_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css'] as const
+
+export const asset = createRoute({
+  method: 'get',
+  path: '/docs/assets/{file}',
+  tags,
+  summary: 'Swagger UI script and stylesheet, bundled into the Worker',
+  request: { params: z.object({ file: z.string().openapi({ enum: [...ASSET_FILES] }) }) },
+  responses: {
+    200: { content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } }, description: 'Asset' },
+    ...errorResponses(404),
+  },
 })

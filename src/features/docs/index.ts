@@ -1,16 +1,23 @@
 import { createRouter } from '../../lib/create-router'
 import { ok } from '../../lib/envelope'
+import { ApiError } from '../../lib/errors'
 import * as routes from './docs.routes'
 
-// The assets come from public/docs/assets (Workers static assets, copied from swagger-ui-dist
-// at install), so the page works with no internet.
+import swaggerCss from './vendor/swagger-ui.css.txt'
+import swaggerJs from './vendor/swagger-ui-bundle.js.txt'
+
+// Bundled into the Worker (see scripts/vendor-docs.mjs), so the page works with no internet.
+const ASSETS = {
+  'swagger-ui-bundle.js': { body: swaggerJs, type: 'text/javascript; charset=utf-8' },
+  'swagger-ui.css': { body: swaggerCss, type: 'text/css; charset=utf-8' },
+} as const
+
 const page = `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Outpost API reference</title>
-  <link rel="icon" href="/docs/assets/favicon-32x32.png">
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>
@@ -36,4 +43,10 @@ export function docsRouter(document: () => unknown) {
     })
     .openapi(routes.openapi, (c) => c.json(document() as Record<string, unknown>, 200))
     .openapi(routes.docs, (c) => c.html(page, 200))
+    .openapi(routes.asset, (c) => {
+      const { file } = c.req.valid('param')
+      if (!Object.hasOwn(ASSETS, file)) throw ApiError.notFound(`Asset ${file}`)
+      const asset = ASSETS[file as keyof typeof ASSETS]
+      return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' })
+    })
 }

@@ -1,5 +1,5 @@
 import { errorFields, log } from '../logger'
-import { failOpen, withTimeout, type RateLimitBackend } from './types'
+import { failOpen, withTimeout, type LimitResult, type RateLimitBackend } from './types'
 
 /** The fallback when no Upstash credentials are set: one RateLimiter object per bucket and key. */
 export function durableObjectBackend(ns: Env['RATE_LIMITER'], timeoutMs: number): RateLimitBackend {
@@ -8,7 +8,7 @@ export function durableObjectBackend(ns: Env['RATE_LIMITER'], timeoutMs: number)
     async limit(bucket, key, rule) {
       const stub = ns.get(ns.idFromName(`${bucket}:${key}`))
       try {
-        return await withTimeout(stub.limit(rule.limit, rule.windowSec * 1000), timeoutMs, () => failOpen(rule, 'timeout'))
+        return await withTimeout<LimitResult>(stub.limit(rule.limit, rule.windowSec * 1000), timeoutMs, () => failOpen(rule, 'timeout'))
       } catch (err) {
         log('warn', 'rate limiter backend error', { backend: 'durable-object', ...errorFields(err) })
         return failOpen(rule, 'error')

@@ -1,0 +1,116 @@
+import { env } from 'cloudflare:workers'
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { app } from '../src/app'
+import { emails } from '../src/db/schema'
+import { loadConfig } from '../src/env'
+import { enqueueEmail } from '../src/features/email/email.service'
+import type { EmailMessage } from '../src/features/email/email.templates'
+import worker from '../src/index'
+import { readMailbox, withDb } from './helpers'
+import { eq } from 'drizzle-orm'
+
+const message = (over: Partial<EmailMessage> = {}): EmailMessage => ({
+  id: crypto.randomUUID(),
+  to: `m-${crypto.randomUUID().slice(0, 8)}@example.com`,
+  template: 'verify-email',
+  data: { name: 'Ada', code: '123456' },
+  ...over,
+})
+
+async function deliver(messages: EmailMessage[], vars: Partial<Env> = {}) {
+  const batch = createMessageBatch('email', messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })))
+  const ctx = createExecutionContext()
+  await worker.queue(batch, { ...env, ...vars } as Env, ctx)
+  return getQueueResult(batch, ctx)
+}
+
+const rowsFor = (id: string) => withDb((db) => db.select().from(emails).where(eq(emails.id, id)))
+
+afterEach(() => vi.restoreAllMocks())
+
+describe('email queue', () => {
+  it('delivers a queued email through the real queue, readable with its OTP as a field', async () => {
+    const to = `queue-${crypto.randomUUID().slice(0, 8)}@example.com`
+    await enqueueEmail(loadConfig(env), to, 'verify-email', { name: 'Ada', code: '654321' })
+    const [mail] = await readMailbox(to)
+    expect(mail?.subject).toBe('Your Outpost verification code')
+    expect(mail?.data).toEqual({ name: 'Ada', code: '654321' })
+    expect(mail?.text).toContain('654321')
+  })
+
+  it('stores a message delivered twice only once, and acks both', async () => {
+    const m = message()
+    const result = await deliver([m, m])
+    expect(result.explicitAcks.sort()).toEqual(['m0', 'm1'])
+    expect(result.retryMessages).toEqual([])
+    expect(await rowsFor(m.id)).toHaveLength(1)
+    const again = await deliver([m])
+    expect(again.explicitAcks).toEqual(['m0'])
+    expect(await rowsFor(m.id)).toHaveLength(1)
+  })
+
+  it('acks and drops a malformed message instead of retrying it forever', async () => {
+    const bad = { ...message(), template: 'nope' } as unknown as EmailMessage
+    const result = await deliver([bad])
+    expect(result.explicitAcks).toEqual(['m0'])
+    expect(await rowsFor(bad.id)).toHaveLength(0)
+  })
+
+  describe('with the http provider', () => {
+    const httpVars = { EMAIL_PROVIDER: 'http', EMAIL_API_URL: 'https://mail.example/send', EMAIL_API_KEY: 'key-123' }
+
+    it('posts to the provider with the message id as Idempotency-Key', async () => {
+      const calls: Request[] = []
+      vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+        calls.push(new Request(input, init))
+        return new Response('{}', { status: 202 })
+      })
+      const m = message()
+      const result = await deliver([m], httpVars)
+      expect(result.explicitAcks).toEqual(['m0'])
+      expect(calls).toHaveLength(1)
+      expect(calls[0]!.headers.get('idempotency-key')).toBe(m.id)
+      expect(calls[0]!.headers.get('authorization')).toBe('Bearer key-123')
+      expect(await calls[0]!.json()).toMatchObject({ to: m.to, subject: 'Your Outpost verification code' })
+    })
+
+    it('retries only the message whose send failed, with a backoff delay', async () => {
+      const failing = message()
+      const fine = message()
+      vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+        const body = (await new Request(input, init).json()) as { to: string }
+        return new Response('', { status: body.to === failing.to ? 500 : 200 })
+      })
+      const result = await deliver([failing, fine], httpVars)
+      expect(result.explicitAcks).toEqual(['m1'])
+      expect(result.retryMessages).toEqual([{ msgId: 'm0', delaySeconds: 10 }])
+      expect((await rowsFor(failing.id))[0]?.status).toBe('sending')
+      expect((await rowsFor(fine.id))[0]?.status).toBe('sent')
+    })
+  })
+})
+
+describe('GET /api/v1/dev/mailbox', () => {
+  const dev = { ...env, ENVIRONMENT: 'development' } as Env
+
+  it('lists the mail stored for an address in development', async () => {
+    const m = message()
+    await deliver([m])
+    const res = await app.request(`/api/v1/dev/mailbox?to=${encodeURIComponent(m.to)}`, {}, dev)
+    expect(res.status).toBe(200)
+    const body = await res.json<{ data: { data: { code: string } }[] }>()
+    expect(body.data).toHaveLength(1)
+    expect(body.data[0]!.data.code).toBe('123456')
+  })
+
+  it('does not exist outside development', async () => {
+    const res = await app.request('/api/v1/dev/mailbox?to=a@example.com', {}, env)
+    expect(res.status).toBe(404)
+  })
+
+  it('answers 422 for an invalid address', async () => {
+    const res = await app.request('/api/v1/dev/mailbox?to=not-an-email', {}, dev)
+    expect(res.status).toBe(422)
+  })
+})

@@ -1,0 +1,81 @@
+/** Short helpers so feature tests read as behaviour: requests, users, tokens, captured mail. */
+import { env } from 'cloudflare:workers'
+import { SELF } from 'cloudflare:test'
+import { createDb } from '../src/db/client'
+import { users, type UserRole } from '../src/db/schema'
+import { loadConfig } from '../src/env'
+import { mailbox } from '../src/features/email/email.service'
+import { hashPassword } from '../src/lib/password'
+import { signAccessToken } from '../src/lib/tokens'
+
+export const BASE = 'http://outpost.test'
+
+export type Envelope<T = unknown> =
+  | { success: true; data: T; meta?: { page: number; limit: number; total: number } }
+  | { success: false; error: { code: string; message: string; details?: Record<string, unknown> } }
+
+export type ApiResponse<T> = { status: number; headers: Headers; body: Envelope<T> }
+
+/** Calls the Worker like a client would. `json` is serialised and sent as the body. */
+export async function api<T = unknown>(path: string, init: RequestInit & { json?: unknown; token?: string } = {}): Promise<ApiResponse<T>> {
+  const { json, token, ...rest } = init
+  const headers = new Headers(rest.headers)
+  if (json !== undefined) headers.set('content-type', 'application/json')
+  if (token) headers.set('authorization', `Bearer ${token}`)
+  const res = await SELF.fetch(`${BASE}${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body })
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Envelope<T>) : (undefined as never) }
+}
+
+/** Narrows an envelope to its data, failing the test with the error when it is not a success. */
+export function data<T>(res: ApiResponse<T>): T {
+  if (!res.body.success) throw new Error(`expected success, got ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.data
+}
+
+/** Narrows an envelope to its error. */
+export function error(res: ApiResponse<unknown>) {
+  if (res.body.success !== false) throw new Error(`expected an error, got ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.error
+}
+
+/** Runs `fn` with a Drizzle client on this test file's database. */
+export async function withDb<T>(fn: (db: ReturnType<typeof createDb>['db']) => Promise<T>) {
+  const { db, close } = createDb({ url: env.DATABASE_URL, wsProxy: env.DATABASE_WS_PROXY })
+  try {
+    return await fn(db)
+  } finally {
+    await close()
+  }
+}
+
+export const DEFAULT_PASSWORD = 'correct horse battery staple'
+
+/** Inserts a verified user and returns it with a valid access token. */
+export async function seedUser(opts: { role?: UserRole; email?: string; name?: string; password?: string; verified?: boolean } = {}) {
+  const email = opts.email ?? `user-${crypto.randomUUID().slice(0, 8)}@example.com`
+  const [user] = await withDb(async (db) =>
+    db
+      .insert(users)
+      .values({
+        email,
+        name: opts.name ?? 'Test User',
+        role: opts.role ?? 'user',
+        passwordHash: await hashPassword(opts.password ?? DEFAULT_PASSWORD),
+        emailVerifiedAt: opts.verified === false ? null : new Date(),
+      })
+      .returning(),
+  )
+  const token = await signAccessToken(loadConfig(env), { sub: user!.id, role: user!.role })
+  return { user: user!, token, password: opts.password ?? DEFAULT_PASSWORD }
+}
+
+/** Waits for the `email` queue consumer to store mail for `to` (log provider) and returns it, newest first. */
+export async function readMailbox(to: string, opts: { atLeast?: number; timeoutMs?: number } = {}) {
+  const deadline = Date.now() + (opts.timeoutMs ?? 8000)
+  for (;;) {
+    const rows = await withDb((db) => mailbox(db, to))
+    if (rows.length >= (opts.atLeast ?? 1) || Date.now() > deadline) return rows
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
