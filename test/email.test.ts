@@ -7,6 +7,7 @@ import { loadConfig } from '../src/env'
 import { enqueueEmail } from '../src/features/email/email.service'
 import type { EmailMessage } from '../src/features/email/email.templates'
 import worker from '../src/index'
+import { retryDelay } from '../src/queues/email'
 import { readMailbox, withDb } from './helpers'
 import { eq } from 'drizzle-orm'
 
@@ -84,10 +85,16 @@ describe('email queue', () => {
       })
       const result = await deliver([failing, fine], httpVars)
       expect(result.explicitAcks).toEqual(['m1'])
-      expect(result.retryMessages).toEqual([{ msgId: 'm0', delaySeconds: 10 }])
+      expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['m0'])
       expect((await rowsFor(failing.id))[0]?.status).toBe('sending')
       expect((await rowsFor(fine.id))[0]?.status).toBe('sent')
     })
+  })
+})
+
+describe('retry backoff', () => {
+  it('doubles from 10 s per attempt up to 10 minutes', () => {
+    expect([1, 2, 3, 4, 7, 20].map(retryDelay)).toEqual([10, 20, 40, 80, 600, 600])
   })
 })
 
