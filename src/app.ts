@@ -9,6 +9,7 @@ import { healthRouter } from './features/health'
 import { createRouter } from './lib/create-router'
 import { errorBody } from './lib/envelope'
 import { ApiError } from './lib/errors'
+import { clientIp, rateLimit } from './lib/rate-limit/middleware'
 import { requestContext, services } from './lib/request-context'
 import type { AppEnv } from './lib/types'
 
@@ -53,7 +54,10 @@ export function createApp() {
     }),
   )
 
-  const api = createRouter().route('/', healthRouter).route('/', devRouter)
+  const api = createRouter()
+  // Every API call counts per client IP; probes are exempt so monitors never trip the limit.
+  api.use(rateLimit({ bucket: 'api', rule: (config) => config.RATE_LIMIT_API, key: (c) => `ip:${clientIp(c)}`, skip: (c) => c.req.path.startsWith('/api/v1/health') }))
+  api.route('/', healthRouter).route('/', devRouter)
   app.route('/api/v1', api)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

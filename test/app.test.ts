@@ -1,5 +1,7 @@
 import { SELF } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { app } from '../src/app'
 import { api, BASE, data, error } from './helpers'
 
 describe('envelope and request ids', () => {
@@ -70,6 +72,14 @@ describe('security headers and CORS', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN')
     expect(res.headers.get('strict-transport-security')).toContain('max-age')
+  })
+
+  it('answers a preflight from an origin listed in CORS_ORIGINS', async () => {
+    const vars = { ...env, CORS_ORIGINS: 'https://app.example, https://admin.example' } as Env
+    const res = await app.request('/api/v1/health', { method: 'OPTIONS', headers: { origin: 'https://admin.example', 'access-control-request-method': 'POST' } }, vars)
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://admin.example')
+    expect(res.headers.get('access-control-allow-headers')).toContain('Authorization')
   })
 
   it('does not allow cross-origin callers unless CORS_ORIGINS lists them', async () => {

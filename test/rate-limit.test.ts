@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { app } from '../src/app'
 import { loadConfig } from '../src/env'
 import { createRouter } from '../src/lib/create-router'
 import { ok } from '../src/lib/envelope'
@@ -133,5 +134,21 @@ describe('RateLimiter Durable Object (sliding window)', () => {
 describe.runIf(hasRedis)('Upstash backend health', () => {
   it('answers PING through the REST protocol', async () => {
     await expect(upstashBackend({ url: env.TEST_UPSTASH_URL, token: env.TEST_UPSTASH_TOKEN, timeoutMs: 1000 }).ping()).resolves.toBeUndefined()
+  })
+})
+
+describe('the API-wide limit (RATE_LIMIT_API)', () => {
+  const tight = { ...env, RATE_LIMIT_API: '2/60' } as Env
+  const get = (path: string, ip: string) => app.request(path, { headers: { 'cf-connecting-ip': ip } }, tight)
+
+  it('limits every /api/v1 route per client IP, unknown paths included', async () => {
+    const ip = `192.0.2.${Math.floor(Math.random() * 250)}`
+    const statuses = [await get('/api/v1/nope', ip), await get('/api/v1/nope', ip), await get('/api/v1/nope', ip)].map((r) => r.status)
+    expect(statuses).toEqual([404, 404, 429])
+  })
+
+  it('never limits the health probes', async () => {
+    const ip = '192.0.2.251'
+    for (let i = 0; i < 4; i++) expect((await get('/api/v1/health/liveness', ip)).status).toBe(200)
   })
 })

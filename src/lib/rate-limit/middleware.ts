@@ -14,6 +14,8 @@ export type RateLimitOptions = {
   key?: (c: Context<AppEnv>) => string
   /** Refuse (503) instead of letting requests through when the backend times out or fails. */
   failClosed?: boolean
+  /** Requests this returns true for are not counted (e.g. health probes). */
+  skip?: (c: Context<AppEnv>) => boolean
 }
 
 export function clientIp(c: Context<AppEnv>) {
@@ -28,6 +30,7 @@ const defaultKey = (c: Context<AppEnv>) => {
 /** Sets `RateLimit-*` headers (IETF draft) and answers 429 with `Retry-After` when over the limit. */
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
   return async function rateLimit(c, next) {
+    if (opts.skip?.(c)) return next()
     const config = c.get('config')
     const rule = opts.rule(config)
     const backend = rateLimitBackend(config, (p) => waitUntil(c, p))
