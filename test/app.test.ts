@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { app } from '../src/app'
 import { api, BASE, data, error } from './helpers'
 
@@ -85,5 +85,20 @@ describe('security headers and CORS', () => {
   it('does not allow cross-origin callers unless CORS_ORIGINS lists them', async () => {
     const res = await SELF.fetch(`${BASE}/api/v1/health/liveness`, { headers: { origin: 'https://evil.example' } })
     expect(res.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+describe('request log', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('writes one JSON line per request with method, path, status, duration and request id', async () => {
+    const lines: string[] = []
+    for (const level of ['log', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation((line: string) => void lines.push(line))
+    const vars = { ...env, LOG_LEVEL: 'info' } as Env
+    await app.request('/api/v1/nope', { headers: { 'x-request-id': 'log-test-1' } }, vars)
+    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.msg === 'request')
+    expect(entries).toHaveLength(1)
+    expect(entries[0]).toMatchObject({ level: 'warn', method: 'GET', path: '/api/v1/nope', status: 404, requestId: 'log-test-1' })
+    expect(entries[0]!.durationMs).toBeTypeOf('number')
   })
 })

@@ -1,0 +1,78 @@
+import { env } from 'cloudflare:workers'
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { createDb } from '../src/db/client'
+import { users } from '../src/db/schema'
+import { loadConfig } from '../src/env'
+import { requireAuth, requireRole } from '../src/lib/auth'
+import { createRouter } from '../src/lib/create-router'
+import { ok } from '../src/lib/envelope'
+import { seedUser, withDb } from './helpers'
+
+// The middleware every protected feature router uses, on a throwaway router.
+const router = createRouter()
+router.use('*', async (c, next) => {
+  const config = loadConfig(c.env)
+  const { db, close } = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
+  c.set('config', config)
+  c.set('db', db)
+  try {
+    await next()
+  } finally {
+    await close()
+  }
+})
+router.get('/me', requireAuth(), (c) => ok(c, c.get('user')))
+router.get('/admin', requireAuth(), requireRole('admin'), (c) => ok(c, 'secret'))
+router.get('/stream', requireAuth({ allowQueryToken: true }), (c) => ok(c, c.get('user')!.id))
+
+const get = (path: string, token?: string) => router.request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} }, env)
+const codeOf = async (res: Response) => (await res.json<{ error: { code: string } }>()).error.code
+
+describe('requireAuth', () => {
+  it('loads the user of a valid access token', async () => {
+    const { user, token } = await seedUser({ name: 'Grace' })
+    const res = await get('/me', token)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ success: true, data: { id: user.id, email: user.email, name: 'Grace', role: 'user' } })
+  })
+
+  it('answers 401 UNAUTHORIZED without a token', async () => {
+    const res = await get('/me')
+    expect(res.status).toBe(401)
+    expect(await codeOf(res)).toBe('UNAUTHORIZED')
+  })
+
+  it('answers 401 INVALID_TOKEN for a non-bearer scheme or a garbage token', async () => {
+    expect(await codeOf(await router.request('/me', { headers: { authorization: 'Basic abc' } }, env))).toBe('INVALID_TOKEN')
+    expect(await codeOf(await get('/me', 'not.a.jwt'))).toBe('INVALID_TOKEN')
+  })
+
+  it('rejects the token of a deleted user on the next request', async () => {
+    const { user, token } = await seedUser()
+    await withDb((db) => db.delete(users).where(eq(users.id, user.id)))
+    expect(await codeOf(await get('/me', token))).toBe('INVALID_TOKEN')
+  })
+
+  it('accepts ?access_token= only where the route allows it (EventSource, WebSocket)', async () => {
+    const { user, token } = await seedUser()
+    expect((await router.request(`/stream?access_token=${token}`, {}, env)).status).toBe(200)
+    expect((await router.request(`/me?access_token=${token}`, {}, env)).status).toBe(401)
+    expect(((await (await router.request(`/stream?access_token=${token}`, {}, env)).json()) as { data: string }).data).toBe(user.id)
+  })
+})
+
+describe('requireRole', () => {
+  it('answers 403 FORBIDDEN for an authenticated user without the role', async () => {
+    const { token } = await seedUser({ role: 'user' })
+    const res = await get('/admin', token)
+    expect(res.status).toBe(403)
+    expect(await codeOf(res)).toBe('FORBIDDEN')
+  })
+
+  it('takes a role change into account on the very next request', async () => {
+    const { user, token } = await seedUser({ role: 'user' })
+    await withDb((db) => db.update(users).set({ role: 'admin' }).where(eq(users.id, user.id)))
+    expect((await get('/admin', token)).status).toBe(200)
+  })
+})
