@@ -1,14 +1,20 @@
 /**
  * Idempotent demo data for local development (`npm run db:seed`, run by `npm run dev` too).
- * Re-running never duplicates or overwrites: rows that exist are left as they are.
+ * Re-running never duplicates or overwrites: rows that exist are left as they are. Default roles
+ * and permissions come from the migrations (0002_default_roles.sql), so production has them too.
  */
+import { eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import * as schema from '../src/db/schema'
 import { hashPassword } from '../src/lib/password'
 
 /** Documented in README.md; only ever seeded into local databases. */
-export const DEMO_USERS = [{ email: 'admin@outpost.dev', password: 'outpost-admin-demo', name: 'Demo Admin', role: 'admin' as const }]
+export const DEMO_USERS = [
+  { email: 'admin@outpost.dev', password: 'outpost-admin-demo', name: 'Demo Admin', role: 'admin' },
+  { email: 'moderator@outpost.dev', password: 'outpost-moderator-demo', name: 'Demo Moderator', role: 'moderator' },
+  { email: 'user@outpost.dev', password: 'outpost-user-demo', name: 'Demo User', role: 'user' },
+]
 
 export async function seed(url: string) {
   const pool = new pg.Pool({ connectionString: url, max: 1 })
@@ -18,10 +24,13 @@ export async function seed(url: string) {
     for (const u of DEMO_USERS) {
       const rows = await db
         .insert(schema.users)
-        .values({ email: u.email, name: u.name, role: u.role, passwordHash: await hashPassword(u.password), emailVerifiedAt: new Date() })
+        .values({ email: u.email, name: u.name, passwordHash: await hashPassword(u.password), emailVerifiedAt: new Date() })
         .onConflictDoNothing()
         .returning({ id: schema.users.id })
-      if (rows.length) created.push(u.email)
+      if (!rows.length) continue
+      const [role] = await db.select({ id: schema.roles.id }).from(schema.roles).where(eq(schema.roles.name, u.role))
+      await db.insert(schema.userRoles).values({ userId: rows[0]!.id, roleId: role!.id }).onConflictDoNothing()
+      created.push(u.email)
     }
     return { created, users: DEMO_USERS }
   } finally {

@@ -2,16 +2,27 @@ import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { secureHeaders } from 'hono/secure-headers'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import { adminRouter } from './features/admin'
+import { authRouter } from './features/auth'
+import { claimsOf } from './features/auth/auth.middleware'
 import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
+import { rbacRouter } from './features/rbac'
+import { usersRouter } from './features/users'
 import { createRouter } from './lib/create-router'
 import { errorBody } from './lib/envelope'
 import { ApiError } from './lib/errors'
 import { clientIp, rateLimit } from './lib/rate-limit/middleware'
 import { requestContext, services } from './lib/request-context'
 import type { AppEnv } from './lib/types'
+
+/** The API limiter's key: the user of a valid bearer token, else the client IP (an invalid token is the route's concern). */
+async function apiClientKey(c: Context<AppEnv>) {
+  const claims = await claimsOf(c).catch(() => undefined)
+  return claims ? `user:${claims.sub}` : `ip:${clientIp(c)}`
+}
 
 function corsFromConfig(): MiddlewareHandler<AppEnv> {
   return async function corsFromConfig(c, next) {
@@ -55,9 +66,23 @@ export function createApp() {
   )
 
   const api = createRouter()
-  // Every API call counts per client IP; probes are exempt so monitors never trip the limit.
-  api.use(rateLimit({ bucket: 'api', rule: (config) => config.RATE_LIMIT_API, key: (c) => `ip:${clientIp(c)}`, skip: (c) => c.req.path.startsWith('/api/v1/health') }))
-  api.route('/', healthRouter).route('/', devRouter)
+  // Every API call counts, per user when the bearer token verifies, else per client IP; probes are
+  // exempt so monitors never trip the limit.
+  api.use(
+    rateLimit({
+      bucket: 'api',
+      rule: (config) => config.RATE_LIMIT_API,
+      key: apiClientKey,
+      skip: (c) => c.req.path.startsWith('/api/v1/health'),
+    }),
+  )
+  api
+    .route('/', healthRouter)
+    .route('/', authRouter)
+    .route('/', usersRouter)
+    .route('/', rbacRouter)
+    .route('/', adminRouter)
+    .route('/', devRouter)
   app.route('/api/v1', api)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

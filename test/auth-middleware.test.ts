@@ -2,11 +2,12 @@ import { env } from 'cloudflare:workers'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createDb } from '../src/db/client'
-import { users } from '../src/db/schema'
+import { roles, userRoles, users } from '../src/db/schema'
 import { loadConfig } from '../src/env'
-import { requireAuth, requireRole } from '../src/lib/auth'
+import { requireAuth, requireRole } from '../src/features/auth/auth.middleware'
 import { createRouter } from '../src/lib/create-router'
 import { ok } from '../src/lib/envelope'
+import { bumpRbacEpoch } from '../src/features/rbac/access.service'
 import { seedUser, withDb } from './helpers'
 
 // The middleware every protected feature router uses, on a throwaway router.
@@ -34,7 +35,7 @@ describe('requireAuth', () => {
     const { user, token } = await seedUser({ name: 'Grace' })
     const res = await get('/me', token)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ success: true, data: { id: user.id, email: user.email, name: 'Grace', role: 'user' } })
+    expect(await res.json()).toMatchObject({ success: true, data: { id: user.id, email: user.email, name: 'Grace', roles: ['user'] } })
   })
 
   it('answers 401 UNAUTHORIZED without a token', async () => {
@@ -64,15 +65,20 @@ describe('requireAuth', () => {
 
 describe('requireRole', () => {
   it('answers 403 FORBIDDEN for an authenticated user without the role', async () => {
-    const { token } = await seedUser({ role: 'user' })
+    const { token } = await seedUser({ roles: ['user'] })
     const res = await get('/admin', token)
     expect(res.status).toBe(403)
     expect(await codeOf(res)).toBe('FORBIDDEN')
   })
 
   it('takes a role change into account on the very next request', async () => {
-    const { user, token } = await seedUser({ role: 'user' })
-    await withDb((db) => db.update(users).set({ role: 'admin' }).where(eq(users.id, user.id)))
+    const { user, token } = await seedUser({ roles: ['user'] })
+    expect((await get('/admin', token)).status).toBe(403)
+    await withDb(async (db) => {
+      const [admin] = await db.select().from(roles).where(eq(roles.name, 'admin'))
+      await db.insert(userRoles).values({ userId: user.id, roleId: admin!.id })
+      await bumpRbacEpoch(db)
+    })
     expect((await get('/admin', token)).status).toBe(200)
   })
 })

@@ -2,11 +2,13 @@
 import { env } from 'cloudflare:workers'
 import { SELF } from 'cloudflare:test'
 import { createDb } from '../src/db/client'
-import { users, type UserRole } from '../src/db/schema'
+import { roles, userRoles, users } from '../src/db/schema'
 import { loadConfig } from '../src/env'
 import { mailbox } from '../src/features/email/email.service'
 import { hashPassword } from '../src/lib/password'
 import { signAccessToken } from '../src/lib/tokens'
+import { startSession } from '../src/features/auth/sessions.service'
+import { inArray } from 'drizzle-orm'
 
 export const BASE = 'http://outpost.test'
 
@@ -51,23 +53,24 @@ export async function withDb<T>(fn: (db: ReturnType<typeof createDb>['db']) => P
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple'
 
-/** Inserts a verified user and returns it with a valid access token. */
-export async function seedUser(opts: { role?: UserRole; email?: string; name?: string; password?: string; verified?: boolean } = {}) {
+/**
+ * Inserts a user with its roles (verified unless told otherwise), signs it in, and returns it
+ * with a live access token and refresh token.
+ */
+export async function seedUser(opts: { roles?: string[]; email?: string; name?: string; password?: string; verified?: boolean } = {}) {
   const email = opts.email ?? `user-${crypto.randomUUID().slice(0, 8)}@example.com`
-  const [user] = await withDb(async (db) =>
-    db
+  const password = opts.password ?? DEFAULT_PASSWORD
+  return withDb(async (db) => {
+    const [user] = await db
       .insert(users)
-      .values({
-        email,
-        name: opts.name ?? 'Test User',
-        role: opts.role ?? 'user',
-        passwordHash: await hashPassword(opts.password ?? DEFAULT_PASSWORD),
-        emailVerifiedAt: opts.verified === false ? null : new Date(),
-      })
-      .returning(),
-  )
-  const token = await signAccessToken(loadConfig(env), { sub: user!.id, role: user!.role })
-  return { user: user!, token, password: opts.password ?? DEFAULT_PASSWORD }
+      .values({ email, name: opts.name ?? 'Test User', passwordHash: await hashPassword(password), emailVerifiedAt: opts.verified === false ? null : new Date() })
+      .returning()
+    const roleRows = await db.select({ id: roles.id }).from(roles).where(inArray(roles.name, opts.roles ?? ['user']))
+    if (roleRows.length) await db.insert(userRoles).values(roleRows.map((r) => ({ userId: user!.id, roleId: r.id })))
+    const session = await startSession(db, user!.id, {})
+    const token = await signAccessToken(loadConfig(env), { sub: user!.id, sid: session.sessionId })
+    return { user: user!, token, refreshToken: session.refreshToken, sessionId: session.sessionId, password }
+  })
 }
 
 /** Waits for the `email` queue consumer to store mail for `to` (log provider) and returns it, newest first. */

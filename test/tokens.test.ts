@@ -7,7 +7,7 @@ import { signAccessToken, verifyAccessToken } from '../src/lib/tokens'
 import { sha256Hex } from '../src/lib/crypto'
 
 const config = loadConfig(env)
-const claims = { sub: '5b0e0a55-5d4e-4c3b-9d3e-2f1b1a0c9e11', role: 'user' }
+const claims = { sub: '5b0e0a55-5d4e-4c3b-9d3e-2f1b1a0c9e11', sid: '0f6d3c1e-8a57-4d3b-a1f4-6b9e2c7d5a10' }
 const secret = new TextEncoder().encode(config.JWT_SECRET)
 const kid = (s: string) => sha256Hex(s).then((h) => h.slice(0, 16))
 
@@ -21,7 +21,7 @@ async function codeOf(token: string, cfg: Config = config) {
 }
 
 const forge = async (edit: (jwt: SignJWT) => SignJWT, header: Record<string, string> = {}) =>
-  edit(new SignJWT({ role: 'user' }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: await kid(config.JWT_SECRET), ...header }))
+  edit(new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: await kid(config.JWT_SECRET), ...header }))
     .setSubject(claims.sub)
     .setIssuedAt()
     .sign(secret)
@@ -32,7 +32,7 @@ describe('access tokens', () => {
   })
 
   it('rejects alg none', async () => {
-    const token = new UnsecuredJWT({ role: 'admin' }).setSubject(claims.sub).setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE).setExpirationTime('5m').encode()
+    const token = new UnsecuredJWT({ sid: claims.sid }).setSubject(claims.sub).setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE).setExpirationTime('5m').encode()
     expect(await codeOf(token)).toBe('INVALID_TOKEN')
   })
 
@@ -56,7 +56,7 @@ describe('access tokens', () => {
 
   it('rejects a tampered payload', async () => {
     const [h, , s] = (await signAccessToken(config, claims)).split('.')
-    const payload = btoa(JSON.stringify({ sub: claims.sub, role: 'admin', iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE, exp: 9e9, iat: 1 })).replace(/=+$/, '')
+    const payload = btoa(JSON.stringify({ sub: '00000000-0000-4000-8000-000000000000', sid: claims.sid, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE, exp: 9e9, iat: 1 })).replace(/=+$/, '')
     expect(await codeOf(`${h}.${payload}.${s}`)).toBe('INVALID_TOKEN')
   })
 

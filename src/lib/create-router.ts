@@ -39,7 +39,7 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
 /** The envelope for any thrown value. Stack traces only leave the Worker in development. */
 export function handleError(err: unknown, c: Context<AppEnv>) {
   if (err instanceof ApiError) {
-    return c.json(errorBody(err.code, err.message, err.details), err.status)
+    return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers)
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode

@@ -30,3 +30,25 @@ export function timingSafeEqual(a: Uint8Array | string, b: Uint8Array | string) 
   for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0)
   return diff === 0
 }
+
+const hmacKeys = new Map<string, ReturnType<typeof crypto.subtle.importKey>>()
+
+/** HMAC-SHA256 of `data` under `secret`, base64url. Used to pepper short secrets (OTPs) and derive tokens. */
+export async function hmacSha256(secret: string, data: string) {
+  let key = hmacKeys.get(secret)
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    hmacKeys.set(secret, key)
+  }
+  return toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', await key, encoder.encode(data))))
+}
+
+/** A uniformly random string of `digits` decimal digits (rejection sampling, no modulo bias). */
+export function randomDigits(digits: number) {
+  const max = 10 ** digits
+  const limit = Math.floor(0x1_0000_0000 / max) * max
+  const buf = new Uint32Array(1)
+  do crypto.getRandomValues(buf)
+  while (buf[0]! >= limit)
+  return String(buf[0]! % max).padStart(digits, '0')
+}

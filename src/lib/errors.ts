@@ -3,7 +3,12 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 /** Every error code the API answers with, and its default HTTP status. */
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
+  INVALID_OTP: 400,
+  OTP_EXPIRED: 400,
+  OTP_LOCKED: 400,
+  INVALID_RESET_TOKEN: 400,
   UNAUTHORIZED: 401,
+  INVALID_CREDENTIALS: 401,
   INVALID_TOKEN: 401,
   TOKEN_EXPIRED: 401,
   TOKEN_REUSED: 401,
@@ -27,6 +32,7 @@ export type ErrorDetails = Record<string, unknown>
 /** The one error type handlers and services throw; `onError` turns it into the envelope. */
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode
+  headers?: Record<string, string>
 
   constructor(
     readonly code: ErrorCode,
@@ -37,6 +43,12 @@ export class ApiError extends Error {
     super(message)
     this.name = 'ApiError'
     this.status = status ?? ERROR_STATUS[code]
+  }
+
+  /** Extra response headers, e.g. `Retry-After`. */
+  withHeaders(headers: Record<string, string>) {
+    this.headers = { ...this.headers, ...headers }
+    return this
   }
 
   static badRequest(message = 'Malformed request', details?: ErrorDetails) {

@@ -20,11 +20,12 @@ function keyFor(secret: string) {
   return hit
 }
 
-export type AccessClaims = { sub: string; role: string }
+/** `sub` is the user id, `sid` the session (refresh-token family) the token was issued for. */
+export type AccessClaims = { sub: string; sid: string }
 
 export async function signAccessToken(config: Config, claims: AccessClaims) {
   const { kid, key } = await keyFor(config.JWT_SECRET)
-  return new SignJWT({ role: claims.role })
+  return new SignJWT({ sid: claims.sid })
     .setProtectedHeader({ alg: ALG, typ: ACCESS_TOKEN_TYP, kid })
     .setSubject(claims.sub)
     .setIssuer(config.JWT_ISSUER)
@@ -54,8 +55,8 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
       typ: ACCESS_TOKEN_TYP,
       requiredClaims: ['sub', 'exp', 'iat'],
     })
-    if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') throw new joseErrors.JWTClaimValidationFailed('claims', payload)
-    return { sub: payload.sub, role: payload.role }
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new joseErrors.JWTClaimValidationFailed('claims', payload)
+    return { sub: payload.sub, sid: payload.sid }
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw ApiError.unauthorized('Access token expired', 'TOKEN_EXPIRED')
     throw ApiError.unauthorized('Invalid access token', 'INVALID_TOKEN')

@@ -1,2 +1,5 @@
+export * from './auth-codes'
 export * from './emails'
+export * from './rbac'
+export * from './sessions'
 export * from './users'

@@ -1,9 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
-export const USER_ROLES = ['admin', 'moderator', 'user', 'technician', 'customer'] as const
-export type UserRole = (typeof USER_ROLES)[number]
-
 export const users = pgTable(
   'users',
   {
@@ -11,7 +8,6 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
-    role: text('role', { enum: USER_ROLES }).notNull().default('user'),
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true })

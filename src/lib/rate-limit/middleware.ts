@@ -11,7 +11,7 @@ export type RateLimitOptions = {
   bucket: string
   rule: (config: Config) => RateRule
   /** Defaults to the user id when authenticated, else the client IP. */
-  key?: (c: Context<AppEnv>) => string
+  key?: (c: Context<AppEnv>) => string | Promise<string>
   /** Refuse (503) instead of letting requests through when the backend times out or fails. */
   failClosed?: boolean
   /** Requests this returns true for are not counted (e.g. health probes). */
@@ -23,8 +23,8 @@ export function clientIp(c: Context<AppEnv>) {
 }
 
 const defaultKey = (c: Context<AppEnv>) => {
-  const user = c.get('user')
-  return user ? `user:${user.id}` : `ip:${clientIp(c)}`
+  const sub = c.get('user')?.id ?? c.get('claims')?.sub
+  return sub ? `user:${sub}` : `ip:${clientIp(c)}`
 }
 
 /** Sets `RateLimit-*` headers (IETF draft) and answers 429 with `Retry-After` when over the limit. */
@@ -34,7 +34,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     const config = c.get('config')
     const rule = opts.rule(config)
     const backend = rateLimitBackend(config, (p) => waitUntil(c, p))
-    const result = await backend.limit(opts.bucket, (opts.key ?? defaultKey)(c), rule)
+    const result = await backend.limit(opts.bucket, await (opts.key ?? defaultKey)(c), rule)
     const resetSec = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000))
     if (result.reason && opts.failClosed) {
       c.header('Retry-After', '5')

@@ -1,0 +1,119 @@
+import { and, asc, count, desc, eq, exists, ilike, inArray, sql, type SQL } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { roles, userRoles, users, type User } from '../../db/schema'
+import { ApiError } from '../../lib/errors'
+import { offsetOf } from '../../lib/pagination'
+import { hashPassword } from '../../lib/password'
+import type { PublicUser, UserListQuery } from './users.schemas'
+
+const rolesOf = sql<string[]>`coalesce((
+  select array_agg(r.name order by r.name) from ${userRoles} ur join ${roles} r on r.id = ur.role_id where ur.user_id = ${users.id}
+), '{}')`
+
+const publicColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  emailVerifiedAt: users.emailVerifiedAt,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+  roles: rolesOf,
+}
+
+type Row = { id: string; email: string; name: string; emailVerifiedAt: Date | null; createdAt: Date; updatedAt: Date; roles: string[] }
+
+export const toPublicUser = (r: Row): PublicUser => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  emailVerified: r.emailVerifiedAt !== null,
+  roles: r.roles,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+})
+
+export const isUniqueViolation = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && ((err as { code?: string }).code === '23505' || isUniqueViolation((err as { cause?: unknown }).cause))
+
+export async function findUserByEmail(db: Database, email: string): Promise<User | undefined> {
+  const [user] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()))
+  return user
+}
+
+export async function getUser(db: Database, id: string) {
+  const [row] = await db.select(publicColumns).from(users).where(eq(users.id, id))
+  if (!row) throw ApiError.notFound('User')
+  return toPublicUser(row)
+}
+
+const SORT_COLUMNS = { createdAt: users.createdAt, email: users.email, name: users.name }
+
+export async function listUsers(db: Database, q: UserListQuery) {
+  const filters: SQL[] = []
+  const like = (s: string) => `%${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+  if (q.email) filters.push(ilike(users.email, like(q.email)))
+  if (q.name) filters.push(ilike(users.name, like(q.name)))
+  if (q.role) {
+    filters.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(userRoles)
+          .innerJoin(roles, eq(roles.id, userRoles.roleId))
+          .where(and(eq(userRoles.userId, users.id), eq(roles.name, q.role))),
+      ),
+    )
+  }
+  const where = filters.length ? and(...filters) : undefined
+  const column = SORT_COLUMNS[q.sort.replace('-', '') as keyof typeof SORT_COLUMNS]
+  const order = q.sort.startsWith('-') ? desc(column) : asc(column)
+  const [rows, [total]] = await Promise.all([
+    db.select(publicColumns).from(users).where(where).orderBy(order, asc(users.id)).limit(q.limit).offset(offsetOf(q)),
+    db.select({ n: count() }).from(users).where(where),
+  ])
+  return { data: rows.map(toPublicUser), meta: { page: q.page, limit: q.limit, total: total?.n ?? 0 } }
+}
+
+/** Resolves role names to ids; an unknown name is a 422 naming it. */
+export async function roleIdsByName(db: Database, names: string[]) {
+  const found = await db.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.name, names))
+  const missing = names.filter((n) => !found.some((r) => r.name === n))
+  if (missing.length) throw ApiError.validation({ roles: `unknown role(s): ${missing.join(', ')}` })
+  return found.map((r) => r.id)
+}
+
+/** Inserts a user with its roles in one transaction; a taken email is a 409. */
+export async function insertUser(db: Database, input: { email: string; password: string; name: string; roles: string[]; emailVerified: boolean }) {
+  const roleIds = await roleIdsByName(db, input.roles)
+  const passwordHash = await hashPassword(input.password)
+  try {
+    const id = await db.transaction(async (tx) => {
+      const [user] = await tx
+        .insert(users)
+        .values({ email: input.email, name: input.name, passwordHash, emailVerifiedAt: input.emailVerified ? new Date() : null })
+        .returning({ id: users.id })
+      await tx.insert(userRoles).values(roleIds.map((roleId) => ({ userId: user!.id, roleId })))
+      return user!.id
+    })
+    return id
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ApiError.conflict('An account with this email already exists', { email: 'already registered' })
+    throw err
+  }
+}
+
+export async function updateUser(db: Database, id: string, patch: { name?: string; email?: string }) {
+  try {
+    const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning({ id: users.id })
+    if (!row) throw ApiError.notFound('User')
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ApiError.conflict('An account with this email already exists', { email: 'already registered' })
+    throw err
+  }
+  return getUser(db, id)
+}
+
+export async function deleteUser(db: Database, id: string) {
+  const [row] = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id })
+  if (!row) throw ApiError.notFound('User')
+}
