@@ -3,7 +3,7 @@
  * Re-running never duplicates or overwrites: rows that exist are left as they are. Default roles
  * and permissions come from the migrations (0002_default_roles.sql), so production has them too.
  */
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import * as schema from '../src/db/schema'
@@ -27,10 +27,11 @@ export async function seed(url: string) {
         .values({ email: u.email, name: u.name, passwordHash: await hashPassword(u.password), emailVerifiedAt: new Date() })
         .onConflictDoNothing()
         .returning({ id: schema.users.id })
-      if (!rows.length) continue
+      if (rows.length) created.push(u.email)
+      const [user] = await db.select({ id: schema.users.id }).from(schema.users).where(sql`lower(${schema.users.email}) = ${u.email}`)
       const [role] = await db.select({ id: schema.roles.id }).from(schema.roles).where(eq(schema.roles.name, u.role))
-      await db.insert(schema.userRoles).values({ userId: rows[0]!.id, roleId: role!.id }).onConflictDoNothing()
-      created.push(u.email)
+      // Ensures the demo role even on a database seeded before roles existed.
+      await db.insert(schema.userRoles).values({ userId: user!.id, roleId: role!.id }).onConflictDoNothing()
     }
     return { created, users: DEMO_USERS }
   } finally {
