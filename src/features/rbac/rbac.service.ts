@@ -7,7 +7,7 @@ import { accessOf, bumpRbacEpoch } from './access.service'
 
 const permsOfRole = sql<string[]>`coalesce((
   select array_agg(p.resource || ':' || p.action order by p.resource, p.action)
-  from ${rolePermissions} rp join ${permissions} p on p.id = rp.permission_id where rp.role_id = ${roles.id}
+  from ${rolePermissions} rp join ${permissions} p on p.id = rp.permission_id where rp.role_id = "roles"."id"
 ), '{}')`
 
 const roleOut = (r: Role & { permissions: string[] }) => ({ ...r, createdAt: r.createdAt.toISOString() })

@@ -6,8 +6,9 @@ import { offsetOf } from '../../lib/pagination'
 import { hashPassword } from '../../lib/password'
 import type { PublicUser, UserListQuery } from './users.schemas'
 
+// Correlated on "users"."id" spelled out: drizzle renders a bare "id" inside a single-table select.
 const rolesOf = sql<string[]>`coalesce((
-  select array_agg(r.name order by r.name) from ${userRoles} ur join ${roles} r on r.id = ur.role_id where ur.user_id = ${users.id}
+  select array_agg(r.name order by r.name) from ${userRoles} ur join ${roles} r on r.id = ur.role_id where ur.user_id = "users"."id"
 ), '{}')`
 
 const publicColumns = {
