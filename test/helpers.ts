@@ -4,7 +4,7 @@ import { SELF } from 'cloudflare:test'
 import { createDb } from '../src/db/client'
 import { roles, userRoles, users } from '../src/db/schema'
 import { loadConfig } from '../src/env'
-import { mailbox } from '../src/features/email/email.service'
+import { app } from '../src/app'
 import { hashPassword } from '../src/lib/password'
 import { signAccessToken } from '../src/lib/tokens'
 import { startSession } from '../src/features/auth/sessions.service'
@@ -73,11 +73,19 @@ export async function seedUser(opts: { roles?: string[]; email?: string; name?: 
   })
 }
 
-/** Waits for the `email` queue consumer to store mail for `to` (log provider) and returns it, newest first. */
-export async function readMailbox(to: string, opts: { atLeast?: number; timeoutMs?: number } = {}) {
+export type Mail = { id: string; to: string; subject: string; template: string; text: string; createdAt: string; data: Record<string, unknown> }
+
+/**
+ * Waits for the `email` queue consumer to deliver mail for `to`, and reads it the way a developer
+ * does: through GET /api/v1/dev/mailbox (with ENVIRONMENT=development). Newest first.
+ */
+export async function readMailbox(to: string, opts: { atLeast?: number; timeoutMs?: number } = {}): Promise<Mail[]> {
+  const dev = { ...env, ENVIRONMENT: 'development' } as Env
   const deadline = Date.now() + (opts.timeoutMs ?? 8000)
   for (;;) {
-    const rows = await withDb((db) => mailbox(db, to))
+    const res = await app.request(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`, {}, dev)
+    if (res.status !== 200) throw new Error(`mailbox answered ${res.status}: ${await res.text()}`)
+    const { data: rows } = await res.json<{ data: Mail[] }>()
     if (rows.length >= (opts.atLeast ?? 1) || Date.now() > deadline) return rows
     await new Promise((r) => setTimeout(r, 100))
   }
