@@ -48,3 +48,8 @@ export function errorResponses(...statuses: ContentfulStatusCode[]) {
     ReturnType<typeof jsonContent<typeof ErrorSchema>>
   >
 }
+
+/** A required JSON request body for createRoute: `request: { ...jsonBody(schema) }`. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { content: { 'application/json': { schema } }, required: true } }
+}

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { errorResponses, jsonContent, successSchema } from '../../lib/envelope'
+import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
 import { requireAuth, requireRole } from '../auth/auth.middleware'
 import { UserIdParam, UserListQuery, UserSchema } from '../users/users.schemas'
@@ -33,7 +33,7 @@ export const analytics = createRoute({
 export const users = createRoute({ method: 'get', path: '/admin/users', tags, security, middleware, summary: 'All users (paginated, filterable, sortable)', request: { query: UserListQuery }, responses: { 200: jsonContent(pageSchema(UserSchema), 'A page of users'), ...e(401, 403, 422) } })
 export const setRole = createRoute({
   method: 'put', path: '/admin/users/{id}/role', tags, security, middleware, summary: 'Make a role the only role of a user',
-  request: { params: UserIdParam, body: { content: { 'application/json': { schema: z.strictObject({ role: z.string().min(1).max(50) }).openapi('SetRole') } }, required: true } },
+  request: { params: UserIdParam, ...jsonBody(z.strictObject({ role: z.string().min(1).max(50) }).openapi('SetRole')) },
   responses: { 200: jsonContent(successSchema(UserSchema), 'Updated'), ...e(401, 403, 404, 409, 422) },
 })
 export const deleteUser = createRoute({ method: 'delete', path: '/admin/users/{id}', tags, security, middleware, summary: 'Delete a user', request: { params: UserIdParam }, responses: { 204: { description: 'Deleted' }, ...e(401, 403, 404, 409, 422) } })

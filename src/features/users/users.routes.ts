@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
-import { errorResponses, jsonContent, successSchema } from '../../lib/envelope'
+import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
 import { requireAuth, requirePermission } from '../auth/auth.middleware'
 import { CreateUserBody, UpdateUserBody, UserIdParam, UserListQuery, UserSchema } from './users.schemas'
@@ -17,7 +17,7 @@ export const list = createRoute({
 export const create = createRoute({
   method: 'post', path: '/users', tags, security, summary: 'Create a user (admin)',
   middleware: [requireAuth(), requirePermission('users', 'create', { own: false })] as const,
-  request: { body: { content: { 'application/json': { schema: CreateUserBody } }, required: true } },
+  request: jsonBody(CreateUserBody),
   responses: { 201: jsonContent(successSchema(UserSchema), 'Created'), ...errorResponses(401, 403, 409, 422) },
 })
 
@@ -31,7 +31,7 @@ export const get = createRoute({
 export const update = createRoute({
   method: 'put', path: '/users/{id}', tags, security, summary: 'Update a user (your own name, or any with users:update)',
   middleware: [requireAuth(), requirePermission('users', 'update')] as const,
-  request: { params: UserIdParam, body: { content: { 'application/json': { schema: UpdateUserBody } }, required: true } },
+  request: { params: UserIdParam, ...jsonBody(UpdateUserBody) },
   responses: { 200: jsonContent(successSchema(UserSchema), 'Updated'), ...errorResponses(401, 403, 404, 409, 422) },
 })
 
