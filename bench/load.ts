@@ -5,6 +5,8 @@ import type { BenchRequest } from './scenarios'
 export type LoadOptions = { connections: number; duration: number; warmup: number }
 
 export type Measurement = {
+  /** autocannon connections actually used */
+  connections: number
   rps: number
   p50: number
   p99: number
@@ -44,6 +46,7 @@ export async function measure(baseUrl: string, req: BenchRequest, opts: LoadOpti
   await run(baseUrl, req, opts.connections, opts.warmup)
   const r = await run(baseUrl, req, opts.connections, opts.duration)
   return {
+    connections: opts.connections,
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -51,5 +54,19 @@ export async function measure(baseUrl: string, req: BenchRequest, opts: LoadOpti
     non2xx: r.non2xx,
     errors: r.errors, // autocannon already counts timeouts here
     statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count])),
+  }
+}
+
+/**
+ * Sends the request once before measuring. A non-2xx answer is returned with its body, so a broken
+ * setup (wrong credentials, an expired token, a rate limit) is explained, not just counted.
+ */
+export async function preflight(baseUrl: string, req: BenchRequest): Promise<string | undefined> {
+  try {
+    const res = await fetch(new URL(req.path, baseUrl), { method: req.method ?? 'GET', headers: req.headers, body: req.body })
+    const text = await res.text()
+    return res.ok ? undefined : `${req.method ?? 'GET'} ${req.path} -> ${res.status} ${text.slice(0, 300)}`
+  } catch (err) {
+    return `${req.method ?? 'GET'} ${req.path} -> ${err instanceof Error ? err.message : String(err)}`
   }
 }

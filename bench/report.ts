@@ -21,21 +21,29 @@ function failureNote(m: Measurement) {
 }
 
 export function table(rows: Row[]) {
-  const lines = ['| scenario | req/s (avg) | p50 ms | p99 ms | non-2xx / errors |', '|---|---:|---:|---:|---|']
+  const lines = ['| scenario | -c | req/s (avg) | p50 ms | p99 ms | non-2xx / errors |', '|---|---:|---:|---:|---:|---|']
   for (const { scenario, m } of rows) {
     const status = failed(m) ? failureNote(m) : '0 / 0'
-    lines.push(`| ${scenario.name} | ${int(m.rps)} | ${ms(m.p50)} | ${ms(m.p99)} | ${status} |`)
+    lines.push(`| ${scenario.name} | ${m.connections} | ${int(m.rps)} | ${ms(m.p50)} | ${ms(m.p99)} | ${status} |`)
   }
   return lines.join('\n')
 }
 
-export function ratios(rows: Row[]) {
-  const lines: string[] = []
+/** Every `worker` row run at the ceiling's connections, as a % of the ceiling's throughput. */
+function ceilingRatios(rows: Row[]) {
   const ceiling = rows.find((r) => r.scenario.ceiling)
+  if (!ceiling) return []
+  const lines: string[] = []
   for (const { scenario, m } of rows) {
-    if (scenario.server !== 'worker' || scenario.ceiling || !ceiling) continue
-    lines.push(`- ${scenario.name}: **${pct(m.rps / ceiling.m.rps)}** of the hello ceiling (${int(m.rps)} vs ${int(ceiling.m.rps)} req/s)`)
+    if (scenario.server !== 'worker' || scenario.ceiling || scenario.partOf || m.connections !== ceiling.m.connections) continue
+    const share = `**${pct(m.rps / ceiling.m.rps)}** of the hello ceiling (${int(m.rps)} vs ${int(ceiling.m.rps)} req/s at -c ${m.connections})`
+    lines.push(scenario.headline ? `- ${scenario.name}, the ${scenario.headline}: ${share}` : `- ${scenario.name}: ${share}`)
   }
+  return lines
+}
+
+function nodeRatios(rows: Row[]) {
+  const lines: string[] = []
   for (const { scenario, m } of rows) {
     for (const twin of rows.filter((r) => scenario.nodeTwins?.includes(r.scenario.name))) {
       lines.push(
@@ -44,6 +52,35 @@ export function ratios(rows: Row[]) {
       )
     }
   }
+  return lines
+}
+
+/** A step measured alone (`partOf`) against the whole it belongs to: latency share, or throughput multiple. */
+function stepRatios(rows: Row[]) {
+  const lines: string[] = []
+  for (const { scenario, m } of rows) {
+    const part = scenario.partOf
+    const whole = part && rows.find((r) => r.scenario.name === part.of)
+    if (!part || !whole) continue
+    const c = `-c ${m.connections}`
+    const mismatch = m.connections === whole.m.connections ? '' : ` (careful: the ${part.whole} ran at -c ${whole.m.connections})`
+    if (part.compare === 'p50') {
+      lines.push(
+        `- ${part.what} ≈ **${pct(m.p50 / whole.m.p50)}** of a ${part.whole}'s latency at ${c} ` +
+          `(${part.what} p50 ${ms(m.p50)} ms vs ${part.whole} p50 ${ms(whole.m.p50)} ms)${mismatch}`,
+      )
+    } else {
+      lines.push(
+        `- under load (${c}), ${part.what} alone runs at **${(m.rps / whole.m.rps).toFixed(2)}×** the ${part.whole} throughput ` +
+          `(${int(m.rps)} vs ${int(whole.m.rps)} req/s; p50 ${ms(m.p50)} vs ${ms(whole.m.p50)} ms)${mismatch}`,
+      )
+    }
+  }
+  return lines
+}
+
+export function ratios(rows: Row[]) {
+  const lines = [...ceilingRatios(rows), ...nodeRatios(rows), ...stepRatios(rows)]
   const bad = rows.filter((r) => failed(r.m)).map((r) => r.scenario.name)
   if (bad.length) lines.push(`- **Not valid**: ${bad.join(', ')} had non-2xx responses or errors; their figures are not comparable.`)
   return lines.join('\n')
@@ -69,7 +106,7 @@ export function section(rows: Row[], opts: LoadOptions, startedAt: Date, seconds
     `## ${when} UTC`,
     '',
     `- Machine: ${machine()}`,
-    `- Load: autocannon \`-c ${opts.connections} -d ${opts.duration}\` per scenario after a ${opts.warmup} s warm-up; whole run ${Math.round(seconds)} s`,
+    `- Load: autocannon \`-d ${opts.duration}\` per scenario after a ${opts.warmup} s warm-up, \`-c ${opts.connections}\` unless the -c column says otherwise; whole run ${Math.round(seconds)} s`,
     '',
     table(rows),
     '',

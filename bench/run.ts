@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: builds the bundle, starts Postgres + the WebSocket proxy + Miniflare + the Node
- * baseline, drives every scenario in bench/scenarios.ts with autocannon, prints the table and
- * prepends a dated section to docs/benchmarks.md. Exit code 1 when anything failed.
+ * `npm run bench`: builds the bundle, starts Postgres (migrated, seeded with the demo users) + the
+ * WebSocket proxy + Miniflare + the Node baseline, drives every scenario in bench/scenarios.ts with
+ * autocannon, prints the table and prepends a dated section to docs/benchmarks.md. Exit code 1 when
+ * anything failed.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -10,10 +11,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureDatabase, freePort, startPostgres } from '../scripts/local-stack'
 import { migrateDatabase } from '../scripts/migrate'
+import { seed } from '../scripts/seed'
 import { startChild } from './child'
-import { loadOptionsFromEnv, measure } from './load'
+import { loadOptionsFromEnv, measure, preflight } from './load'
 import { failed, machine, ratios, section, table, writeDocs, type Row } from './report'
-import { scenarios, type ScenarioContext } from './scenarios'
+import { checkScenarios, scenarios, type ScenarioContext } from './scenarios'
 import { readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench'
@@ -62,6 +64,7 @@ function build() {
 async function main() {
   process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const opts = loadOptionsFromEnv()
+  checkScenarios()
   const startedAt = new Date()
   console.log('building dist/index.js (wrangler deploy --dry-run) ...')
   build()
@@ -84,6 +87,7 @@ async function main() {
   cleanups.push({ name: 'Postgres', stop: () => stopPg().finally(removeDir) })
   await ensureDatabase(pg.url('postgres'), DB)
   await migrateDatabase(pg.url(DB))
+  await seed(pg.url(DB)) // the demo users (admin, moderator, user) the login scenarios sign in as
   const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
   cleanups.push({ name: 'WebSocket proxy', stop: proxy.stop })
   const node = await startChild('bench/node-baseline.ts', { BENCH_NODE_PORT: String(await freePort()), DATABASE_URL: pg.url(DB) })
@@ -93,14 +97,16 @@ async function main() {
   takeOverSignals()
 
   const ctx: ScenarioContext = { baseUrl: { worker: workers.url, node: `http://127.0.0.1:${node.port}` }, databaseUrl: pg.url(DB) }
-  console.log(`${machine()}\nautocannon -c ${opts.connections} -d ${opts.duration} (warm-up ${opts.warmup} s)\n`)
+  console.log(`${machine()}\nautocannon -c ${opts.connections} -d ${opts.duration} (warm-up ${opts.warmup} s); some scenarios set their own -c\n`)
   const rows: Row[] = []
   for (const scenario of scenarios) {
     if (interrupted) return interrupted
-    const request = scenario.request ?? (await scenario.setup?.(ctx))
-    if (!request) throw new Error(`scenario "${scenario.name}" has neither a request nor a setup`)
-    process.stdout.write(`${scenario.name} ... `)
-    const m = await measure(ctx.baseUrl[scenario.server], request, opts)
+    const request = scenario.request ?? (await scenario.setup!(ctx)) // checkScenarios: one of the two
+    const connections = scenario.connections ?? opts.connections
+    process.stdout.write(`${scenario.name} (c=${connections}) ... `)
+    const problem = await preflight(ctx.baseUrl[scenario.server], request)
+    if (problem) process.stdout.write(`\n  warning: the pre-flight request failed, expect FAILED: ${problem}\n  `)
+    const m = await measure(ctx.baseUrl[scenario.server], request, { ...opts, connections })
     if (interrupted) return interrupted
     console.log(`${Math.round(m.rps)} req/s${failed(m) ? `  FAILED: ${m.non2xx} non-2xx, ${m.errors} errors` : ''}`)
     rows.push({ scenario, m })

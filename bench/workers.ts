@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Miniflare } from 'miniflare'
-import { HELLO_PATH } from './scenarios'
+import { PASSWORD_PARAMS } from '../src/lib/password'
+import { HELLO_PATH, PBKDF2_PATH } from './scenarios'
 
 /** Imported lazily: importing wrangler installs signal handlers that exit with code 0 (see run.ts). */
 export async function readWranglerConfig() {
@@ -41,8 +42,9 @@ export async function startWorkers(
           ...config.vars,
           LOG_LEVEL: 'error', // one log line per request would dominate the measurement
           EMAIL_PROVIDER: 'log',
-          RATE_LIMIT_API: '100000000/900',
-          RATE_LIMIT_AUTH: '100000000/900',
+          // Far beyond anything a run sends: login is limited per IP+email, everything else per IP or user.
+          RATE_LIMIT_API: '1000000000/900',
+          RATE_LIMIT_AUTH: '1000000000/900',
           DATABASE_URL: opts.databaseUrl,
           DATABASE_WS_PROXY: opts.wsProxy,
           JWT_SECRET: randomBytes(48).toString('base64url'),
@@ -61,7 +63,19 @@ export async function startWorkers(
         },
         r2Buckets: ['UPLOADS'],
       },
-      { name: 'hello', modules: true, scriptPath: 'bench/hello-worker.js', ...compat, routes: [`*${HELLO_PATH}`] },
+      {
+        name: 'hello',
+        modules: true,
+        scriptPath: 'bench/hello-worker.js',
+        ...compat,
+        routes: [`*${HELLO_PATH}`, `*${PBKDF2_PATH}`],
+        // The app's own parameters, so the hash-only route always costs what a login's hash costs.
+        bindings: {
+          PBKDF2_ITERATIONS: String(PASSWORD_PARAMS.iterations),
+          PBKDF2_SALT_BYTES: String(PASSWORD_PARAMS.saltBytes),
+          PBKDF2_HASH_BYTES: String(PASSWORD_PARAMS.hashBytes),
+        },
+      },
     ],
   })
   try {
