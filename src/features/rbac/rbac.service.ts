@@ -2,7 +2,7 @@ import { and, asc, count, eq, ne, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { permissions, rolePermissions, roles, userRoles, users, type Permission, type Role } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
-import { isUniqueViolation } from '../users/users.service'
+import { isUniqueViolation } from '../../db/errors'
 import { accessOf, bumpRbacEpoch } from './access.service'
 
 const permsOfRole = sql<string[]>`coalesce((
@@ -72,7 +72,14 @@ export async function createPermission(db: Database, input: { resource: string; 
   return permOut(row!)
 }
 
+/** The `*:*` permission is what makes admins admins; losing it would lock everyone out of RBAC. */
+async function assertNotSuperPermission(db: Database, id: string) {
+  const p = await getPermission(db, id)
+  if (p.resource === '*' && p.action === '*') throw ApiError.conflict('The *:* permission cannot be changed or deleted')
+}
+
 export async function updatePermission(db: Database, id: string, patch: { resource?: string; action?: string; description?: string }) {
+  await assertNotSuperPermission(db, id)
   const [row] = await unique('This permission', () => db.update(permissions).set(patch).where(eq(permissions.id, id)).returning())
   if (!row) throw ApiError.notFound('Permission')
   await bumpRbacEpoch(db)
@@ -80,6 +87,7 @@ export async function updatePermission(db: Database, id: string, patch: { resour
 }
 
 export async function deletePermission(db: Database, id: string) {
+  await assertNotSuperPermission(db, id)
   const [row] = await db.delete(permissions).where(eq(permissions.id, id)).returning({ id: permissions.id })
   if (!row) throw ApiError.notFound('Permission')
   await bumpRbacEpoch(db)
@@ -101,14 +109,25 @@ export async function rolesOfUser(db: Database, userId: string) {
   return rows.map(roleOut)
 }
 
-/** Refuses (409) a change that would leave no user holding the admin role: removing `roleId` (or every role) from `userId`. */
-export async function assertKeepsAnAdmin(db: Database, userId: string, roleId?: string) {
-  const [admin] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, 'admin'))
-  if (!admin || (roleId && roleId !== admin.id)) return
-  const [isAdmin] = await db.select({ n: count() }).from(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, admin.id)))
-  if (!isAdmin?.n) return
-  const [others] = await db.select({ n: count() }).from(userRoles).where(and(eq(userRoles.roleId, admin.id), ne(userRoles.userId, userId)))
-  if (!others?.n) throw ApiError.conflict('This would leave no administrator')
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
+
+/**
+ * Runs `change` in a transaction that first locks the admin role's row, so every change that can
+ * take the admin role away is serialised. It refuses (409) when `userId` losing `roleId` (or every
+ * role, when omitted) would leave no administrator: two admins demoting each other at the same
+ * moment cannot both succeed.
+ */
+export async function keepingAnAdmin<T>(db: Database, userId: string, roleId: string | undefined, change: (tx: Tx) => Promise<T>) {
+  return db.transaction(async (tx) => {
+    const locked = await tx.execute<{ id: string }>(sql`select id from ${roles} where name = 'admin' for update`)
+    const adminId = locked.rows[0]?.id
+    if (adminId && (roleId === undefined || roleId === adminId)) {
+      const [holds] = await tx.select({ n: count() }).from(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, adminId)))
+      const [others] = await tx.select({ n: count() }).from(userRoles).where(and(eq(userRoles.roleId, adminId), ne(userRoles.userId, userId)))
+      if (holds?.n && !others?.n) throw ApiError.conflict('This would leave no administrator')
+    }
+    return change(tx)
+  })
 }
 
 export async function assignRole(db: Database, userId: string, roleId: string) {
@@ -121,9 +140,10 @@ export async function assignRole(db: Database, userId: string, roleId: string) {
 
 export async function unassignRole(db: Database, userId: string, roleId: string) {
   await assertUser(db, userId)
-  await assertKeepsAnAdmin(db, userId, roleId)
-  const [row] = await db.delete(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId))).returning({ roleId: userRoles.roleId })
-  if (!row) throw ApiError.notFound('Role assignment')
+  await keepingAnAdmin(db, userId, roleId, async (tx) => {
+    const [row] = await tx.delete(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId))).returning({ roleId: userRoles.roleId })
+    if (!row) throw ApiError.notFound('Role assignment')
+  })
   await bumpRbacEpoch(db)
 }
 
@@ -131,9 +151,8 @@ export async function unassignRole(db: Database, userId: string, roleId: string)
 export async function setOnlyRole(db: Database, userId: string, roleName: string) {
   await assertUser(db, userId)
   const [role] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, roleName))
-  if (!role) throw ApiError.validation({ role: `unknown role: ${roleName}` })
-  if (roleName !== 'admin') await assertKeepsAnAdmin(db, userId)
-  await db.transaction(async (tx) => {
+  if (!role) throw ApiError.validation({ 'json.role': `unknown role: ${roleName}` })
+  await keepingAnAdmin(db, userId, roleName === 'admin' ? role.id : undefined, async (tx) => {
     await tx.delete(userRoles).where(and(eq(userRoles.userId, userId), ne(userRoles.roleId, role.id)))
     await tx.insert(userRoles).values({ userId, roleId: role.id }).onConflictDoNothing()
   })
@@ -149,6 +168,8 @@ export async function grantPermission(db: Database, roleId: string, permissionId
 }
 
 export async function revokePermission(db: Database, roleId: string, permissionId: string) {
+  const [role, permission] = await Promise.all([getRole(db, roleId), getPermission(db, permissionId)])
+  if (role.name === 'admin' && permission.key === '*:*') throw ApiError.conflict('The admin role cannot lose *:*')
   const [row] = await db
     .delete(rolePermissions)
     .where(and(eq(rolePermissions.roleId, roleId), eq(rolePermissions.permissionId, permissionId)))

@@ -1,9 +1,11 @@
 import { and, asc, count, desc, eq, exists, ilike, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
+import { isUniqueViolation } from '../../db/errors'
 import { roles, userRoles, users, type User } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { offsetOf } from '../../lib/pagination'
 import { hashPassword } from '../../lib/password'
+import { keepingAnAdmin } from '../rbac/rbac.service'
 import type { PublicUser, UserListQuery } from './users.schemas'
 
 // Correlated on "users"."id" spelled out: drizzle renders a bare "id" inside a single-table select.
@@ -33,8 +35,6 @@ export const toPublicUser = (r: Row): PublicUser => ({
   updatedAt: r.updatedAt.toISOString(),
 })
 
-export const isUniqueViolation = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && ((err as { code?: string }).code === '23505' || isUniqueViolation((err as { cause?: unknown }).cause))
 
 export async function findUserByEmail(db: Database, email: string): Promise<User | undefined> {
   const [user] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()))
@@ -85,7 +85,7 @@ export async function listUsers(db: Database, q: UserListQuery) {
 export async function roleIdsByName(db: Database, names: string[]) {
   const found = await db.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.name, names))
   const missing = names.filter((n) => !found.some((r) => r.name === n))
-  if (missing.length) throw ApiError.validation({ roles: `unknown role(s): ${missing.join(', ')}` })
+  if (missing.length) throw ApiError.validation({ 'json.roles': `unknown role(s): ${missing.join(', ')}` })
   return found.map((r) => r.id)
 }
 
@@ -120,7 +120,10 @@ export async function updateUser(db: Database, id: string, patch: { name?: strin
   return getUser(db, id)
 }
 
+/** Deletes a user, unless it is the last administrator (409). */
 export async function deleteUser(db: Database, id: string) {
-  const [row] = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id })
-  if (!row) throw ApiError.notFound('User')
+  await keepingAnAdmin(db, id, undefined, async (tx) => {
+    const [row] = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id })
+    if (!row) throw ApiError.notFound('User')
+  })
 }
