@@ -21,6 +21,7 @@ export default defineConfig({
           EMAIL_PROVIDER: 'log',
           TEST_UPSTASH_URL: inject('upstashUrl'),
           TEST_UPSTASH_TOKEN: inject('upstashToken'),
+          TEST_ECHO_URL: inject('echoUrl'),
         },
       },
     })),

@@ -9,6 +9,7 @@ import { claimsOf } from './features/auth/auth.middleware'
 import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
+import { jobsRouter } from './features/jobs'
 import { rbacRouter } from './features/rbac'
 import { usersRouter } from './features/users'
 import { createRouter } from './lib/create-router'
@@ -79,6 +80,8 @@ export function createApp() {
   api
     .route('/', healthRouter)
     .route('/', authRouter)
+    // Before usersRouter: PUT /users/plan must not be taken for PUT /users/{id}.
+    .route('/', jobsRouter)
     .route('/', usersRouter)
     .route('/', rbacRouter)
     .route('/', adminRouter)

@@ -29,6 +29,16 @@ const rate = z
   })
   .refine((r) => r.limit > 0 && r.windowSec > 0, 'limit and window must be positive')
 
+const plan = z
+  .string()
+  .regex(/^\d+\/\d+\/\d+\/\d+\/\d+$/, 'must be <maxJobs>/<minIntervalSec>/<maxTimeoutSec>/<maxRetries>/<logRetentionDays>')
+  .transform((s) => {
+    const [maxJobs, minIntervalSec, maxTimeoutSec, maxRetries, logRetentionDays] = s.split('/').map(Number) as [number, number, number, number, number]
+    return { maxJobs, minIntervalSec, maxTimeoutSec, maxRetries, logRetentionDays }
+  })
+  .refine((p) => p.maxTimeoutSec >= 1 && p.minIntervalSec >= 60 && p.logRetentionDays >= 1, 'timeout ≥ 1 s, interval ≥ 60 s, retention ≥ 1 day')
+export type PlanLimits = z.infer<typeof plan>
+
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
 
 const varsSchema = z
@@ -58,6 +68,11 @@ const varsSchema = z
     EMAIL_FROM: z.string().min(3).default('Outpost <no-reply@outpost.dev>'),
     EMAIL_API_URL: optional(z.url({ protocol: /^https?$/ })),
     EMAIL_API_KEY: optional(z.string()),
+    PLAN_FREE: plan.default({ maxJobs: 5, minIntervalSec: 300, maxTimeoutSec: 10, maxRetries: 3, logRetentionDays: 7 }),
+    PLAN_PREMIUM: plan.default({ maxJobs: 50, minIntervalSec: 60, maxTimeoutSec: 30, maxRetries: 5, logRetentionDays: 30 }),
+    PLAN_PRO: plan.default({ maxJobs: 500, minIntervalSec: 60, maxTimeoutSec: 60, maxRetries: 10, logRetentionDays: 90 }),
+    AUTO_PAUSE_AFTER: int(1, 1000).default(10),
+    CRON_ALLOWED_PRIVATE_HOSTS: z.string().default('127.0.0.1,localhost').transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)),
     STRIPE_WEBHOOK_SECRET: optional(z.string()),
     METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   })

@@ -1,6 +1,7 @@
 import { loadConfig } from '../env'
 import { log } from '../lib/logger'
 import { consumeEmail } from './email'
+import { consumeJobs } from './jobs'
 
 /** Routes a batch to its consumer by queue name. */
 export async function handleQueue(batch: MessageBatch, env: Env) {
@@ -8,9 +9,9 @@ export async function handleQueue(batch: MessageBatch, env: Env) {
   switch (batch.queue) {
     case 'email':
       return consumeEmail(batch, config)
+    case 'jobs':
+      return consumeJobs(batch, config)
     default:
-      // The jobs consumer arrives with the cron-service issue; until then its messages stay queued
-      // (and end in jobs-dlq) rather than being acknowledged unprocessed.
       log('error', 'no consumer for queue', { queue: batch.queue, messages: batch.messages.length })
       batch.retryAll({ delaySeconds: 60 })
   }

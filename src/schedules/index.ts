@@ -1,11 +1,12 @@
 import { loadConfig, type Config } from '../env'
 import { errorFields, log } from '../lib/logger'
+import { dispatchUserJobs } from './user-jobs'
 
 /** A system job: runs on the minute tick whenever `due(scheduledTime)` is true. */
 export type SystemJob = { name: string; due: (at: Date) => boolean; run: (config: Config, at: Date) => Promise<void> }
 
 /** System jobs are added here by the features that own them (cleanup, reports, sweeps…). */
-export const systemJobs: SystemJob[] = []
+export const systemJobs: SystemJob[] = [{ name: 'user-jobs-dispatch', due: () => true, run: dispatchUserJobs }]
 
 /**
  * The single `* * * * *` Cron Trigger. Each job is keyed on the trigger's scheduledTime so a

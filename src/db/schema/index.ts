@@ -1,5 +1,6 @@
 export * from './auth-codes'
 export * from './emails'
+export * from './jobs'
 export * from './rbac'
 export * from './sessions'
 export * from './users'

@@ -1,0 +1,175 @@
+import { and, eq, inArray, or, sql } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { executions, jobAccounts, jobs, users } from '../../db/schema'
+import type { Config } from '../../env'
+import { checkTarget } from '../../lib/ssrf'
+import { enqueueEmail } from '../email/email.service'
+import { allowedHosts } from './jobs.service'
+
+export const RESPONSE_READ_LIMIT = 64 * 1024
+export const RESPONSE_STORE_LIMIT = 4 * 1024
+
+export type CallResult = {
+  ok: boolean
+  retryable: boolean
+  httpStatus: number | null
+  durationMs: number
+  error: string | null
+  errorMessage: string | null
+  responseBody: string | null
+  retryAfterSeconds?: number
+}
+
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+/** `Outpost-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, like Stripe's scheme. */
+export async function signature(secret: string, timestamp: number, body: string) {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`))
+  return `t=${timestamp},v1=${hex(mac)}`
+}
+
+/** Reads at most `limit` bytes of a body; says whether there was more. */
+async function readCapped(res: Response, limit: number) {
+  const reader = res.body?.getReader()
+  if (!reader) return { text: '', truncated: false }
+  const chunks: Uint8Array[] = []
+  let size = 0
+  let truncated = false
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    if (size + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - size))
+      truncated = true
+      await reader.cancel()
+      break
+    }
+    chunks.push(value)
+    size += value.byteLength
+  }
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
+  let offset = 0
+  for (const c of chunks) {
+    all.set(c, offset)
+    offset += c.byteLength
+  }
+  return { text: new TextDecoder().decode(all), truncated }
+}
+
+type JobCall = { id: string; httpMethod: string; targetUrl: string; headers: Record<string, string>; body: string | null; timeoutSeconds: number }
+
+/** One outbound call with every guard: SSRF re-check, timeout, no redirects, capped response. */
+export async function callTarget(config: Config, job: JobCall, executionId: string, secret: string): Promise<CallResult> {
+  const started = Date.now()
+  const result = (r: Omit<CallResult, 'durationMs'>): CallResult => ({ ...r, durationMs: Date.now() - started })
+  const target = checkTarget(job.targetUrl, { allowHosts: allowedHosts(config) })
+  if (!target.ok) {
+    return result({ ok: false, retryable: false, httpStatus: null, error: 'BLOCKED_TARGET', errorMessage: target.reason, responseBody: null })
+  }
+  const body = job.httpMethod === 'GET' || job.httpMethod === 'HEAD' ? '' : (job.body ?? '')
+  const headers = new Headers(job.headers)
+  headers.set('user-agent', 'Outpost-Cron/1.0')
+  headers.set('idempotency-key', executionId)
+  headers.set('outpost-signature', await signature(secret, Math.floor(Date.now() / 1000), body))
+  if (body && !headers.has('content-type')) headers.set('content-type', 'application/json')
+  try {
+    const res = await fetch(target.url, {
+      method: job.httpMethod,
+      headers,
+      body: body || undefined,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(job.timeoutSeconds * 1000),
+    })
+    const { text, truncated } = await readCapped(res, RESPONSE_READ_LIMIT)
+    const responseBody = text.slice(0, RESPONSE_STORE_LIMIT)
+    const s = res.status
+    const retryAfter = Number(res.headers.get('retry-after'))
+    const base = { httpStatus: s, responseBody, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: Math.min(3600, retryAfter) } : {}) }
+    if (s >= 200 && s < 300) {
+      return result({ ok: true, retryable: false, error: truncated ? 'RESPONSE_TOO_LARGE' : null, errorMessage: truncated ? `response cut at ${RESPONSE_READ_LIMIT} bytes` : null, ...base })
+    }
+    if (s >= 300 && s < 400) return result({ ok: false, retryable: false, error: 'REDIRECT', errorMessage: `redirect to ${res.headers.get('location') ?? '?'} not followed`, ...base })
+    if (s >= 500) return result({ ok: false, retryable: true, error: 'HTTP_5XX', errorMessage: `target answered ${s}`, ...base })
+    return result({ ok: false, retryable: s === 408 || s === 429, error: 'HTTP_4XX', errorMessage: `target answered ${s}`, ...base })
+  } catch (err) {
+    const e = err as Error
+    const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError'
+    const message = e.message || String(err)
+    const code = timedOut ? 'TIMEOUT' : /dns|resolve|name not known|ENOTFOUND/i.test(message) ? 'DNS' : 'CONNECT'
+    return result({ ok: false, retryable: true, httpStatus: null, error: code, errorMessage: timedOut ? `no answer within ${job.timeoutSeconds} s` : message.slice(0, 300), responseBody: null })
+  }
+}
+
+export type Outcome = { action: 'ack' } | { action: 'retry'; delaySeconds: number }
+
+/** Exponential backoff: 30 s, 60 s, 120 s… capped at 1 h, or the target's Retry-After. */
+export const backoffSeconds = (attempt: number, retryAfter?: number) => retryAfter ?? Math.min(3600, 30 * 2 ** Math.max(0, attempt - 1))
+
+/**
+ * Runs one execution at most once to completion. The claim (PENDING/RETRYING → RUNNING, attempt+1)
+ * is a guarded UPDATE, so a duplicate delivery of a finished or running execution does nothing.
+ * A RUNNING row older than its timeout plus a minute is a crashed attempt and may be re-claimed.
+ */
+export async function executeOnce(db: Database, config: Config, executionId: string): Promise<Outcome> {
+  const [claimed] = await db
+    .update(executions)
+    .set({ status: 'RUNNING', attempt: sql`${executions.attempt} + 1`, startedAt: sql`now()` })
+    .where(
+      and(
+        eq(executions.id, executionId),
+        or(
+          inArray(executions.status, ['PENDING', 'RETRYING']),
+          and(eq(executions.status, 'RUNNING'), sql`${executions.startedAt} < now() - interval '6 minutes'`),
+        ),
+      ),
+    )
+    .returning({ attempt: executions.attempt, jobId: executions.jobId })
+  if (!claimed) return { action: 'ack' }
+  const [row] = await db
+    .select({ job: jobs, secret: jobAccounts.signingSecret })
+    .from(jobs)
+    .innerJoin(jobAccounts, eq(jobAccounts.userId, jobs.userId))
+    .where(eq(jobs.id, claimed.jobId))
+  if (!row) return { action: 'ack' }
+  const { job } = row
+  const r = await callTarget(config, job, executionId, row.secret)
+  const record = { httpStatus: r.httpStatus, durationMs: r.durationMs, error: r.error, errorMessage: r.errorMessage, responseBody: r.responseBody }
+  if (!r.ok && r.retryable && claimed.attempt <= job.maxRetries) {
+    await db.update(executions).set({ ...record, status: 'RETRYING' }).where(eq(executions.id, executionId))
+    return { action: 'retry', delaySeconds: backoffSeconds(claimed.attempt, r.retryAfterSeconds) }
+  }
+  await db.update(executions).set({ ...record, status: r.ok ? 'SUCCESS' : 'FAILED', finishedAt: sql`now()` }).where(eq(executions.id, executionId))
+  await recordFinal(db, config, job.id, job.userId, r.ok)
+  return { action: 'ack' }
+}
+
+/** Updates the job after a final outcome; a final failure emails the owner, and N in a row pause the job. */
+async function recordFinal(db: Database, config: Config, jobId: string, userId: string, ok: boolean) {
+  const [job] = await db
+    .update(jobs)
+    .set(
+      ok
+        ? { lastRunAt: sql`now()`, lastStatus: 'SUCCESS', consecutiveFailures: 0 }
+        : {
+            lastRunAt: sql`now()`,
+            lastStatus: 'FAILED',
+            consecutiveFailures: sql`${jobs.consecutiveFailures} + 1`,
+            status: sql`case when ${jobs.consecutiveFailures} + 1 >= ${config.AUTO_PAUSE_AFTER} then 'PAUSED' else ${jobs.status} end`,
+            pausedReason: sql`case when ${jobs.consecutiveFailures} + 1 >= ${config.AUTO_PAUSE_AFTER} then 'FAILURES' else ${jobs.pausedReason} end`,
+            nextRunAt: sql`case when ${jobs.consecutiveFailures} + 1 >= ${config.AUTO_PAUSE_AFTER} then null else ${jobs.nextRunAt} end`,
+          },
+    )
+    .where(eq(jobs.id, jobId))
+    .returning({ name: jobs.name, failures: jobs.consecutiveFailures, status: jobs.status })
+  if (ok || !job) return
+  const [owner] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId))
+  if (!owner) return
+  const paused = job.failures >= config.AUTO_PAUSE_AFTER && job.status === 'PAUSED'
+  await enqueueEmail(config, owner.email, 'notice', {
+    subject: paused ? `Job "${job.name}" was paused after ${job.failures} failures` : `Job "${job.name}" failed`,
+    text: paused
+      ? `Your job "${job.name}" failed ${job.failures} times in a row and has been paused. Fix the target, then resume it.`
+      : `Your job "${job.name}" failed after its retries (${job.failures} failure(s) in a row). See GET /api/v1/jobs/${jobId}/logs.`,
+  })
+}
