@@ -11,6 +11,7 @@ import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
 import { jobsRouter } from './features/jobs'
 import { rbacRouter } from './features/rbac'
+import { schedulerRouter } from './features/scheduler'
 import { usersRouter } from './features/users'
 import { createRouter } from './lib/create-router'
 import { errorBody } from './lib/envelope'
@@ -85,6 +86,7 @@ export function createApp() {
     .route('/', usersRouter)
     .route('/', rbacRouter)
     .route('/', adminRouter)
+    .route('/', schedulerRouter)
     .route('/', devRouter)
   app.route('/api/v1', api)
 

@@ -160,6 +160,8 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/admin/stats', path: () => '/admin/stats', expect: adminOnly(200) },
   { method: 'GET', route: '/admin/analytics', path: () => '/admin/analytics?days=7', expect: adminOnly(200) },
   { method: 'GET', route: '/admin/users', path: () => '/admin/users', expect: adminOnly(200) },
+  { method: 'GET', route: '/admin/jobs', path: () => '/admin/jobs', expect: adminOnly(200) },
+  { method: 'GET', route: '/admin/logs', path: () => '/admin/logs', expect: adminOnly(200) },
   {
     method: 'PUT', route: '/admin/users/:id/role', fresh: async () => ({ target: await freshUser() }),
     path: (c) => `/admin/users/${c.target}/role`, body: () => ({ role: 'moderator' }), expect: adminOnly(200),

@@ -1,25 +1,68 @@
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import { createDb, type Database } from '../db/client'
+import { systemJobs } from '../db/schema'
 import { loadConfig, type Config } from '../env'
+import { nextRunAt } from '../features/jobs/schedule'
 import { errorFields, log } from '../lib/logger'
-import { dispatchUserJobs } from './user-jobs'
+import { SYSTEM_JOBS, type SystemJob } from './registry'
 
-/** A system job: runs on the minute tick whenever `due(scheduledTime)` is true. */
-export type SystemJob = { name: string; due: (at: Date) => boolean; run: (config: Config, at: Date) => Promise<void> }
+export type { SystemJob } from './registry'
 
-/** System jobs are added here by the features that own them (cleanup, reports, sweeps…). */
-export const systemJobs: SystemJob[] = [{ name: 'user-jobs-dispatch', due: () => true, run: dispatchUserJobs }]
+/** True when `cron` (UTC) fires at the minute of `at`. */
+export const isDue = (cron: string, at: Date) => nextRunAt(cron, 'UTC', new Date(Math.floor(at.getTime() / 60_000) * 60_000 - 1))?.getTime() === Math.floor(at.getTime() / 60_000) * 60_000
+
+/** Runs one system job and records its outcome; used by the tick and by the admin trigger route. */
+export async function runSystemJob(db: Database, config: Config, job: SystemJob, at: Date) {
+  const started = Date.now()
+  let result: Record<string, unknown> = {}
+  let error: string | null = null
+  try {
+    result = await job.run({ db, config, at })
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err)
+    log('error', 'system job failed', { job: job.name, scheduledTime: at.toISOString(), ...errorFields(err) })
+  }
+  const durationMs = Date.now() - started
+  await db
+    .update(systemJobs)
+    .set({ lastRunAt: sql`now()`, lastDurationMs: durationMs, lastStatus: error ? 'error' : 'ok', lastError: error, nextRunAt: nextRunAt(job.cron, 'UTC', new Date()), updatedAt: sql`now()` })
+    .where(eq(systemJobs.name, job.name))
+  return { name: job.name, status: error ? ('error' as const) : ('ok' as const), durationMs, error, result }
+}
+
+export async function ensureSystemJobRows(db: Database, jobs: SystemJob[]) {
+  await db
+    .insert(systemJobs)
+    .values(jobs.map((j) => ({ name: j.name, nextRunAt: nextRunAt(j.cron, 'UTC', new Date()) })))
+    .onConflictDoNothing()
+}
 
 /**
- * The single `* * * * *` Cron Trigger. Each job is keyed on the trigger's scheduledTime so a
- * retried tick is recognisable; one failing job never stops the others.
+ * The single `* * * * *` Cron Trigger. Each due, enabled job is claimed for this scheduledTime
+ * with one guarded UPDATE, so a repeated or overlapping tick never runs it twice; one failing job
+ * never stops the others.
  */
-export async function runMinuteTick(controller: Pick<ScheduledController, 'scheduledTime' | 'cron'>, env: Env, jobs = systemJobs) {
+export async function runMinuteTick(controller: Pick<ScheduledController, 'scheduledTime' | 'cron'>, env: Env, jobs = SYSTEM_JOBS) {
   const config = loadConfig(env)
-  const at = new Date(controller.scheduledTime)
-  const due = jobs.filter((j) => j.due(at))
-  const results = await Promise.allSettled(due.map((j) => j.run(config, at)))
-  results.forEach((r, i) => {
-    if (r.status === 'rejected') log('error', 'system job failed', { job: due[i]!.name, scheduledTime: at.toISOString(), ...errorFields(r.reason) })
-  })
-  log('info', 'minute tick', { cron: controller.cron, scheduledTime: at.toISOString(), ran: due.map((j) => j.name) }, config.LOG_LEVEL)
-  return { ran: due.map((j) => j.name), failed: due.filter((_, i) => results[i]!.status === 'rejected').map((j) => j.name) }
+  const at = new Date(Math.floor(controller.scheduledTime / 60_000) * 60_000)
+  const { db, close } = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
+  try {
+    await ensureSystemJobRows(db, jobs)
+    const due = jobs.filter((j) => isDue(j.cron, at))
+    const outcomes = await Promise.all(
+      due.map(async (job) => {
+        const [claimed] = await db
+          .update(systemJobs)
+          .set({ lastScheduledFor: at })
+          .where(and(eq(systemJobs.name, job.name), eq(systemJobs.enabled, true), or(isNull(systemJobs.lastScheduledFor), lt(systemJobs.lastScheduledFor, at))))
+          .returning({ name: systemJobs.name })
+        return claimed ? runSystemJob(db, config, job, at) : null
+      }),
+    )
+    const ran = outcomes.filter((o) => o !== null)
+    log('info', 'minute tick', { cron: controller.cron, scheduledTime: at.toISOString(), ran: ran.map((o) => o.name) }, config.LOG_LEVEL)
+    return { ran: ran.map((o) => o.name), failed: ran.filter((o) => o.status === 'error').map((o) => o.name) }
+  } finally {
+    await close()
+  }
 }
