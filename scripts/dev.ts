@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { assertPortFree, ensureDatabase, startPostgres, startWsProxy, type LocalPostgres, type WsProxy } from './local-stack'
+import { startEchoServer, type EchoServer } from './echo-server'
 import { migrateDatabase } from './migrate'
 import { seed } from './seed'
 
@@ -17,11 +18,13 @@ const local = join(root, '.local')
 const PORT = Number(process.env.PORT ?? 8787)
 const PG_PORT = Number(process.env.PG_PORT ?? 54329)
 const PROXY_PORT = Number(process.env.PG_PROXY_PORT ?? 54330)
+const ECHO_PORT = Number(process.env.ECHO_PORT ?? 8799)
 const DB = 'outpost'
 const base = `http://127.0.0.1:${PORT}`
 
 let pgServer: LocalPostgres | undefined
 let proxy: WsProxy | undefined
+let echo: EchoServer | undefined
 let wrangler: ChildProcess | undefined
 let ticker: NodeJS.Timeout | undefined
 let stopping = false
@@ -67,7 +70,8 @@ async function waitForWorker(timeoutMs = 90_000) {
 /** wrangler dev does not fire Cron Triggers by itself; --test-scheduled exposes this endpoint. */
 function startTicker() {
   const fire = async () => {
-    const time = Math.floor(Date.now() / 60_000) * 60
+    // wrangler's `time` is epoch milliseconds; the minute boundary, like a real Cron Trigger.
+    const time = Math.floor(Date.now() / 60_000) * 60_000
     try {
       const res = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}&time=${time}`)
       if (!res.ok) console.error(`  scheduled tick answered ${res.status}`)
@@ -92,6 +96,7 @@ async function stop(code = 0) {
     await new Promise((r) => { wrangler!.once('exit', r); setTimeout(r, 5000) })
   }
   await proxy?.close()
+  await echo?.close()
   await pgServer?.stop().catch(() => {})
   process.exit(code)
 }
@@ -101,14 +106,17 @@ async function main() {
   await assertPortFree(PORT, 'API (set PORT=...)')
   await assertPortFree(PG_PORT, 'Postgres (set PG_PORT=...)')
   await assertPortFree(PROXY_PORT, 'Postgres WebSocket proxy (set PG_PROXY_PORT=...)')
+  await assertPortFree(ECHO_PORT, 'demo cron target (set ECHO_PORT=...)')
 
   step(`Postgres 18 on 127.0.0.1:${PG_PORT} (data in .local/pg)`)
   pgServer = await startPostgres({ dir: join(local, 'pg'), port: PG_PORT, quiet: true })
   await ensureDatabase(pgServer.url('postgres'), DB)
   step('migrations')
   await migrateDatabase(pgServer.url(DB))
+  step(`demo cron target on 127.0.0.1:${ECHO_PORT}`)
+  echo = await startEchoServer(ECHO_PORT)
   step('seed data')
-  const seeded = await seed(pgServer.url(DB))
+  const seeded = await seed(pgServer.url(DB), { echoUrl: echo.url })
   step(`Neon WebSocket proxy on 127.0.0.1:${PROXY_PORT}`)
   proxy = await startWsProxy(PROXY_PORT)
 
@@ -148,7 +156,8 @@ async function main() {
   OpenAPI    ${base}/openapi.json
   Mailbox    ${base}/api/v1/dev/mailbox?to=<email>
   Postgres   ${pgServer.url(DB)}
-  Cron       the minute Cron Trigger fires every minute
+  Cron       the minute Cron Trigger fires every minute; demo jobs of user@outpost.dev call
+             ${echo.url} (see GET /api/v1/logs as that user, or ${echo.url}/__hits)
   Demo users
 ${users}
 Press Ctrl-C to stop everything.

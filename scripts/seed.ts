@@ -7,6 +7,8 @@ import { eq, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import * as schema from '../src/db/schema'
+import { randomBytes } from 'node:crypto'
+import { nextRunAt } from '../src/features/jobs/schedule'
 import { hashPassword } from '../src/lib/password'
 
 /** Documented in README.md; only ever seeded into local databases. */
@@ -16,7 +18,16 @@ export const DEMO_USERS = [
   { email: 'user@outpost.dev', password: 'outpost-user-demo', name: 'Demo User', role: 'user' },
 ]
 
-export async function seed(url: string) {
+/** Demo cron jobs of user@outpost.dev, calling the local echo target that `npm run dev` starts. */
+const demoJobs = (echo: string) => [
+  { name: 'Heartbeat', cronExpression: '* * * * *', timezone: 'UTC', httpMethod: 'GET' as const, targetUrl: `${echo}/ok?job=heartbeat`, body: null, maxRetries: 0 },
+  { name: 'Flaky webhook', cronExpression: '*/5 * * * *', timezone: 'UTC', httpMethod: 'POST' as const, targetUrl: `${echo}/status/503?job=flaky`, body: '{"event":"ping"}', maxRetries: 2 },
+  { name: 'Nightly export', cronExpression: '0 2 * * *', timezone: 'Europe/Paris', httpMethod: 'POST' as const, targetUrl: `${echo}/ok?job=nightly`, body: '{"export":"all"}', maxRetries: 3 },
+]
+
+export const DEFAULT_ECHO_URL = 'http://127.0.0.1:8799'
+
+export async function seed(url: string, opts: { echoUrl?: string } = {}) {
   const pool = new pg.Pool({ connectionString: url, max: 1 })
   const db = drizzle(pool, { schema })
   try {
@@ -32,6 +43,14 @@ export async function seed(url: string) {
       const [role] = await db.select({ id: schema.roles.id }).from(schema.roles).where(eq(schema.roles.name, u.role))
       // Ensures the demo role even on a database seeded before roles existed.
       await db.insert(schema.userRoles).values({ userId: user!.id, roleId: role!.id }).onConflictDoNothing()
+    }
+    const [demo] = await db.select({ id: schema.users.id }).from(schema.users).where(sql`lower(${schema.users.email}) = 'user@outpost.dev'`)
+    await db.insert(schema.jobAccounts).values({ userId: demo!.id, plan: 'PRO', signingSecret: `whsec_${randomBytes(32).toString('base64url')}` }).onConflictDoNothing()
+    const existing = await db.select({ name: schema.jobs.name }).from(schema.jobs).where(eq(schema.jobs.userId, demo!.id))
+    for (const job of demoJobs(opts.echoUrl ?? DEFAULT_ECHO_URL)) {
+      if (existing.some((e) => e.name === job.name)) continue
+      await db.insert(schema.jobs).values({ ...job, userId: demo!.id, nextRunAt: nextRunAt(job.cronExpression, job.timezone, new Date()) })
+      created.push(`job "${job.name}"`)
     }
     return { created, users: DEMO_USERS }
   } finally {
