@@ -3,26 +3,61 @@
  * throughput (DESIGN.md §9). The hello worker runs in the same instance behind a route, so the
  * ceiling goes through exactly the same entry worker, socket and workerd process.
  */
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { statSync } from 'node:fs'
 import { Miniflare } from 'miniflare'
 import { PASSWORD_PARAMS } from '../src/lib/password'
 import { HELLO_PATH, PBKDF2_PATH } from './scenarios'
 
-/** Imported lazily: importing wrangler installs signal handlers that exit with code 0 (see run.ts). */
+/** Builds dist/index.js the way a deploy does (`wrangler deploy --dry-run --outdir dist`). */
+export function build() {
+  const started = Date.now()
+  const res = spawnSync('node_modules/.bin/wrangler', ['deploy', '--dry-run', '--outdir', 'dist'], {
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    encoding: 'utf8',
+  })
+  if (res.status !== 0) throw new Error(`wrangler build failed (${res.signal ?? `code ${res.status}`}):\n${res.stdout}${res.stderr}`)
+  if (statSync('dist/index.js').mtimeMs < started) throw new Error('the build did not write dist/index.js')
+}
+
+export type QueueConsumer = { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string }
+
+/** Imported lazily: importing wrangler installs signal handlers that exit with code 0 (see lifecycle.ts). */
 export async function readWranglerConfig() {
   const { unstable_readConfig } = await import('wrangler')
   const config = unstable_readConfig({ config: 'wrangler.toml' })
-  return { compatibilityDate: config.compatibility_date, compatibilityFlags: config.compatibility_flags, vars: config.vars }
+  // The consumers exactly as wrangler.toml declares them (batch size, batch timeout, retries, DLQ).
+  const queueConsumers: Record<string, QueueConsumer> = {}
+  for (const c of config.queues.consumers ?? []) {
+    queueConsumers[c.queue] = {
+      maxBatchSize: c.max_batch_size,
+      maxBatchTimeout: c.max_batch_timeout,
+      maxRetries: c.max_retries,
+      deadLetterQueue: c.dead_letter_queue,
+    }
+  }
+  return { compatibilityDate: config.compatibility_date, compatibilityFlags: config.compatibility_flags, vars: config.vars, queueConsumers }
 }
 
 export type WranglerConfig = Awaited<ReturnType<typeof readWranglerConfig>>
-export type WorkerStack = { url: string; dispose: () => Promise<void> }
+export type WorkerStack = { url: string; mf: Miniflare; dispose: () => Promise<void> }
 
-export async function startWorkers(
-  config: WranglerConfig,
-  opts: { port: number; databaseUrl: string; wsProxy: string },
-): Promise<WorkerStack> {
+export type WorkerOptions = {
+  port: number
+  databaseUrl: string
+  wsProxy: string
+  /** Overrides of wrangler.toml's vars (after the bench's own), e.g. `{ ENVIRONMENT: 'development' }`. */
+  vars?: Record<string, string>
+  /** Per-queue overrides of wrangler.toml's consumer settings, e.g. `{ jobs: { maxBatchSize: 100 } }`. */
+  queueConsumers?: Record<string, QueueConsumer>
+}
+
+export async function startWorkers(config: WranglerConfig, opts: WorkerOptions): Promise<WorkerStack> {
   const compat = { compatibilityDate: config.compatibilityDate, compatibilityFlags: config.compatibilityFlags }
+  const queueConsumers = Object.fromEntries(
+    Object.entries(config.queueConsumers).map(([queue, c]) => [queue, { ...c, ...opts.queueConsumers?.[queue] }]),
+  )
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: opts.port,
@@ -49,6 +84,7 @@ export async function startWorkers(
           DATABASE_WS_PROXY: opts.wsProxy,
           JWT_SECRET: randomBytes(48).toString('base64url'),
           JWT_PREVIOUS_SECRETS: '',
+          ...opts.vars,
         },
         // wrangler.toml declares these classes under new_sqlite_classes.
         durableObjects: {
@@ -57,10 +93,8 @@ export async function startWorkers(
           RATE_LIMITER: { className: 'RateLimiter', useSQLite: true },
         },
         queueProducers: { EMAIL_QUEUE: { queueName: 'email' }, JOBS_QUEUE: { queueName: 'jobs' } },
-        queueConsumers: {
-          email: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 5, deadLetterQueue: 'email-dlq' },
-          jobs: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 5, deadLetterQueue: 'jobs-dlq' },
-        },
+        // wrangler.toml's [[queues.consumers]]; Miniflare delivers one batch at a time per queue.
+        queueConsumers,
         r2Buckets: ['UPLOADS'],
       },
       {
@@ -81,7 +115,7 @@ export async function startWorkers(
   try {
     const url = (await mf.ready).origin
     await assertHealthy(url)
-    return { url, dispose: () => mf.dispose() }
+    return { url, mf, dispose: () => mf.dispose() }
   } catch (err) {
     await mf.dispose()
     throw err
