@@ -10,6 +10,7 @@ import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
 import { jobsRouter } from './features/jobs'
+import { statsRouter } from './features/jobs/stats'
 import { rbacRouter } from './features/rbac'
 import { schedulerRouter } from './features/scheduler'
 import { usersRouter } from './features/users'
@@ -83,6 +84,7 @@ export function createApp() {
     .route('/', authRouter)
     // Before usersRouter: PUT /users/plan must not be taken for PUT /users/{id}.
     .route('/', jobsRouter)
+    .route('/', statsRouter)
     .route('/', usersRouter)
     .route('/', rbacRouter)
     .route('/', adminRouter)
