@@ -1,9 +1,10 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { executions, jobAccounts, jobs, users } from '../../db/schema'
+import { executions, jobAccounts, jobs } from '../../db/schema'
 import type { Config } from '../../env'
 import { checkTarget } from '../../lib/ssrf'
-import { enqueueEmail } from '../email/email.service'
+import { emit } from '../../lib/events'
+import './jobs.events'
 import { allowedHosts } from './jobs.service'
 
 export const RESPONSE_READ_LIMIT = 64 * 1024
@@ -140,12 +141,12 @@ export async function executeOnce(db: Database, config: Config, executionId: str
     return { action: 'retry', delaySeconds: backoffSeconds(claimed.attempt, r.retryAfterSeconds) }
   }
   await db.update(executions).set({ ...record, status: r.ok ? 'SUCCESS' : 'FAILED', finishedAt: sql`now()` }).where(eq(executions.id, executionId))
-  await recordFinal(db, config, job.id, job.userId, r.ok)
+  await recordFinal(db, config, job.id, executionId, r.ok, r.error)
   return { action: 'ack' }
 }
 
-/** Updates the job after a final outcome; a final failure emails the owner, and N in a row pause the job. */
-async function recordFinal(db: Database, config: Config, jobId: string, userId: string, ok: boolean) {
+/** Updates the job after a final outcome; a final failure emits job.failed, and N in a row pause the job. */
+async function recordFinal(db: Database, config: Config, jobId: string, executionId: string, ok: boolean, error: string | null) {
   const [job] = await db
     .update(jobs)
     .set(
@@ -161,15 +162,8 @@ async function recordFinal(db: Database, config: Config, jobId: string, userId: 
           },
     )
     .where(eq(jobs.id, jobId))
-    .returning({ name: jobs.name, failures: jobs.consecutiveFailures, status: jobs.status })
+    .returning({ name: jobs.name, userId: jobs.userId, failures: jobs.consecutiveFailures, status: jobs.status, pausedReason: jobs.pausedReason })
   if (ok || !job) return
-  const [owner] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId))
-  if (!owner) return
-  const paused = job.failures >= config.AUTO_PAUSE_AFTER && job.status === 'PAUSED'
-  await enqueueEmail(config, owner.email, 'notice', {
-    subject: paused ? `Job "${job.name}" was paused after ${job.failures} failures` : `Job "${job.name}" failed`,
-    text: paused
-      ? `Your job "${job.name}" failed ${job.failures} times in a row and has been paused. Fix the target, then resume it.`
-      : `Your job "${job.name}" failed after its retries (${job.failures} failure(s) in a row). See GET /api/v1/jobs/${jobId}/logs.`,
-  })
+  const paused = job.status === 'PAUSED' && job.pausedReason === 'FAILURES' && job.failures >= config.AUTO_PAUSE_AFTER
+  await emit('job.failed', { jobId, userId: job.userId, jobName: job.name, executionId, error, consecutiveFailures: job.failures, paused }, { db, config })
 }
