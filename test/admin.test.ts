@@ -309,3 +309,15 @@ describe('anonymous callers', () => {
     expectError(await call(method, path, undefined, method === 'PUT' ? { role: 'user' } : undefined), 401, 'UNAUTHORIZED')
   })
 })
+
+describe('set role on the sole admin', () => {
+  it('accepts making the only admin admin again (nothing is taken away)', async () => {
+    const admin = await seedUser({ roles: ['admin'] })
+    await withDb(async (db) => {
+      const [role] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, 'admin'))
+      await db.delete(userRoles).where(and(eq(userRoles.roleId, role!.id), ne(userRoles.userId, admin.user.id)))
+    })
+    const res = await api(`/api/v1/admin/users/${admin.user.id}/role`, { method: 'PUT', token: admin.token, json: { role: 'admin' } })
+    expect(res.status).toBe(200)
+  })
+})

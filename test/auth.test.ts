@@ -198,6 +198,13 @@ describe('email verification codes', () => {
     expect(await readMailbox(user.email, { timeoutMs: 1500 })).toHaveLength(0)
   })
 
+  it('answers a verified account like a wrong code, revealing nothing about it', async () => {
+    const { user } = await seedUser()
+    const res = await post('/auth/verify', { email: user.email, code: '000000' })
+    expect(res.status).toBe(400)
+    expect(error(res)).toEqual(error(await post('/auth/verify', { email: newEmail(), code: '000000' })))
+  })
+
   it('refuses a code that is not 6 digits with 422', async () => {
     expect((await post('/auth/verify', { email: newEmail(), code: '12ab56' })).status).toBe(422)
   })

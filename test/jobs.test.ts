@@ -42,6 +42,13 @@ describe('creating jobs', () => {
     }
   })
 
+  it('refuses header values fetch could not send', async () => {
+    const { token } = await seedUser()
+    const res = await call('POST', '/jobs', token, valid({ headers: { 'X-A': 'line\nbreak' } }))
+    expect(res.status).toBe(422)
+    expect((await call('POST', '/jobs', token, valid({ headers: { 'X-A': '€uro' } }))).status).toBe(422)
+  })
+
   it('refuses reserved headers such as Idempotency-Key or Host', async () => {
     const { token } = await seedUser()
     expect((await call('POST', '/jobs', token, valid({ headers: { 'Idempotency-Key': 'x' } }))).status).toBe(422)
@@ -114,6 +121,20 @@ describe('plans', () => {
     const res = await call('POST', `/jobs/${created[6]!.id}/resume`, token)
     expect(res.status).toBe(403)
     expect(error(res).code).toBe('PLAN_LIMIT')
+  })
+
+  it('pauses, on a downgrade, the jobs the new plan does not allow, and refuses to resume them', async () => {
+    const { token } = await seedUser()
+    await call('PUT', '/users/plan', token, { plan: 'PRO' })
+    const fast = data(await call<Job>('POST', '/jobs', token, valid({ name: 'every minute', cronExpression: '* * * * *' })))
+    const long = data(await call<Job>('POST', '/jobs', token, valid({ name: 'long timeout', timeout: 60 })))
+    const fine = data(await call<Job>('POST', '/jobs', token, valid({ name: 'fine' })))
+    const down = data(await call<{ pausedJobIds: string[] }>('PUT', '/users/plan', token, { plan: 'FREE' }))
+    expect(down.pausedJobIds.sort()).toEqual([fast.id, long.id].sort())
+    expect(data(await call<Job>('GET', `/jobs/${fine.id}`, token)).status).toBe('ACTIVE')
+    const res = await call('POST', `/jobs/${fast.id}/resume`, token)
+    expect(res.status).toBe(422)
+    expect(Object.keys(error(res).details ?? {})).toEqual(['json.cronExpression'])
   })
 
   it('refuses an unknown plan with 422', async () => {

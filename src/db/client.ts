@@ -31,3 +31,13 @@ export function createDb({ url, wsProxy, connectTimeoutMs = 5000 }: DbOptions) {
   const db = drizzle({ client: pool, schema })
   return { db, close: () => pool.end() }
 }
+
+/** Runs `fn` on a pool of its own, closed afterwards: for queue consumers, ticks and background work. */
+export async function withDatabase<T>(opts: DbOptions, fn: (db: Database) => Promise<T>) {
+  const { db, close } = createDb(opts)
+  try {
+    return await fn(db)
+  } finally {
+    await close()
+  }
+}

@@ -1,4 +1,4 @@
-import { createDb } from '../db/client'
+import { withDatabase } from '../db/client'
 import type { Config } from '../env'
 import type { JobMessage } from '../features/jobs/dispatch.service'
 import { executeOnce } from '../features/jobs/execute.service'
@@ -9,9 +9,8 @@ const isJobMessage = (b: unknown): b is JobMessage =>
 
 /** Executes each message on its own; only that message is retried, with the backoff the executor chose. */
 export async function consumeJobs(batch: MessageBatch, config: Config) {
-  const { db, close } = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
-  try {
-    await Promise.all(
+  await withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) =>
+    Promise.all(
       batch.messages.map(async (message) => {
         if (!isJobMessage(message.body)) {
           log('error', 'dropping malformed jobs message', { messageId: message.id })
@@ -26,8 +25,6 @@ export async function consumeJobs(batch: MessageBatch, config: Config) {
           message.retry({ delaySeconds: 30 })
         }
       }),
-    )
-  } finally {
-    await close()
-  }
+    ),
+  )
 }

@@ -10,11 +10,11 @@ export async function dailyReport({ db, config, at }: TickContext) {
   const [figures] = (
     await db.execute<{ signups: number; active_users: number; executions: number; succeeded: number; failed: number }>(sql`
       select
-        (select count(*)::int from users where created_at::date = ${day}::date) as signups,
-        (select count(distinct s.user_id)::int from refresh_tokens rt join sessions s on s.id = rt.session_id where rt.created_at::date = ${day}::date) as active_users,
-        (select count(*)::int from executions where created_at::date = ${day}::date) as executions,
-        (select count(*)::int from executions where created_at::date = ${day}::date and status = 'SUCCESS') as succeeded,
-        (select count(*)::int from executions where created_at::date = ${day}::date and status = 'FAILED') as failed`)
+        (select count(*)::int from users where (created_at at time zone 'utc')::date = ${day}::date) as signups,
+        (select count(distinct s.user_id)::int from refresh_tokens rt join sessions s on s.id = rt.session_id where (rt.created_at at time zone 'utc')::date = ${day}::date) as active_users,
+        (select count(*)::int from executions where (created_at at time zone 'utc')::date = ${day}::date) as executions,
+        (select count(*)::int from executions where (created_at at time zone 'utc')::date = ${day}::date and status = 'SUCCESS') as succeeded,
+        (select count(*)::int from executions where (created_at at time zone 'utc')::date = ${day}::date and status = 'FAILED') as failed`)
   ).rows
   const data = { day, ...figures! }
   const stored = await db.insert(dailyReports).values({ day, data }).onConflictDoNothing().returning({ day: dailyReports.day })

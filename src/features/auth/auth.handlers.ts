@@ -1,6 +1,8 @@
 import type { Context } from 'hono'
+import { withDatabase } from '../../db/client'
 import { ok } from '../../lib/envelope'
 import { clientIp } from '../../lib/rate-limit/middleware'
+import { waitUntil } from '../../lib/request-context'
 import type { AppEnv, Handler } from '../../lib/types'
 import { getUser, updateUser } from '../users/users.service'
 import type * as routes from './auth.routes'
@@ -45,8 +47,11 @@ export const logout: Handler<typeof routes.logout> = async (c) => {
 }
 
 export const forgotPassword: Handler<typeof routes.forgotPassword> = async (c) => {
-  const { db, config } = deps(c)
-  await auth.forgotPassword(db, config, c.req.valid('json').email)
+  const config = c.get('config')
+  const { email } = c.req.valid('json')
+  // Off the response path (on a pool of its own: the request's closes with the response), so known
+  // and unknown addresses answer in the same time.
+  waitUntil(c, withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) => auth.forgotPassword(db, config, email)))
   return ok(c, { message: 'If the account exists, a reset link is on its way' }, 202)
 }
 

@@ -21,3 +21,12 @@ export const authRateLimit = () =>
     key: async (c) => `${clientIp(c)}|${await bodyEmail(c)}`,
     failClosed: true,
   })
+
+/** Password guesses by an authenticated caller (change-password): RATE_LIMIT_AUTH per user. */
+export const passwordRateLimit = () =>
+  rateLimit({
+    bucket: 'auth-password',
+    rule: (config) => config.RATE_LIMIT_AUTH,
+    key: (c) => `user:${c.get('user')?.id ?? clientIp(c)}`,
+    failClosed: true,
+  })

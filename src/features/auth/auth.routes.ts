@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi'
 import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { UserSchema } from '../users/users.schemas'
 import { requireAuth } from './auth.middleware'
-import { authRateLimit } from './auth.rate-limit'
+import { authRateLimit, passwordRateLimit } from './auth.rate-limit'
 import * as s from './auth.schemas'
 
 const tags = ['Auth']
@@ -83,7 +83,7 @@ export const profile = createRoute({
 
 export const changePassword = createRoute({
   method: 'put', path: '/auth/change-password', tags, summary: 'Change your password; other sessions end', security,
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth(), passwordRateLimit()] as const,
   request: jsonBody(s.ChangePasswordBody),
-  responses: { 200: jsonContent(successSchema(s.MessageSchema), 'Changed'), ...errorResponses(400, 401, 422) },
+  responses: { 200: jsonContent(successSchema(s.MessageSchema), 'Changed'), ...errorResponses(400, 401, 422, 429, 503) },
 })

@@ -63,8 +63,8 @@ export async function resendVerification(db: Database, config: Config, email: st
 
 export async function verifyEmail(db: Database, config: Config, email: string, code: string) {
   const user = await findUserByEmail(db, email)
-  if (!user) throw new ApiError('INVALID_OTP', 'Invalid verification code')
-  if (user.emailVerifiedAt) return getUser(db, user.id)
+  // Unknown and already-verified addresses answer like a wrong code: the route reveals nothing.
+  if (!user || user.emailVerifiedAt) throw new ApiError('INVALID_OTP', 'Invalid verification code')
   // Count the attempt first, atomically: parallel guesses cannot exceed the limit.
   const [otp] = await db
     .update(emailOtps)
@@ -73,7 +73,7 @@ export async function verifyEmail(db: Database, config: Config, email: string, c
     .returning({ id: emailOtps.id, codeHash: emailOtps.codeHash, attempts: emailOtps.attempts })
   if (!otp) {
     const [dead] = await db.select({ expired: sql<boolean>`${emailOtps.expiresAt} <= now()` }).from(emailOtps).where(eq(emailOtps.userId, user.id))
-    if (!dead) throw new ApiError('INVALID_OTP', 'No verification code is pending; request a new one')
+    if (!dead) throw new ApiError('INVALID_OTP', 'Invalid verification code')
     if (dead.expired) throw new ApiError('OTP_EXPIRED', 'The verification code has expired; request a new one')
     throw new ApiError('OTP_LOCKED', 'Too many wrong attempts; request a new code')
   }
@@ -145,5 +145,6 @@ export async function changePassword(db: Database, userId: string, sessionId: st
   }
   if (current === next) throw ApiError.validation({ newPassword: 'must differ from the current password' })
   await db.update(users).set({ passwordHash: await hashPassword(next) }).where(eq(users.id, userId))
+  await db.update(passwordResets).set({ usedAt: sql`now()` }).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)))
   await revokeAllSessions(db, userId, 'password_change', sessionId)
 }

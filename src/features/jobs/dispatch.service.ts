@@ -55,6 +55,20 @@ export async function dispatchDueJobs(db: Database, config: Config, scheduledTim
   return { dispatched }
 }
 
+/**
+ * Executions recorded but never picked up (the send after the claim failed, e.g. a queue outage)
+ * are sent again after 2 minutes. The consumer's claim makes a second delivery harmless.
+ */
+export async function resendStalePending(db: Database, config: Config) {
+  const stale = await db
+    .select({ id: executions.id })
+    .from(executions)
+    .where(and(eq(executions.status, 'PENDING'), sql`${executions.createdAt} < now() - interval '2 minutes'`))
+    .limit(1000)
+  await enqueue(config, stale.map((s) => s.id))
+  return stale.length
+}
+
 /** POST /jobs/:id/run: one manual execution now, through the same queue and consumer. */
 export async function runNow(db: Database, config: Config, userId: string, jobId: string) {
   await ownJob(db, userId, jobId)

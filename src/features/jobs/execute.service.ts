@@ -69,12 +69,12 @@ export async function callTarget(config: Config, job: JobCall, executionId: stri
     return result({ ok: false, retryable: false, httpStatus: null, error: 'BLOCKED_TARGET', errorMessage: target.reason, responseBody: null })
   }
   const body = job.httpMethod === 'GET' || job.httpMethod === 'HEAD' ? '' : (job.body ?? '')
-  const headers = new Headers(job.headers)
-  headers.set('user-agent', 'Outpost-Cron/1.0')
-  headers.set('idempotency-key', executionId)
-  headers.set('outpost-signature', await signature(secret, Math.floor(Date.now() / 1000), body))
-  if (body && !headers.has('content-type')) headers.set('content-type', 'application/json')
   try {
+    const headers = new Headers(job.headers)
+    headers.set('user-agent', 'Outpost-Cron/1.0')
+    headers.set('idempotency-key', executionId)
+    headers.set('outpost-signature', await signature(secret, Math.floor(Date.now() / 1000), body))
+    if (body && !headers.has('content-type')) headers.set('content-type', 'application/json')
     const res = await fetch(target.url, {
       method: job.httpMethod,
       headers,
@@ -104,6 +104,9 @@ export async function callTarget(config: Config, job: JobCall, executionId: stri
 
 export type Outcome = { action: 'ack' } | { action: 'retry'; delaySeconds: number }
 
+/** A RUNNING row older than this is a crashed attempt (the longest timeout is 300 s). */
+const STALE_RUNNING_SECONDS = 360
+
 /** Exponential backoff: 30 s, 60 s, 120 s… capped at 1 h, or the target's Retry-After. */
 export const backoffSeconds = (attempt: number, retryAfter?: number) => retryAfter ?? Math.min(3600, 30 * 2 ** Math.max(0, attempt - 1))
 
@@ -121,12 +124,17 @@ export async function executeOnce(db: Database, config: Config, executionId: str
         eq(executions.id, executionId),
         or(
           inArray(executions.status, ['PENDING', 'RETRYING']),
-          and(eq(executions.status, 'RUNNING'), sql`${executions.startedAt} < now() - interval '6 minutes'`),
+          and(eq(executions.status, 'RUNNING'), sql`${executions.startedAt} < now() - make_interval(secs => ${STALE_RUNNING_SECONDS})`),
         ),
       ),
     )
     .returning({ attempt: executions.attempt, jobId: executions.jobId })
-  if (!claimed) return { action: 'ack' }
+  if (!claimed) {
+    // Finished: a duplicate delivery, nothing to do. Running elsewhere: look again once that attempt
+    // must have ended, so a crashed attempt is still completed.
+    const [row] = await db.select({ status: executions.status }).from(executions).where(eq(executions.id, executionId))
+    return row?.status === 'RUNNING' ? { action: 'retry', delaySeconds: STALE_RUNNING_SECONDS + 30 } : { action: 'ack' }
+  }
   const [row] = await db
     .select({ job: jobs, secret: jobAccounts.signingSecret })
     .from(jobs)
@@ -140,14 +148,20 @@ export async function executeOnce(db: Database, config: Config, executionId: str
     await db.update(executions).set({ ...record, status: 'RETRYING' }).where(eq(executions.id, executionId))
     return { action: 'retry', delaySeconds: backoffSeconds(claimed.attempt, r.retryAfterSeconds) }
   }
-  await db.update(executions).set({ ...record, status: r.ok ? 'SUCCESS' : 'FAILED', finishedAt: sql`now()` }).where(eq(executions.id, executionId))
-  await recordFinal(db, config, job.id, executionId, r.ok, r.error)
+  const failed = await db.transaction(async (tx) => {
+    await tx.update(executions).set({ ...record, status: r.ok ? 'SUCCESS' : 'FAILED', finishedAt: sql`now()` }).where(eq(executions.id, executionId))
+    return recordFinal(tx, config, job.id, executionId, r.ok, r.error)
+  })
+  // After commit: listeners (the owner's email) only ever see a recorded failure.
+  if (failed) await emit('job.failed', failed, { db, config })
   return { action: 'ack' }
 }
 
-/** Updates the job after a final outcome; a final failure emits job.failed, and N in a row pause the job. */
-async function recordFinal(db: Database, config: Config, jobId: string, executionId: string, ok: boolean, error: string | null) {
-  const [job] = await db
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
+
+/** Updates the job after a final outcome (N failures in a row pause it); returns the job.failed payload on failure. */
+async function recordFinal(tx: Tx, config: Config, jobId: string, executionId: string, ok: boolean, error: string | null) {
+  const [job] = await tx
     .update(jobs)
     .set(
       ok
@@ -163,7 +177,7 @@ async function recordFinal(db: Database, config: Config, jobId: string, executio
     )
     .where(eq(jobs.id, jobId))
     .returning({ name: jobs.name, userId: jobs.userId, failures: jobs.consecutiveFailures, status: jobs.status, pausedReason: jobs.pausedReason })
-  if (ok || !job) return
+  if (ok || !job) return null
   const paused = job.status === 'PAUSED' && job.pausedReason === 'FAILURES' && job.failures >= config.AUTO_PAUSE_AFTER
-  await emit('job.failed', { jobId, userId: job.userId, jobName: job.name, executionId, error, consecutiveFailures: job.failures, paused }, { db, config })
+  return { jobId, userId: job.userId, jobName: job.name, executionId, error, consecutiveFailures: job.failures, paused }
 }

@@ -6,7 +6,11 @@ import { PageQuery } from '../../lib/pagination'
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'outpost-signature', 'idempotency-key', 'user-agent', 'cookie'])
 
 const Headers = z
-  .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header names are letters, digits and -'), z.string().max(2048))
+  .record(
+    z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header names are letters, digits and -'),
+    // Visible ASCII, spaces and tabs: anything else is refused by fetch at call time.
+    z.string().max(2048).regex(/^[\t\x20-\x7e]*$/, 'header values are printable ASCII'),
+  )
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
   .refine((h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())), `reserved headers: ${[...RESERVED_HEADERS].join(', ')}`)
 

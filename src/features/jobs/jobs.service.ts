@@ -1,4 +1,4 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { executions, jobAccounts, jobs, type Execution, type Job, type Plan } from '../../db/schema'
 import type { Config, PlanLimits } from '../../env'
@@ -186,7 +186,9 @@ export async function pauseJob(db: Database, userId: string, id: string) {
 export async function resumeJob(db: Database, config: Config, userId: string, id: string) {
   const job = await ownJob(db, userId, id)
   if (job.status === 'ACTIVE') return toJobOut(job)
-  await accountOf(db, userId)
+  const account = await accountOf(db, userId)
+  // A job paused by a downgrade must fit the current plan before it runs again.
+  validateJob(config, limitsOf(config, account.plan), { cronExpression: job.cronExpression, timezone: job.timezone, targetUrl: job.targetUrl, timeout: job.timeoutSeconds, maxRetries: job.maxRetries })
   const row = await db.transaction(async (tx) => {
     const [locked] = await tx.select({ plan: jobAccounts.plan }).from(jobAccounts).where(eq(jobAccounts.userId, userId)).for('update')
     const limits = limitsOf(config, locked!.plan)
@@ -202,20 +204,34 @@ export async function resumeJob(db: Database, config: Config, userId: string, id
   return toJobOut(row)
 }
 
-/** Changes the plan. A downgrade deletes nothing: it pauses the newest active jobs beyond the cap. */
+/**
+ * Changes the plan. A downgrade deletes nothing: it pauses the newest active jobs beyond the cap,
+ * and any active job the new plan does not allow (interval, timeout, retries).
+ */
 export async function setPlan(db: Database, config: Config, userId: string, plan: Plan) {
   await accountOf(db, userId)
   const limits = limitsOf(config, plan)
   return db.transaction(async (tx) => {
     await tx.update(jobAccounts).set({ plan, updatedAt: sql`now()` }).where(eq(jobAccounts.userId, userId))
-    const paused = await tx.execute<{ id: string }>(sql`
-      update ${jobs} set status = 'PAUSED', paused_reason = 'PLAN_LIMIT', next_run_at = null
-      where id in (
-        select id from ${jobs} where user_id = ${userId} and status = 'ACTIVE'
-        order by created_at asc, id asc offset ${limits.maxJobs}
+    const active = await tx
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.userId, userId), eq(jobs.status, 'ACTIVE')))
+      .orderBy(asc(jobs.createdAt), asc(jobs.id))
+      .for('update')
+    const pause = active
+      .filter(
+        (j, i) =>
+          i >= limits.maxJobs ||
+          j.timeoutSeconds > limits.maxTimeoutSec ||
+          j.maxRetries > limits.maxRetries ||
+          minIntervalSeconds(j.cronExpression, j.timezone) < limits.minIntervalSec,
       )
-      returning id`)
-    return { plan, limits, pausedJobIds: paused.rows.map((r) => r.id) }
+      .map((j) => j.id)
+    if (pause.length) {
+      await tx.update(jobs).set({ status: 'PAUSED', pausedReason: 'PLAN_LIMIT', nextRunAt: null }).where(inArray(jobs.id, pause))
+    }
+    return { plan, limits, pausedJobIds: pause }
   })
 }
 

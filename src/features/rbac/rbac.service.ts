@@ -152,10 +152,13 @@ export async function setOnlyRole(db: Database, userId: string, roleName: string
   await assertUser(db, userId)
   const [role] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, roleName))
   if (!role) throw ApiError.validation({ 'json.role': `unknown role: ${roleName}` })
-  await keepingAnAdmin(db, userId, roleName === 'admin' ? role.id : undefined, async (tx) => {
+  const replace = async (tx: Tx) => {
     await tx.delete(userRoles).where(and(eq(userRoles.userId, userId), ne(userRoles.roleId, role.id)))
     await tx.insert(userRoles).values({ userId, roleId: role.id }).onConflictDoNothing()
-  })
+  }
+  // Becoming (only) admin never takes admin away; any other role may.
+  if (roleName === 'admin') await db.transaction(replace)
+  else await keepingAnAdmin(db, userId, undefined, replace)
   await bumpRbacEpoch(db)
 }
 
