@@ -1,5 +1,5 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
-import { createDb, type Database } from '../db/client'
+import { withDatabase, type Database } from '../db/client'
 import { systemJobs } from '../db/schema'
 import { loadConfig, type Config } from '../env'
 import { nextRunAt } from '../features/jobs/schedule'
@@ -45,8 +45,7 @@ export async function ensureSystemJobRows(db: Database, jobs: SystemJob[]) {
 export async function runMinuteTick(controller: Pick<ScheduledController, 'scheduledTime' | 'cron'>, env: Env, jobs = SYSTEM_JOBS) {
   const config = loadConfig(env)
   const at = new Date(Math.floor(controller.scheduledTime / 60_000) * 60_000)
-  const { db, close } = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
-  try {
+  return withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, async (db) => {
     await ensureSystemJobRows(db, jobs)
     const due = jobs.filter((j) => isDue(j.cron, at))
     const outcomes = await Promise.all(
@@ -62,7 +61,5 @@ export async function runMinuteTick(controller: Pick<ScheduledController, 'sched
     const ran = outcomes.filter((o) => o !== null)
     log('info', 'minute tick', { cron: controller.cron, scheduledTime: at.toISOString(), ran: ran.map((o) => o.name) }, config.LOG_LEVEL)
     return { ran: ran.map((o) => o.name), failed: ran.filter((o) => o.status === 'error').map((o) => o.name) }
-  } finally {
-    await close()
-  }
+  })
 }
