@@ -3,8 +3,8 @@ import { ok } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
 import * as routes from './docs.routes'
 
-import swaggerCss from './vendor/swagger-ui.css.txt'
-import swaggerJs from './vendor/swagger-ui-bundle.js.txt'
+import swaggerJs from 'swagger-ui-dist/swagger-ui-bundle.js.txt'
+import swaggerCss from 'swagger-ui-dist/swagger-ui.css.txt'
 
 // Bundled into the Worker (see scripts/vendor-docs.mjs), so the page works with no internet.
 const ASSETS = {
