@@ -11,7 +11,9 @@ import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
 import { jobsRouter } from './features/jobs'
 import { statsRouter } from './features/jobs/stats'
+import { notificationsRouter } from './features/notifications'
 import { rbacRouter } from './features/rbac'
+import { realtimeRouter } from './features/realtime'
 import { schedulerRouter } from './features/scheduler'
 import { usersRouter } from './features/users'
 import { createRouter } from './lib/create-router'
@@ -89,6 +91,8 @@ export function createApp() {
     .route('/', rbacRouter)
     .route('/', adminRouter)
     .route('/', schedulerRouter)
+    .route('/', realtimeRouter)
+    .route('/', notificationsRouter)
     .route('/', devRouter)
   app.route('/api/v1', api)
 

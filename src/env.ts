@@ -94,6 +94,7 @@ const binding = (name: string) => z.custom<object>((b) => typeof b === 'object' 
 
 const bindingsSchema = z.object({
   CHANNEL_HUB: binding('CHANNEL_HUB'),
+  HUB_DIRECTORY: binding('HUB_DIRECTORY'),
   DEVICE_MONITOR: binding('DEVICE_MONITOR'),
   RATE_LIMITER: binding('RATE_LIMITER'),
   EMAIL_QUEUE: binding('EMAIL_QUEUE'),
@@ -131,6 +132,7 @@ export function loadConfig(env: Env): Config {
     isDev: vars.data.ENVIRONMENT === 'development',
     bindings: {
       CHANNEL_HUB: env.CHANNEL_HUB,
+      HUB_DIRECTORY: env.HUB_DIRECTORY,
       DEVICE_MONITOR: env.DEVICE_MONITOR,
       RATE_LIMITER: env.RATE_LIMITER,
       EMAIL_QUEUE: env.EMAIL_QUEUE,

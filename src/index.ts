@@ -3,6 +3,7 @@ import { handleQueue } from './queues'
 import { runMinuteTick } from './schedules'
 
 export { ChannelHub } from './objects/channel-hub'
+export { HubDirectory } from './objects/hub-directory'
 export { DeviceMonitor } from './objects/device-monitor'
 export { RateLimiter } from './objects/rate-limiter'
 

@@ -1,17 +1,355 @@
 import { DurableObject } from 'cloudflare:workers'
+import { hubFor, type EventData } from '../features/realtime/hub.service'
+import { ClientFrame, parseSince, type ChannelMessage, type HubStreamLine, type Subscriber } from '../features/realtime/protocol'
+import { errorFields, log } from '../lib/logger'
+import { OnlineRegistry, TypingState } from './hub/hub-state'
+import { ReplayLog } from './hub/replay-log'
+
+/** Sockets silent (no frame, no auto-answered ping) for longer than this are closed. */
+export const IDLE_MS = 60_000
+/** How often the alarm sweeps idle sockets and probes SSE streams while anyone is connected. */
+const SWEEP_MS = 25_000
+/** An SSE subscriber this many chunks behind is cut off (it resumes with Last-Event-ID). */
+const SSE_MAX_BACKLOG = 1_000
+
+type Attachment = Subscriber & { connectedAt: number; lastActive: number }
+type SseClient = Subscriber & { connectedAt: number; writer: WritableStreamDefaultWriter<Uint8Array> }
+
+const encoder = new TextEncoder()
+const frame = (event: string, data: unknown) => JSON.stringify({ event, data })
+const line = (l: HubStreamLine | { type: 'ping' }) => encoder.encode(`${JSON.stringify(l)}\n`)
 
 /**
- * One object per realtime channel. The realtime issue adds hibernatable WebSockets, SSE,
- * presence and replay; for now it keeps the channel's last event id so publishing is real.
+ * One object per channel. Holds hibernatable WebSockets (identity in attachments, ping answered
+ * without waking) and SSE streams; publishing appends to the replay log and fans out to all.
+ * State that must outlive hibernation (events, typing, a user's connections elsewhere) is in SQLite.
  */
 export class ChannelHub extends DurableObject<Env> {
-  async publish(event: string, data: Record<string, string | number | boolean | null>) {
-    const id = ((await this.ctx.storage.get<number>('seq')) ?? 0) + 1
-    await this.ctx.storage.put('seq', id)
-    return { id, event, data }
+  private readonly sql: SqlStorage
+  private readonly log: ReplayLog
+  private readonly typing: TypingState
+  private readonly online: OnlineRegistry
+  private readonly sse = new Map<string, SseClient>()
+  private readonly gone = new Set<string>()
+  private channel: string
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.sql = ctx.storage.sql
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS hub_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`)
+    this.log = new ReplayLog(this.sql)
+    this.typing = new TypingState(this.sql)
+    this.online = new OnlineRegistry(this.sql)
+    this.channel = this.meta('channel') ?? ''
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"event":"ping"}', '{"event":"pong"}'))
   }
 
-  async lastEventId() {
-    return (await this.ctx.storage.get<number>('seq')) ?? 0
+  /** Internal upgrade/stream entry; the Worker has already authenticated and authorized the caller. */
+  override async fetch(request: Request) {
+    const q = new URL(request.url).searchParams
+    this.bind(q.get('channel') ?? '')
+    const sub: Subscriber = { clientId: q.get('clientId') ?? crypto.randomUUID(), userId: q.get('userId') || null, canPublish: q.get('publish') === '1' }
+    const since = parseSince(q.get('since'))
+    if (new URL(request.url).pathname === '/sse') return this.openStream(sub, since)
+    return this.acceptSocket(sub, since, q.get('protocol'))
   }
+
+  async publish(channel: string, event: string, payload: EventData, opts: { from?: string | null; broadcastId?: string } = {}) {
+    this.bind(channel)
+    const message = this.log.append(channel, event, payload, opts)
+    return { id: message.id, delivered: this.fanOut(message) }
+  }
+
+  /** Events after `since` (or a reset when they are no longer kept), as a reconnecting client gets them. */
+  async replay(channel: string, since: number) {
+    this.bind(channel)
+    return this.log.after(channel, since)
+  }
+
+  async stats(channel: string) {
+    this.bind(channel)
+    const clients = this.clientList()
+    const users = new Set(clients.flatMap((c) => (c.userId ? [c.userId] : [])))
+    return { channel, websockets: clients.filter((c) => c.transport === 'websocket').length, sse: this.sse.size, users: users.size, lastEventId: this.log.lastId }
+  }
+
+  async clients(channel: string) {
+    this.bind(channel)
+    return this.clientList()
+  }
+
+  /** Of `clientIds`, those still connected here. A user hub asks this to drop connections that vanished. */
+  async liveClients(clientIds: string[]) {
+    const live = new Set(this.clientList().map((c) => c.clientId))
+    return clientIds.filter((id) => live.has(id))
+  }
+
+  /** On a `user:<id>` hub: records that its user holds `clientId` on `onChannel`. */
+  async track(channel: string, clientId: string, onChannel: string) {
+    this.bind(channel)
+    this.online.track(clientId, onChannel)
+  }
+
+  async untrack(channel: string, clientIds: string[]) {
+    this.bind(channel)
+    this.online.untrack(clientIds)
+  }
+
+  /** On a `user:<id>` hub: how many connections its user holds across all channels. */
+  async presence(channel: string) {
+    this.bind(channel)
+    for (const [onChannel, ids] of this.online.unconfirmed()) {
+      const live = onChannel === channel ? await this.liveClients(ids) : await hubFor(this.env.CHANNEL_HUB, onChannel).liveClients(ids).catch(() => ids)
+      this.online.untrack(ids.filter((id) => !live.includes(id)))
+      this.online.confirm(live)
+    }
+    const connections = this.online.count()
+    return { online: connections > 0, connections }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
+    const att = ws.deserializeAttachment() as Attachment
+    ws.serializeAttachment({ ...att, lastActive: Date.now() } satisfies Attachment)
+    let json: unknown
+    try {
+      json = typeof message === 'string' ? JSON.parse(message) : undefined
+    } catch {
+      json = undefined
+    }
+    if (json === undefined) return reply(ws, 'error', { code: 'INVALID_JSON', message: 'Frames are JSON text: {"event": "...", "data": ...}' })
+    const parsed = ClientFrame.safeParse(json)
+    if (!parsed.success) {
+      const event = (json as { event?: unknown } | null)?.event
+      const known = ClientFrame.options.some((o) => o.shape.event.value === event)
+      return reply(ws, 'error', known
+        ? { code: 'INVALID_FRAME', message: `Invalid "${String(event)}" frame`, details: Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.') || 'frame', i.message])) }
+        : { code: 'UNKNOWN_EVENT', message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus or publish` })
+    }
+    await this.handle(ws, att, parsed.data)
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number) {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code)
+    } catch {
+      // Already closed by the runtime.
+    }
+    await this.leave(ws.deserializeAttachment() as Attachment)
+  }
+
+  override async webSocketError(ws: WebSocket) {
+    await this.leave(ws.deserializeAttachment() as Attachment)
+  }
+
+  /** Closes idle sockets, probes SSE streams, expires typing; re-arms while anyone is connected. */
+  override async alarm() {
+    const now = Date.now()
+    for (const ws of this.ctx.getWebSockets()) {
+      const att = ws.deserializeAttachment() as Attachment
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0
+      if (now - Math.max(att.lastActive, pinged) <= IDLE_MS) continue
+      try {
+        ws.close(4000, 'idle for more than 60 s')
+      } catch {
+        // Already gone.
+      }
+      await this.leave(att)
+    }
+    for (const c of this.sse.values()) this.writeSse(c, line({ type: 'ping' }))
+    for (const userId of this.typing.expire(now)) this.sendAll(frame('typing', { userId, isTyping: false, expired: true }))
+    this.log.prune(now)
+    await this.schedule()
+  }
+
+  private async handle(ws: WebSocket, att: Attachment, msg: ClientFrame) {
+    const { userId } = att
+    if (msg.event === 'ping') return reply(ws, 'pong', { at: new Date().toISOString() })
+    if (!userId) return reply(ws, 'error', { code: 'UNAUTHORIZED', message: `"${msg.event}" needs a signed-in connection` })
+    switch (msg.event) {
+      case 'typing':
+        this.typing.start(userId)
+        this.sendAll(frame('typing', { userId, isTyping: true, ...(msg.data ?? {}) }), ws)
+        return this.schedule()
+      case 'stopTyping':
+        if (this.typing.stop(userId)) this.sendAll(frame('typing', { userId, isTyping: false, ...(msg.data ?? {}) }), ws)
+        return
+      case 'getOnlineStatus': {
+        const ids = [...new Set(msg.data.userIds)]
+        const states = await Promise.all(ids.map(async (id) => [id, await hubFor(this.env.CHANNEL_HUB, `user:${id}`).presence(`user:${id}`)] as const))
+        return reply(ws, 'onlineStatus', { users: Object.fromEntries(states) })
+      }
+      case 'publish':
+        if (!att.canPublish) return reply(ws, 'error', { code: 'FORBIDDEN', message: `Clients may not publish on ${this.channel}` })
+        this.fanOut(this.log.append(this.channel, msg.data.event, (msg.data.data ?? null) as EventData, { from: userId }))
+    }
+  }
+
+  private async acceptSocket(sub: Subscriber, since: number | undefined, protocol: string | null) {
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+    const first = this.isFirst(sub)
+    const now = Date.now()
+    this.ctx.acceptWebSocket(server, [`client:${sub.clientId}`, ...(sub.userId ? [`user:${sub.userId}`] : [])])
+    server.serializeAttachment({ ...sub, connectedAt: now, lastActive: now } satisfies Attachment)
+    server.send(frame('connected', { clientId: sub.clientId, channel: this.channel, lastEventId: this.log.lastId }))
+    if (since !== undefined) {
+      const { reset, messages } = this.log.after(this.channel, since)
+      if (reset) server.send(frame('reset', { channel: this.channel, lastEventId: this.log.lastId }))
+      for (const m of messages) server.send(frame('message', m))
+    }
+    server.send(frame('presence', { type: 'sync', ...this.presenceSnapshot() }))
+    if (first) this.sendAll(frame('presence', { type: 'join', userId: sub.userId }), server)
+    await this.joined(sub)
+    return new Response(null, { status: 101, webSocket: client, headers: protocol ? { 'Sec-WebSocket-Protocol': protocol } : {} })
+  }
+
+  private async openStream(sub: Subscriber, since: number | undefined) {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
+    const client: SseClient = { ...sub, connectedAt: Date.now(), writer: writable.getWriter() }
+    const first = this.isFirst(sub)
+    // Replay, then the position, then registration: all synchronous, so no event falls in between.
+    if (since !== undefined) {
+      const { reset, messages } = this.log.after(this.channel, since)
+      if (reset) this.writeSse(client, line({ type: 'reset', channel: this.channel, seq: this.log.lastId }))
+      for (const message of messages) this.writeSse(client, line({ type: 'message', message }))
+    }
+    this.writeSse(client, line({ type: 'hello', channel: this.channel, seq: this.log.lastId }))
+    this.sse.set(sub.clientId, client)
+    client.writer.closed.catch(() => this.dropSse(client))
+    if (first) this.sendAll(frame('presence', { type: 'join', userId: sub.userId }))
+    await this.joined(sub)
+    return new Response(readable, { headers: { 'content-type': 'application/x-ndjson' } })
+  }
+
+  private fanOut(message: ChannelMessage) {
+    let delivered = this.sendAll(frame('message', message))
+    const chunk = line({ type: 'message', message })
+    for (const c of this.sse.values()) if (this.writeSse(c, chunk)) delivered++
+    return delivered
+  }
+
+  /** Sends to every open socket but `except`; a failing socket is skipped, never awaited. */
+  private sendAll(text: string, except?: WebSocket) {
+    let sent = 0
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === except) continue
+      try {
+        ws.send(text)
+        sent++
+      } catch {
+        // Closing socket: its close handler cleans up.
+      }
+    }
+    return sent
+  }
+
+  /** Queues a chunk without waiting; a subscriber too far behind is dropped so it never slows the rest. */
+  private writeSse(c: SseClient, chunk: Uint8Array) {
+    if ((c.writer.desiredSize ?? 0) < -SSE_MAX_BACKLOG) {
+      this.dropSse(c)
+      return false
+    }
+    c.writer.write(chunk).catch(() => this.dropSse(c))
+    return true
+  }
+
+  private dropSse(c: SseClient) {
+    if (this.sse.get(c.clientId) !== c) return
+    this.sse.delete(c.clientId)
+    c.writer.abort('dropped').catch(() => undefined)
+    this.leave(c).catch((err: unknown) => log('warn', 'hub leave failed', { channel: this.channel, ...errorFields(err) }))
+  }
+
+  private clientList() {
+    const sockets = this.ctx.getWebSockets().map((ws) => ws.deserializeAttachment() as Attachment)
+    return [
+      ...sockets.map((a) => ({ clientId: a.clientId, userId: a.userId, transport: 'websocket' as const, connectedAt: new Date(a.connectedAt).toISOString() })),
+      ...[...this.sse.values()].map((c) => ({ clientId: c.clientId, userId: c.userId, transport: 'sse' as const, connectedAt: new Date(c.connectedAt).toISOString() })),
+    ]
+  }
+
+  /** Open connections of `userId` here, not counting `except`. */
+  private connectionsOf(userId: string, except?: string) {
+    const sockets = this.ctx.getWebSockets(`user:${userId}`).filter((ws) => ws.readyState === WebSocket.OPEN && (ws.deserializeAttachment() as Attachment).clientId !== except)
+    return sockets.length + [...this.sse.values()].filter((c) => c.userId === userId && c.clientId !== except).length
+  }
+
+  private isFirst(sub: Subscriber) {
+    return sub.userId !== null && this.connectionsOf(sub.userId) === 0
+  }
+
+  private presenceSnapshot() {
+    const counts = new Map<string, number>()
+    let anonymous = 0
+    for (const c of this.clientList()) {
+      if (c.userId) counts.set(c.userId, (counts.get(c.userId) ?? 0) + 1)
+      else anonymous++
+    }
+    return { users: [...counts].map(([userId, connections]) => ({ userId, connections })), anonymous }
+  }
+
+  private async joined(sub: Subscriber) {
+    if (sub.userId) await this.userHubCall(sub.userId, (hub, ch) => hub.track(ch, sub.clientId, this.channel))
+    await this.reportActivity()
+    await this.schedule()
+  }
+
+  /** A connection ended: presence leave when it was the user's last one here, then bookkeeping. */
+  private async leave(sub: Subscriber) {
+    if (this.gone.has(sub.clientId)) return
+    if (this.gone.size > 10_000) this.gone.clear()
+    this.gone.add(sub.clientId)
+    if (sub.userId && this.connectionsOf(sub.userId, sub.clientId) === 0) {
+      if (this.typing.stop(sub.userId)) this.sendAll(frame('typing', { userId: sub.userId, isTyping: false }))
+      this.sendAll(frame('presence', { type: 'leave', userId: sub.userId }))
+    }
+    if (sub.userId) await this.userHubCall(sub.userId, (hub, ch) => hub.untrack(ch, [sub.clientId]))
+    await this.reportActivity()
+  }
+
+  private async userHubCall(userId: string, call: (hub: ReturnType<typeof hubFor>, channel: string) => Promise<unknown>) {
+    const channel = `user:${userId}`
+    try {
+      // Same object: call through `this`, an RPC to ourselves would wait on our own input gate.
+      await call(channel === this.channel ? (this as unknown as ReturnType<typeof hubFor>) : hubFor(this.env.CHANNEL_HUB, channel), channel)
+    } catch (err) {
+      log('warn', 'presence update failed', { channel: this.channel, userId, ...errorFields(err) })
+    }
+  }
+
+  /** Tells the directory when this hub goes from idle to active or back. */
+  private async reportActivity() {
+    const active = this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.OPEN) || this.sse.size > 0
+    if (active === (this.meta('active') === '1')) return
+    const gen = Number(this.meta('gen') ?? 0) + 1
+    this.setMeta('gen', String(gen))
+    this.setMeta('active', active ? '1' : '0')
+    const directory = this.env.HUB_DIRECTORY.get(this.env.HUB_DIRECTORY.idFromName('global'))
+    await directory.report(this.channel, gen, active).catch((err: unknown) => log('warn', 'hub directory report failed', { channel: this.channel, ...errorFields(err) }))
+  }
+
+  private async schedule() {
+    const connected = this.ctx.getWebSockets().length > 0 || this.sse.size > 0
+    const next = Math.min(this.typing.nextExpiry() ?? Infinity, connected ? Date.now() + SWEEP_MS : Infinity)
+    if (next === Infinity) return
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next)
+  }
+
+  private bind(channel: string) {
+    if (!channel || channel === this.channel) return
+    this.channel = channel
+    this.setMeta('channel', channel)
+  }
+
+  private meta(k: string) {
+    return this.sql.exec<{ v: string }>(`SELECT v FROM hub_meta WHERE k = ?`, k).toArray()[0]?.v
+  }
+
+  private setMeta(k: string, v: string) {
+    this.sql.exec(`INSERT INTO hub_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, k, v)
+  }
+}
+
+function reply(ws: WebSocket, event: string, data: unknown) {
+  ws.send(frame(event, data))
 }

@@ -1,0 +1,72 @@
+import type { Config } from '../../env'
+
+type Bindings = Pick<Config['bindings'], 'CHANNEL_HUB' | 'HUB_DIRECTORY'>
+type Hubs = Config['bindings']['CHANNEL_HUB']
+
+/** JSON a channel event may carry. */
+export type EventData = string | number | boolean | null | EventData[] | { [key: string]: EventData }
+
+/** The ChannelHub object that owns `channel`. */
+export function hubFor(hubs: Hubs, channel: string) {
+  return hubs.get(hubs.idFromName(channel))
+}
+
+/**
+ * Publishes `event` on `channel`: stored in the channel's replay buffer, then fanned out to every
+ * WebSocket and SSE subscriber. Resolves with the event's id (monotonic per channel).
+ */
+export async function publish(hubs: Hubs, channel: string, event: string, data: EventData, from: string | null = null) {
+  return hubFor(hubs, channel).publish(channel, event, data, { from })
+}
+
+/** Whether `userId` holds any connection, on any channel, and how many. */
+export async function isUserOnline(hubs: Hubs, userId: string) {
+  return hubFor(hubs, `user:${userId}`).presence(`user:${userId}`)
+}
+
+const activeChannels = (b: Bindings) => b.HUB_DIRECTORY.get(b.HUB_DIRECTORY.idFromName('global')).activeChannels()
+
+/** Calls every active hub in parallel; a hub that fails is skipped, never blocks the others. */
+async function eachActiveHub<T>(b: Bindings, call: (hub: ReturnType<typeof hubFor>, channel: string) => Promise<T>) {
+  const channels = await activeChannels(b)
+  const settled = await Promise.allSettled(channels.map((ch) => call(hubFor(b.CHANNEL_HUB, ch), ch)))
+  return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+}
+
+/**
+ * Publishes on every channel that has subscribers. Each copy carries one `broadcastId`, so an SSE
+ * stream that merges several channels delivers it once; a WebSocket sits on one channel anyway.
+ */
+export async function broadcast(b: Bindings, event: string, data: EventData) {
+  const broadcastId = crypto.randomUUID()
+  const results = await eachActiveHub(b, (hub, ch) => hub.publish(ch, event, data, { broadcastId }))
+  return { broadcastId, channels: results.length, delivered: results.reduce((n, r) => n + r.delivered, 0) }
+}
+
+/** Connections per active channel, and totals (an SSE stream on several channels counts once). */
+export async function connectionStats(b: Bindings) {
+  const channels = await eachActiveHub(b, (hub, ch) => hub.stats(ch))
+  const clients = await connectedClients(b)
+  return {
+    totals: {
+      channels: channels.length,
+      connections: clients.length,
+      websockets: clients.filter((c) => c.transport === 'websocket').length,
+      sse: clients.filter((c) => c.transport === 'sse').length,
+      users: new Set(clients.flatMap((c) => (c.userId ? [c.userId] : []))).size,
+    },
+    channels: channels.map(({ channel, websockets, sse, users, lastEventId }) => ({ channel, websockets, sse, users, lastEventId })),
+  }
+}
+
+/** Every connected client with the channels it listens on. */
+export async function connectedClients(b: Bindings) {
+  const perHub = await eachActiveHub(b, async (hub, ch) => (await hub.clients(ch)).map((c) => ({ ...c, channel: ch })))
+  const byId = new Map<string, { id: string; userId: string | null; transport: 'websocket' | 'sse'; channels: string[]; connectedAt: string }>()
+  for (const c of perHub.flat()) {
+    const seen = byId.get(c.clientId)
+    if (seen) seen.channels.push(c.channel)
+    else byId.set(c.clientId, { id: c.clientId, userId: c.userId, transport: c.transport, channels: [c.channel], connectedAt: c.connectedAt })
+  }
+  return [...byId.values()].sort((a, b) => a.connectedAt.localeCompare(b.connectedAt))
+}

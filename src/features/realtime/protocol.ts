@@ -1,0 +1,51 @@
+import { z } from '@hono/zod-openapi'
+import type { EventData } from './hub.service'
+
+/** Channel families and the shape of their names: `<family>:<id>`. */
+export const CHANNEL_FAMILIES = ['public', 'user', 'project', 'coldcell', 'customer'] as const
+export type ChannelFamily = (typeof CHANNEL_FAMILIES)[number]
+export const CHANNEL_NAME = /^(public|user|project|coldcell|customer):[A-Za-z0-9_.-]{1,128}$/
+
+export const ChannelName = z.string().regex(CHANNEL_NAME, 'must be <public|user|project|coldcell|customer>:<id> (letters, digits, _ . -)')
+export const EventName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits, _ . : -')
+
+/** One event as every subscriber sees it, on WebSocket (`{ event: 'message', data }`) and SSE (`data:`). */
+export type ChannelMessage = {
+  id: number
+  channel: string
+  event: string
+  payload: EventData
+  /** The user who published it, when a client did. */
+  from: string | null
+  at: string
+  /** Set on a global broadcast, so a stream merging several channels delivers it once. */
+  broadcastId?: string
+}
+
+/** Lines of the internal NDJSON stream a hub sends the Worker for one SSE subscriber. */
+export type HubStreamLine =
+  | { type: 'hello'; channel: string; seq: number }
+  | { type: 'reset'; channel: string; seq: number }
+  | { type: 'message'; message: ChannelMessage }
+
+/** Who is connecting, as the Worker vouches for it to the hub. */
+export type Subscriber = { clientId: string; userId: string | null; canPublish: boolean }
+
+const Data = z.record(z.string(), z.json()).optional()
+
+/** Frames a WebSocket client may send. Anything else gets an `error` reply. */
+export const ClientFrame = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('ping'), data: z.unknown().optional() }),
+  z.object({ event: z.literal('typing'), data: Data }),
+  z.object({ event: z.literal('stopTyping'), data: Data }),
+  z.object({ event: z.literal('getOnlineStatus'), data: z.object({ userIds: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/)).min(1).max(100) }) }),
+  z.object({ event: z.literal('publish'), data: z.object({ event: EventName, data: z.json().optional() }) }),
+])
+export type ClientFrame = z.infer<typeof ClientFrame>
+
+/** Parses a channel event id as sent back by a client: `42` or `<channel>:42`. */
+export function parseSince(value: string | null | undefined): number | undefined {
+  if (!value) return undefined
+  const n = Number(value.slice(value.lastIndexOf(':') + 1))
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined
+}

@@ -1,0 +1,67 @@
+/** Typing lasts this long after the last `typing` frame unless renewed. */
+export const TYPING_TTL_MS = 5_000
+/** A user hub re-checks a connection it was told about when its record is older than this. */
+export const ONLINE_RECHECK_MS = 60_000
+
+/** Who is typing on this channel, in storage so it survives hibernation. */
+export class TypingState {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS typing (user_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`)
+  }
+
+  /** Starts or renews typing; true when the user was not typing before. */
+  start(userId: string, now = Date.now()) {
+    const was = this.sql.exec(`SELECT 1 FROM typing WHERE user_id = ?`, userId).toArray().length > 0
+    this.sql.exec(`INSERT INTO typing (user_id, expires_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET expires_at = excluded.expires_at`, userId, now + TYPING_TTL_MS)
+    return !was
+  }
+
+  /** Stops typing; true when the user was typing. */
+  stop(userId: string) {
+    return this.sql.exec(`DELETE FROM typing WHERE user_id = ? RETURNING user_id`, userId).toArray().length > 0
+  }
+
+  /** Removes and returns the users whose typing has expired. */
+  expire(now = Date.now()) {
+    return this.sql.exec<{ user_id: string }>(`DELETE FROM typing WHERE expires_at <= ? RETURNING user_id`, now).toArray().map((r) => r.user_id)
+  }
+
+  nextExpiry(): number | null {
+    return this.sql.exec<{ t: number | null }>(`SELECT min(expires_at) AS t FROM typing`).one().t
+  }
+}
+
+/**
+ * Kept only by a `user:<id>` hub: every connection its user holds on any channel, so "is this
+ * user online" is one call however many tabs and channels the user has open.
+ */
+export class OnlineRegistry {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS online (client_id TEXT PRIMARY KEY, channel TEXT NOT NULL, checked_at INTEGER NOT NULL)`)
+  }
+
+  track(clientId: string, channel: string, now = Date.now()) {
+    this.sql.exec(`INSERT INTO online (client_id, channel, checked_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET checked_at = excluded.checked_at`, clientId, channel, now)
+  }
+
+  untrack(clientIds: string[]) {
+    for (const id of clientIds) this.sql.exec(`DELETE FROM online WHERE client_id = ?`, id)
+  }
+
+  /** Connections not confirmed recently, grouped by channel, to ask their hubs whether they still exist. */
+  unconfirmed(now = Date.now()) {
+    const byChannel = new Map<string, string[]>()
+    for (const r of this.sql.exec<{ client_id: string; channel: string }>(`SELECT client_id, channel FROM online WHERE checked_at < ?`, now - ONLINE_RECHECK_MS)) {
+      byChannel.set(r.channel, [...(byChannel.get(r.channel) ?? []), r.client_id])
+    }
+    return byChannel
+  }
+
+  confirm(clientIds: string[], now = Date.now()) {
+    for (const id of clientIds) this.sql.exec(`UPDATE online SET checked_at = ? WHERE client_id = ?`, now, id)
+  }
+
+  count() {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM online`).one().n
+  }
+}
