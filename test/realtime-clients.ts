@@ -59,8 +59,9 @@ export async function openSocket(channel: string, opts: { token?: string; since?
   let cursor = 0
   ws.addEventListener('message', (e) => {
     frames.push(JSON.parse(e.data as string) as Frame)
-    for (const w of waiting) w()
+    const woken = waiting
     waiting = []
+    for (const w of woken) w()
   })
   const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)))
   /** The next frame named `event` after the last one returned (earlier frames of other events are skipped). */

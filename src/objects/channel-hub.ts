@@ -78,6 +78,13 @@ export class ChannelHub extends DurableObject<Env> {
     return this.clientList()
   }
 
+  /** Ends the SSE stream of `clientId` (its client went away). */
+  async disconnect(channel: string, clientId: string) {
+    this.bind(channel)
+    const client = this.sse.get(clientId)
+    if (client) this.dropSse(client)
+  }
+
   /** Of `clientIds`, those still connected here. A user hub asks this to drop connections that vanished. */
   async liveClients(clientIds: string[]) {
     const live = new Set(this.clientList().map((c) => c.clientId))
@@ -156,7 +163,7 @@ export class ChannelHub extends DurableObject<Env> {
       await this.leave(att)
     }
     for (const c of this.sse.values()) this.writeSse(c, line({ type: 'ping' }))
-    for (const userId of this.typing.expire(now)) this.sendAll(frame('typing', { userId, isTyping: false, expired: true }))
+    for (const userId of this.typing.expire(now)) this.sendAll(frame('typing', { userId, isTyping: false, expired: true }), userId)
     this.log.prune(now)
     await this.schedule()
   }
@@ -168,10 +175,10 @@ export class ChannelHub extends DurableObject<Env> {
     switch (msg.event) {
       case 'typing':
         this.typing.start(userId)
-        this.sendAll(frame('typing', { userId, isTyping: true, ...(msg.data ?? {}) }), ws)
+        this.sendAll(frame('typing', { ...(msg.data ?? {}), userId, isTyping: true }), userId)
         return this.schedule()
       case 'stopTyping':
-        if (this.typing.stop(userId)) this.sendAll(frame('typing', { userId, isTyping: false, ...(msg.data ?? {}) }), ws)
+        if (this.typing.stop(userId)) this.sendAll(frame('typing', { ...(msg.data ?? {}), userId, isTyping: false }), userId)
         return
       case 'getOnlineStatus': {
         const ids = [...new Set(msg.data.userIds)]
@@ -227,11 +234,12 @@ export class ChannelHub extends DurableObject<Env> {
     return delivered
   }
 
-  /** Sends to every open socket but `except`; a failing socket is skipped, never awaited. */
-  private sendAll(text: string, except?: WebSocket) {
+  /** Sends to every open socket but `except` (one socket, or all of a user's); a failing socket is skipped. */
+  private sendAll(text: string, except?: WebSocket | string) {
     let sent = 0
+    const skip = typeof except === 'string' ? new Set(this.ctx.getWebSockets(`user:${except}`)) : new Set([except])
     for (const ws of this.ctx.getWebSockets()) {
-      if (ws === except) continue
+      if (skip.has(ws)) continue
       try {
         ws.send(text)
         sent++
@@ -299,7 +307,7 @@ export class ChannelHub extends DurableObject<Env> {
     if (this.gone.size > 10_000) this.gone.clear()
     this.gone.add(sub.clientId)
     if (sub.userId && this.connectionsOf(sub.userId, sub.clientId) === 0) {
-      if (this.typing.stop(sub.userId)) this.sendAll(frame('typing', { userId: sub.userId, isTyping: false }))
+      if (this.typing.stop(sub.userId)) this.sendAll(frame('typing', { userId: sub.userId, isTyping: false }), sub.userId)
       this.sendAll(frame('presence', { type: 'leave', userId: sub.userId }))
     }
     if (sub.userId) await this.userHubCall(sub.userId, (hub, ch) => hub.untrack(ch, [sub.clientId]))

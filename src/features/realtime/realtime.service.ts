@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { ApiError } from '../../lib/errors'
 import { verifyAccessToken } from '../../lib/tokens'
+import { waitUntil } from '../../lib/request-context'
 import type { AppEnv } from '../../lib/types'
 import { bearerToken } from '../auth/auth.middleware'
 import { loadPrincipal, type Principal } from '../rbac/access.service'
@@ -59,6 +60,8 @@ export async function openEventStream(c: Context<AppEnv>, channels: string[], la
       if (!res.body) throw new Error(`hub ${channel} returned no stream`)
       return res.body
     },
+    // A hub notices a cancelled stream only when it next writes to it; tell it as soon as we know.
+    onClose: () => waitUntil(c, Promise.all(channels.map((ch) => hubFor(hubs, ch).disconnect(ch, clientId)))),
   })
   return new Response(stream, {
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' },

@@ -55,7 +55,7 @@ type OpenHub = (channel: string, since: number | undefined) => Promise<ReadableS
  * Merges the hubs of `channels` into one SSE stream: `connected` first (its id is the position
  * to resume from), then each channel's replay or `reset`, then live events as they come.
  */
-export async function mergedSseStream(opts: { clientId: string; channels: string[]; cursor: Map<string, number>; open: OpenHub }) {
+export async function mergedSseStream(opts: { clientId: string; channels: string[]; cursor: Map<string, number>; open: OpenHub; onClose: () => void }) {
   const upstreams = await Promise.all(opts.channels.map(async (ch) => new Upstream(ch, (await opts.open(ch, opts.cursor.get(ch))).getReader())))
   const positions = new Map<string, number>()
   const preamble: HubStreamLine[] = []
@@ -77,6 +77,7 @@ export async function mergedSseStream(opts: { clientId: string; channels: string
     closed = true
     if (heartbeat) clearInterval(heartbeat)
     for (const u of upstreams) u.cancel()
+    opts.onClose()
     try {
       out.close()
     } catch {
