@@ -98,8 +98,9 @@ describe('SSE streams', () => {
       state.storage.sql.exec(`UPDATE events SET at = at - 600000`)
       ;(hub as unknown as { log: { prune(): void } }).log.prune()
     })
-    expect((await stub.replay(ch, 49)).reset).toBe(true)
-    expect((await stub.replay(ch, 50)).messages).toHaveLength(100)
+    const replay = (since: number) => runInDurableObject(stub, (hub: ChannelHub) => hub.replay(ch, since))
+    expect((await replay(49)).reset).toBe(true)
+    expect((await replay(50)).messages).toHaveLength(100)
     const s = await openSse(`/api/v1/sse/connect?channels=${ch}`, { 'Last-Event-ID': `${ch}:10` })
     await s.next()
     expect(await s.next()).toMatchObject({ event: 'reset', id: `${ch}:150`, data: { channel: ch, lastEventId: `${ch}:150` } })
@@ -115,7 +116,7 @@ describe('SSE streams', () => {
     await publishMany(ch, 250)
     const stub = hubFor(env.CHANNEL_HUB, ch)
     await runInDurableObject(stub, (hub: ChannelHub) => (hub as unknown as { log: { prune(): void } }).log.prune())
-    expect((await stub.replay(ch, 0)).messages.map((m) => m.id)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1))
+    expect((await runInDurableObject(stub, (hub: ChannelHub) => hub.replay(ch, 0))).messages.map((m) => m.id)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1))
   })
 
   it('subscribes the caller to its own user channel on /sse/auth/connect, with the token in the query', async () => {

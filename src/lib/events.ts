@@ -1,12 +1,21 @@
+import type { Context } from 'hono'
 import type { Config } from '../env'
-import type { Database } from '../db/client'
+import { withDatabase, type Database } from '../db/client'
 import { errorFields, log } from './logger'
+import { waitUntil } from './request-context'
+import type { AppEnv } from './types'
 
 /** Every domain event and its payload. Features add theirs (user.*, task.*, alert.*…). */
 export type DomainEvents = {
   'job.failed': { jobId: string; userId: string; jobName: string; executionId: string; error: string | null; consecutiveFailures: number; paused: boolean }
+  'user.created': { userId: string; email: string; name: string }
+  'user.deleted': { userId: string; email: string }
 }
 
+/**
+ * What listeners run with. `db` must stay open until every listener has settled, so it is never
+ * a request's pool (closed with the response): request handlers use `emitAfterResponse`.
+ */
 export type EventContext = { db: Database; config: Config }
 type Listener<K extends keyof DomainEvents> = (payload: DomainEvents[K], ctx: EventContext) => Promise<void>
 
@@ -29,4 +38,13 @@ export async function emit<K extends keyof DomainEvents>(event: K, payload: Doma
       (listener as Listener<K>)(payload, ctx).catch((err: unknown) => log('error', 'event listener failed', { event, ...errorFields(err) })),
     ),
   )
+}
+
+/**
+ * `emit` from a request handler, once the write is committed: the listeners run under waitUntil,
+ * after the response, on a pool of their own since the request's closes with the response.
+ */
+export function emitAfterResponse<K extends keyof DomainEvents>(c: Context<AppEnv>, event: K, payload: DomainEvents[K]) {
+  const config = c.get('config')
+  waitUntil(c, withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) => emit(event, payload, { db, config })))
 }

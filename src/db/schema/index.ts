@@ -1,6 +1,7 @@
 export * from './auth-codes'
 export * from './emails'
 export * from './jobs'
+export * from './notifications'
 export * from './rbac'
 export * from './sessions'
 export * from './system'

@@ -1,6 +1,8 @@
 import { createRouter } from '../../lib/create-router'
 import { ok, page } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
+import { emitAfterResponse } from '../../lib/events'
+import '../notifications/notifications.events' // registers the user.* listeners emitted here
 import { setOnlyRole } from '../rbac/rbac.service'
 import { deleteUser, getUser, listUsers } from '../users/users.service'
 import * as r from './admin.routes'
@@ -21,6 +23,7 @@ export const adminRouter = createRouter()
   .openapi(r.deleteUser, async (c) => {
     const { id } = c.req.valid('param')
     if (id === c.get('user')!.id) throw ApiError.conflict('You cannot delete your own account')
-      await deleteUser(c.get('db'), id)
+    const deleted = await deleteUser(c.get('db'), id)
+    emitAfterResponse(c, 'user.deleted', { userId: deleted.id, email: deleted.email })
     return c.body(null, 204)
   })

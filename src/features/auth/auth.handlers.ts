@@ -1,9 +1,11 @@
 import type { Context } from 'hono'
 import { withDatabase } from '../../db/client'
 import { ok } from '../../lib/envelope'
+import { emitAfterResponse } from '../../lib/events'
 import { clientIp } from '../../lib/rate-limit/middleware'
 import { waitUntil } from '../../lib/request-context'
 import type { AppEnv, Handler } from '../../lib/types'
+import '../notifications/notifications.events' // registers the user.created listeners emitted here
 import { getUser, updateUser } from '../users/users.service'
 import type * as routes from './auth.routes'
 import * as auth from './auth.service'
@@ -14,7 +16,7 @@ const me = (c: Context<AppEnv>) => c.get('user')!
 
 export const register: Handler<typeof routes.register> = async (c) => {
   const { db, config } = deps(c)
-  return ok(c, await auth.register(db, config, c.req.valid('json')), 201)
+  return ok(c, await auth.register(db, config, c.req.valid('json'), (user) => emitAfterResponse(c, 'user.created', user)), 201)
 }
 
 export const verify: Handler<typeof routes.verify> = async (c) => {

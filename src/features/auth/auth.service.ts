@@ -4,6 +4,7 @@ import { emailOtps, passwordResets, users } from '../../db/schema'
 import type { Config } from '../../env'
 import { hmacSha256, randomDigits, randomToken, sha256Hex, timingSafeEqual } from '../../lib/crypto'
 import { ApiError } from '../../lib/errors'
+import type { DomainEvents } from '../../lib/events'
 import { hashPassword, verifyPassword } from '../../lib/password'
 import { signAccessToken } from '../../lib/tokens'
 import { enqueueEmail } from '../email/email.service'
@@ -43,8 +44,10 @@ async function issueOtp(db: Database, config: Config, user: { id: string; email:
   return null
 }
 
-export async function register(db: Database, config: Config, input: { email: string; password: string; name: string }) {
+/** An unverified account and its code by mail. `created` runs once the account is committed, even if mailing then fails. */
+export async function register(db: Database, config: Config, input: { email: string; password: string; name: string }, created: (user: DomainEvents['user.created']) => void) {
   const id = await insertUser(db, { ...input, roles: ['user'], emailVerified: false })
+  created({ userId: id, email: input.email, name: input.name })
   await issueOtp(db, config, { id, email: input.email, name: input.name })
   return getUser(db, id)
 }

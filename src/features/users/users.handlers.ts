@@ -1,8 +1,10 @@
 import { ok, page } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
+import { emitAfterResponse } from '../../lib/events'
 import { grantFor } from '../../lib/permissions'
 import type { Handler } from '../../lib/types'
 import { authorize } from '../auth/auth.middleware'
+import '../notifications/notifications.events' // registers the user.* listeners emitted here
 import type * as routes from './users.routes'
 import * as users from './users.service'
 
@@ -12,7 +14,9 @@ export const list: Handler<typeof routes.list> = async (c) => {
 }
 
 export const create: Handler<typeof routes.create> = async (c) => {
-  const id = await users.insertUser(c.get('db'), c.req.valid('json'))
+  const body = c.req.valid('json')
+  const id = await users.insertUser(c.get('db'), body)
+  emitAfterResponse(c, 'user.created', { userId: id, email: body.email, name: body.name })
   return ok(c, await users.getUser(c.get('db'), id), 201)
 }
 
@@ -36,6 +40,7 @@ export const update: Handler<typeof routes.update> = async (c) => {
 export const remove: Handler<typeof routes.remove> = async (c) => {
   const { id } = c.req.valid('param')
   if (id === c.get('user')!.id) throw ApiError.conflict('You cannot delete your own account here')
-  await users.deleteUser(c.get('db'), id)
+  const deleted = await users.deleteUser(c.get('db'), id)
+  emitAfterResponse(c, 'user.deleted', { userId: deleted.id, email: deleted.email })
   return c.body(null, 204)
 }

@@ -120,10 +120,11 @@ export async function updateUser(db: Database, id: string, patch: { name?: strin
   return getUser(db, id)
 }
 
-/** Deletes a user, unless it is the last administrator (409). */
+/** Deletes a user, unless it is the last administrator (409). Resolves, once committed, with who it was. */
 export async function deleteUser(db: Database, id: string) {
-  await keepingAnAdmin(db, id, undefined, async (tx) => {
-    const [row] = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id })
+  return keepingAnAdmin(db, id, undefined, async (tx) => {
+    const [row] = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id, email: users.email })
     if (!row) throw ApiError.notFound('User')
+    return row
   })
 }
