@@ -34,6 +34,7 @@ describe('realtime send routes', () => {
       ['/sse/admin/send/channel/nonsense', { event: 'ok' }],
       ['/sse/admin/send/user/not-a-uuid', { event: 'ok' }],
       ['/sse/user/send', { event: 'ok', to: 'someone' }],
+      ['/sse/user/send', { event: 'ok', data: { blob: 'x'.repeat(70_000) } }],
     ]
     for (const [path, body] of cases) {
       const res = await post(path, body, path.startsWith('/sse/user') ? alice.token : admin.token)

@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 const unique = (name: string) => `public:${name}-${crypto.randomUUID().slice(0, 8)}`
 const until = async (check: () => Promise<boolean>, what: string) => {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 250; i++) {
     if (await check()) return
     await new Promise((r) => setTimeout(r, 20))
   }
@@ -68,6 +68,8 @@ describe('WebSocket channels', () => {
     expect((await a.next('error')).data).toMatchObject({ code: 'UNKNOWN_EVENT' })
     a.send({ event: 'getOnlineStatus', data: { userIds: 'everyone' } })
     expect((await a.next('error')).data).toMatchObject({ code: 'INVALID_FRAME', details: { 'data.userIds': expect.any(String) } })
+    a.send({ event: 'publish', data: { event: 'big', data: { blob: 'x'.repeat(17_000) } } })
+    expect((await a.next('error')).data).toMatchObject({ code: 'FRAME_TOO_LARGE' })
     a.send('null')
     expect((await a.next('error')).data).toMatchObject({ code: 'UNKNOWN_EVENT' })
     a.send({ event: 'ping' })

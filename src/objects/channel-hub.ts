@@ -9,6 +9,8 @@ import { ReplayLog } from './hub/replay-log'
 export const IDLE_MS = 60_000
 /** How often the alarm sweeps idle sockets and probes SSE streams while anyone is connected. */
 const SWEEP_MS = 25_000
+/** Client frames above this size are refused (a published event is kept in the replay log). */
+export const MAX_FRAME_BYTES = 16 * 1024
 /** An SSE subscriber this many chunks behind is cut off (it resumes with Last-Event-ID). */
 const SSE_MAX_BACKLOG = 1_000
 
@@ -117,6 +119,8 @@ export class ChannelHub extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
     const att = ws.deserializeAttachment() as Attachment
     ws.serializeAttachment({ ...att, lastActive: Date.now() } satisfies Attachment)
+    const size = typeof message === 'string' ? message.length : message.byteLength
+    if (size > MAX_FRAME_BYTES) return reply(ws, 'error', { code: 'FRAME_TOO_LARGE', message: `Frames are limited to ${MAX_FRAME_BYTES} bytes` })
     let json: unknown
     try {
       json = typeof message === 'string' ? JSON.parse(message) : undefined

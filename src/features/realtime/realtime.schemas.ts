@@ -2,6 +2,8 @@ import { z } from '@hono/zod-openapi'
 import { CHANNEL_NAME, ChannelName, EventName } from './protocol'
 
 const MAX_CHANNELS = 20
+/** Every event is kept in the channel's replay log, so its size is bounded. */
+const MAX_DATA_BYTES = 64 * 1024
 
 /** `a,b,c` → distinct, valid channel names. */
 const ChannelList = z
@@ -27,7 +29,11 @@ export const WsQuery = z.object({
 export const SendBody = z
   .strictObject({
     event: EventName.openapi({ example: 'notification' }),
-    data: z.json().optional().openapi({ type: 'object', example: { message: 'Your report is ready' } }),
+    data: z
+      .json()
+      .optional()
+      .refine((d) => d === undefined || JSON.stringify(d).length <= MAX_DATA_BYTES, `must be at most ${MAX_DATA_BYTES / 1024} KB of JSON`)
+      .openapi({ type: 'object', example: { message: 'Your report is ready' } }),
   })
   .openapi('ChannelSend')
 
