@@ -1,28 +1,25 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { api, data, error, seedUser } from './helpers'
-import { openSocket, openSse } from './realtime-clients'
+import { api, data, error } from './helpers'
+import { openSocket, openSse, seedCast, uniqueChannel } from './realtime-clients'
 
-type Seeded = Awaited<ReturnType<typeof seedUser>>
-let admin: Seeded
-let alice: Seeded
-
+let cast: Awaited<ReturnType<typeof seedCast>>
 beforeAll(async () => {
-  ;[admin, alice] = await Promise.all([seedUser({ roles: ['admin'] }), seedUser()])
+  cast = await seedCast()
 })
 
-const unique = (name: string) => `public:${name}-${crypto.randomUUID().slice(0, 8)}`
+const unique = uniqueChannel
 const post = (path: string, json: unknown, token?: string) => api(`/api/v1${path}`, { method: 'POST', token, json })
 
 describe('realtime send routes', () => {
   it('are admin-only: 401 without a token, 403 for a user', async () => {
-    const routes = ['/sse/admin/send/channel/public:x', `/sse/admin/send/user/${alice.user.id}`, '/sse/admin/broadcast']
+    const routes = ['/sse/admin/send/channel/public:x', `/sse/admin/send/user/${cast.alice.user.id}`, '/sse/admin/broadcast']
     for (const path of routes) {
       expect((await post(path, { event: 'x' })).status, path).toBe(401)
-      expect((await post(path, { event: 'x' }, alice.token)).status, path).toBe(403)
+      expect((await post(path, { event: 'x' }, cast.alice.token)).status, path).toBe(403)
     }
     for (const path of ['/sse/admin/stats', '/sse/admin/clients']) {
       expect((await api(`/api/v1${path}`)).status).toBe(401)
-      expect((await api(`/api/v1${path}`, { token: alice.token })).status).toBe(403)
+      expect((await api(`/api/v1${path}`, { token: cast.alice.token })).status).toBe(403)
     }
   })
 
@@ -37,11 +34,11 @@ describe('realtime send routes', () => {
       ['/sse/user/send', { event: 'ok', data: { blob: 'x'.repeat(70_000) } }],
     ]
     for (const [path, body] of cases) {
-      const res = await post(path, body, path.startsWith('/sse/user') ? alice.token : admin.token)
+      const res = await post(path, body, path.startsWith('/sse/user') ? cast.alice.token : cast.admin.token)
       expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(422)
       expect(error(res).code).toBe('VALIDATION_ERROR')
     }
-    const missing = await post(`/sse/admin/send/user/${crypto.randomUUID()}`, { event: 'ok' }, admin.token)
+    const missing = await post(`/sse/admin/send/user/${crypto.randomUUID()}`, { event: 'ok' }, cast.admin.token)
     expect(missing.status).toBe(404)
     expect((await post('/sse/user/send', { event: 'ok' })).status).toBe(401)
   })
@@ -50,16 +47,16 @@ describe('realtime send routes', () => {
   it('broadcasts to every connected client once, whatever channels and transport', async () => {
     const [a, b] = [unique('a'), unique('b')]
     const wsA = await openSocket(a)
-    const wsB = await openSocket(b, { token: alice.token })
+    const wsB = await openSocket(b, { token: cast.alice.token })
     const merged = await openSse(`/api/v1/sse/connect?channels=${a},${b}`)
     await merged.next()
     await Promise.all([wsA.next('presence'), wsB.next('presence')])
-    const result = data(await post('/sse/admin/broadcast', { event: 'system_announcement', data: { message: 'New features available!' } }, admin.token))
+    const result = data(await post('/sse/admin/broadcast', { event: 'system_announcement', data: { message: 'New features available!' } }, cast.admin.token))
     expect(result).toMatchObject({ channels: 2, delivered: 4 })
     for (const s of [wsA, wsB]) expect((await s.next('message')).data).toMatchObject({ event: 'system_announcement', broadcastId: (result as { broadcastId: string }).broadcastId })
     expect(await merged.next()).toMatchObject({ event: 'system_announcement' })
     // The copy on the second channel is not delivered again; the next event is the one after it.
-    await post(`/sse/admin/send/channel/${b}`, { event: 'after' }, admin.token)
+    await post(`/sse/admin/send/channel/${b}`, { event: 'after' }, cast.admin.token)
     expect(await merged.next()).toMatchObject({ event: 'after', id: `${a}:1,${b}:2` })
     await merged.close()
     wsA.ws.close()
@@ -67,12 +64,12 @@ describe('realtime send routes', () => {
   })
 
   it('sends to a user channel: every tab of that user gets it, nobody else', async () => {
-    const tab = await openSse('/api/v1/sse/auth/connect', { authorization: `Bearer ${alice.token}` })
+    const tab = await openSse('/api/v1/sse/auth/connect', { authorization: `Bearer ${cast.alice.token}` })
     await tab.next()
-    const ws = await openSocket(`user:${alice.user.id}`, { token: alice.token })
+    const ws = await openSocket(`user:${cast.alice.user.id}`, { token: cast.alice.token })
     await ws.next('presence')
-    const sent = data(await post(`/sse/admin/send/user/${alice.user.id}`, { event: 'notification', data: { message: 'Your report is ready' } }, admin.token))
-    expect(sent).toMatchObject({ channel: `user:${alice.user.id}`, delivered: 2 })
+    const sent = data(await post(`/sse/admin/send/user/${cast.alice.user.id}`, { event: 'notification', data: { message: 'Your report is ready' } }, cast.admin.token))
+    expect(sent).toMatchObject({ channel: `user:${cast.alice.user.id}`, delivered: 2 })
     expect(await tab.next()).toMatchObject({ event: 'notification', data: { payload: { message: 'Your report is ready' } } })
     expect((await ws.next('message')).data).toMatchObject({ event: 'notification' })
     await tab.close()
@@ -81,19 +78,19 @@ describe('realtime send routes', () => {
 
   it('reports connections per channel, totals, and each client with its channels', async () => {
     const [a, b] = [unique('sa'), unique('sb')]
-    const ws = await openSocket(a, { token: alice.token })
+    const ws = await openSocket(a, { token: cast.alice.token })
     const sse = await openSse(`/api/v1/sse/connect?channels=${a},${b}`)
     await sse.next()
     await ws.next('presence')
-    const stats = data(await api<{ totals: Record<string, number>; channels: { channel: string }[] }>('/api/v1/sse/admin/stats', { token: admin.token }))
+    const stats = data(await api<{ totals: Record<string, number>; channels: { channel: string }[] }>('/api/v1/sse/admin/stats', { token: cast.admin.token }))
     expect(stats.channels.filter((c) => c.channel === a || c.channel === b).sort((x, y) => x.channel.localeCompare(y.channel))).toEqual([
       { channel: a, websockets: 1, sse: 1, users: 1, lastEventId: 0 },
       { channel: b, websockets: 0, sse: 1, users: 0, lastEventId: 0 },
     ])
     expect(stats.totals.connections).toBeGreaterThanOrEqual(2)
-    const clients = data(await api<{ id: string; userId: string | null; transport: string; channels: string[] }[]>('/api/v1/sse/admin/clients', { token: admin.token }))
+    const clients = data(await api<{ id: string; userId: string | null; transport: string; channels: string[] }[]>('/api/v1/sse/admin/clients', { token: cast.admin.token }))
     expect(clients.find((c) => c.transport === 'sse' && c.channels.includes(a))).toMatchObject({ userId: null, channels: [a, b] })
-    expect(clients.find((c) => c.transport === 'websocket' && c.channels.includes(a))).toMatchObject({ userId: alice.user.id, channels: [a], connectedAt: expect.any(String) })
+    expect(clients.find((c) => c.transport === 'websocket' && c.channels.includes(a))).toMatchObject({ userId: cast.alice.user.id, channels: [a], connectedAt: expect.any(String) })
     await sse.close()
     ws.ws.close()
   })

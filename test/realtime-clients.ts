@@ -1,6 +1,6 @@
 /** Test clients for the realtime routes: an SSE reader and a WebSocket with an inbox. */
 import { SELF } from 'cloudflare:test'
-import { BASE } from './helpers'
+import { BASE, seedUser } from './helpers'
 
 export type SseEvent = { id?: string; event: string; data: unknown }
 
@@ -76,4 +76,13 @@ export async function openSocket(channel: string, opts: { token?: string; since?
       look()
     }))
   return { res, ws, next, send: (f: unknown) => ws.send(typeof f === 'string' ? f : JSON.stringify(f)), frames, closed }
+}
+
+/** A public channel name no other test uses. */
+export const uniqueChannel = (name: string) => `public:${name}-${crypto.randomUUID().slice(0, 8)}`
+
+/** An admin and two users, signed in. */
+export async function seedCast() {
+  const [admin, alice, bob] = await Promise.all([seedUser({ roles: ['admin'] }), seedUser(), seedUser()])
+  return { admin, alice, bob }
 }

@@ -3,20 +3,16 @@ import { runInDurableObject } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { hubFor } from '../src/features/realtime/hub.service'
 import type { ChannelHub } from '../src/objects/channel-hub'
-import { api, data, error, seedUser } from './helpers'
-import { openSse, openSocket } from './realtime-clients'
+import { api, data, error } from './helpers'
+import { openSse, openSocket, seedCast, uniqueChannel } from './realtime-clients'
 
-type Seeded = Awaited<ReturnType<typeof seedUser>>
-let admin: Seeded
-let alice: Seeded
-let bob: Seeded
-
+let cast: Awaited<ReturnType<typeof seedCast>>
 beforeAll(async () => {
-  ;[admin, alice, bob] = await Promise.all([seedUser({ roles: ['admin'] }), seedUser(), seedUser()])
+  cast = await seedCast()
 })
 
-const unique = (name: string) => `public:${name}-${crypto.randomUUID().slice(0, 8)}`
-const send = (channel: string, event: string, payload: unknown, token = admin.token) =>
+const unique = uniqueChannel
+const send = (channel: string, event: string, payload: unknown, token = cast.admin.token) =>
   api<{ channel: string; id: number; delivered: number }>(`/api/v1/sse/admin/send/channel/${channel}`, { method: 'POST', token, json: { event, data: payload } })
 const publishMany = async (channel: string, n: number, from = 0) => {
   for (let i = from; i < from + n; i++) await hubFor(env.CHANNEL_HUB, channel).publish(channel, 'tick', { i })
@@ -33,7 +29,7 @@ describe('SSE streams', () => {
     expect(connected).toMatchObject({ event: 'connected', id: `${ch}:0`, data: { channels: [ch] } })
     expect(data(await send(ch, 'breaking_news', { title: 'Hi' }))).toEqual({ channel: ch, id: 1, delivered: 1 })
     const ev = await s.next()
-    expect(ev).toMatchObject({ id: `${ch}:1`, event: 'breaking_news', data: { id: 1, channel: ch, event: 'breaking_news', payload: { title: 'Hi' }, from: admin.user.id } })
+    expect(ev).toMatchObject({ id: `${ch}:1`, event: 'breaking_news', data: { id: 1, channel: ch, event: 'breaking_news', payload: { title: 'Hi' }, from: cast.admin.user.id } })
     await s.close()
   })
 
@@ -121,23 +117,23 @@ describe('SSE streams', () => {
 
   it('subscribes the caller to its own user channel on /sse/auth/connect, with the token in the query', async () => {
     const ch = unique('mine')
-    const s = await openSse(`/api/v1/sse/auth/connect?access_token=${alice.token}&channels=${ch}`)
+    const s = await openSse(`/api/v1/sse/auth/connect?access_token=${cast.alice.token}&channels=${ch}`)
     expect(s.res.status).toBe(200)
-    expect((await s.next()).data).toMatchObject({ channels: [`user:${alice.user.id}`, ch] })
-    expect(data(await api('/api/v1/sse/user/send', { method: 'POST', token: alice.token, json: { event: 'note', data: { text: 'to me' } } }))).toMatchObject({ channel: `user:${alice.user.id}`, id: 1 })
-    expect(await s.next()).toMatchObject({ event: 'note', data: { channel: `user:${alice.user.id}`, payload: { text: 'to me' }, from: alice.user.id } })
+    expect((await s.next()).data).toMatchObject({ channels: [`user:${cast.alice.user.id}`, ch] })
+    expect(data(await api('/api/v1/sse/user/send', { method: 'POST', token: cast.alice.token, json: { event: 'note', data: { text: 'to me' } } }))).toMatchObject({ channel: `user:${cast.alice.user.id}`, id: 1 })
+    expect(await s.next()).toMatchObject({ event: 'note', data: { channel: `user:${cast.alice.user.id}`, payload: { text: 'to me' }, from: cast.alice.user.id } })
     await s.close()
   })
 
   it('refuses user channels to anonymous callers (401) and to other users (403); admins may listen', async () => {
-    expect((await openSse(`/api/v1/sse/connect?channels=user:${alice.user.id}`)).res.status).toBe(401)
+    expect((await openSse(`/api/v1/sse/connect?channels=user:${cast.alice.user.id}`)).res.status).toBe(401)
     expect((await openSse(`/api/v1/sse/auth/connect`)).res.status).toBe(401)
-    const other = await openSse(`/api/v1/sse/auth/connect?channels=user:${bob.user.id}`, { authorization: `Bearer ${alice.token}` })
+    const other = await openSse(`/api/v1/sse/auth/connect?channels=user:${cast.bob.user.id}`, { authorization: `Bearer ${cast.alice.token}` })
     expect(other.res.status).toBe(403)
     expect((await other.res.json<{ error: { code: string } }>()).error.code).toBe('FORBIDDEN')
-    const project = await openSse(`/api/v1/sse/auth/connect?channels=project:p1`, { authorization: `Bearer ${alice.token}` })
+    const project = await openSse(`/api/v1/sse/auth/connect?channels=project:p1`, { authorization: `Bearer ${cast.alice.token}` })
     expect(project.res.status).toBe(403)
-    const asAdmin = await openSse(`/api/v1/sse/auth/connect?channels=user:${bob.user.id}`, { authorization: `Bearer ${admin.token}` })
+    const asAdmin = await openSse(`/api/v1/sse/auth/connect?channels=user:${cast.bob.user.id}`, { authorization: `Bearer ${cast.admin.token}` })
     expect(asAdmin.res.status).toBe(200)
     await asAdmin.close()
     expect((await openSse(`/api/v1/sse/auth/connect?access_token=not-a-jwt`)).res.status).toBe(401)

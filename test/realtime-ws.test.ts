@@ -4,18 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { hubFor, isUserOnline } from '../src/features/realtime/hub.service'
 import { ChannelHub } from '../src/objects/channel-hub'
 import { seedUser } from './helpers'
-import { openSocket, openSse } from './realtime-clients'
+import { openSocket, openSse, seedCast, uniqueChannel } from './realtime-clients'
 
-type Seeded = Awaited<ReturnType<typeof seedUser>>
-let admin: Seeded
-let alice: Seeded
-let bob: Seeded
-
+let cast: Awaited<ReturnType<typeof seedCast>>
 beforeAll(async () => {
-  ;[admin, alice, bob] = await Promise.all([seedUser({ roles: ['admin'] }), seedUser(), seedUser()])
+  cast = await seedCast()
 })
 
-const unique = (name: string) => `public:${name}-${crypto.randomUUID().slice(0, 8)}`
+const unique = uniqueChannel
 const until = async (check: () => Promise<boolean>, what: string) => {
   for (let i = 0; i < 250; i++) {
     if (await check()) return
@@ -27,32 +23,32 @@ const until = async (check: () => Promise<boolean>, what: string) => {
 describe('WebSocket channels', () => {
   it('greets with connected and a presence sync, and delivers channel events as message frames', async () => {
     const ch = unique('greet')
-    const a = await openSocket(ch, { token: alice.token })
+    const a = await openSocket(ch, { token: cast.alice.token })
     expect(a.res.status).toBe(101)
     expect((await a.next('connected')).data).toMatchObject({ channel: ch, lastEventId: 0 })
-    expect((await a.next('presence')).data).toEqual({ type: 'sync', users: [{ userId: alice.user.id, connections: 1 }], anonymous: 0 })
+    expect((await a.next('presence')).data).toEqual({ type: 'sync', users: [{ userId: cast.alice.user.id, connections: 1 }], anonymous: 0 })
     await hubFor(env.CHANNEL_HUB, ch).publish(ch, 'news', { n: 1 })
     expect((await a.next('message')).data).toMatchObject({ id: 1, channel: ch, event: 'news', payload: { n: 1 }, from: null })
     a.ws.close()
   })
 
   it('takes the token from Sec-WebSocket-Protocol and selects the bearer subprotocol', async () => {
-    const a = await openSocket(unique('proto'), { protocols: `bearer, ${alice.token}` })
+    const a = await openSocket(unique('proto'), { protocols: `bearer, ${cast.alice.token}` })
     expect(a.res.status).toBe(101)
     expect(a.res.headers.get('sec-websocket-protocol')).toBe('bearer')
-    expect((await a.next('presence')).data).toMatchObject({ users: [{ userId: alice.user.id }] })
+    expect((await a.next('presence')).data).toMatchObject({ users: [{ userId: cast.alice.user.id }] })
     a.ws.close()
   })
 
   it('refuses anonymous sockets on user channels (401), other users (403), bad tokens (401) and plain GETs (426)', async () => {
-    expect((await openSocket(`user:${bob.user.id}`)).res.status).toBe(401)
-    expect((await openSocket(`user:${bob.user.id}`, { token: alice.token })).res.status).toBe(403)
-    expect((await openSocket(`project:${crypto.randomUUID()}`, { token: alice.token })).res.status).toBe(403)
+    expect((await openSocket(`user:${cast.bob.user.id}`)).res.status).toBe(401)
+    expect((await openSocket(`user:${cast.bob.user.id}`, { token: cast.alice.token })).res.status).toBe(403)
+    expect((await openSocket(`project:${crypto.randomUUID()}`, { token: cast.alice.token })).res.status).toBe(403)
     expect((await openSocket(unique('bad'), { token: 'nope' })).res.status).toBe(401)
-    const own = await openSocket(`user:${alice.user.id}`, { token: alice.token })
+    const own = await openSocket(`user:${cast.alice.user.id}`, { token: cast.alice.token })
     expect(own.res.status).toBe(101)
     own.ws.close()
-    const byAdmin = await openSocket(`user:${bob.user.id}`, { token: admin.token })
+    const byAdmin = await openSocket(`user:${cast.bob.user.id}`, { token: cast.admin.token })
     expect(byAdmin.res.status).toBe(101)
     byAdmin.ws.close()
     const plain = await openSse(`/api/v1/realtime/channels/${unique('plain')}/ws`)
@@ -61,7 +57,7 @@ describe('WebSocket channels', () => {
   })
 
   it('answers invalid JSON, unknown events and malformed frames with an error frame and keeps the socket open', async () => {
-    const a = await openSocket(unique('bad-frames'), { token: alice.token })
+    const a = await openSocket(unique('bad-frames'), { token: cast.alice.token })
     a.send('{not json')
     expect((await a.next('error')).data).toMatchObject({ code: 'INVALID_JSON' })
     a.send({ event: 'explode', data: {} })
@@ -81,14 +77,14 @@ describe('WebSocket channels', () => {
 
   it('lets signed-in clients publish on public channels, but not anonymous ones or on user channels', async () => {
     const ch = unique('pub')
-    const a = await openSocket(ch, { token: alice.token })
+    const a = await openSocket(ch, { token: cast.alice.token })
     const anon = await openSocket(ch)
     a.send({ event: 'publish', data: { event: 'chat', data: { text: 'hello' } } })
-    expect((await anon.next('message')).data).toMatchObject({ event: 'chat', payload: { text: 'hello' }, from: alice.user.id, id: 1 })
+    expect((await anon.next('message')).data).toMatchObject({ event: 'chat', payload: { text: 'hello' }, from: cast.alice.user.id, id: 1 })
     expect((await a.next('message')).data).toMatchObject({ id: 1 })
     anon.send({ event: 'publish', data: { event: 'chat', data: {} } })
     expect((await anon.next('error')).data).toMatchObject({ code: 'UNAUTHORIZED' })
-    const own = await openSocket(`user:${alice.user.id}`, { token: alice.token })
+    const own = await openSocket(`user:${cast.alice.user.id}`, { token: cast.alice.token })
     own.send({ event: 'publish', data: { event: 'chat', data: {} } })
     expect((await own.next('error')).data).toMatchObject({ code: 'FORBIDDEN' })
     a.send({ event: 'publish', data: { event: 'bad name!', data: {} } })
@@ -113,13 +109,13 @@ describe('WebSocket channels', () => {
 
   it('broadcasts typing to the others and expires it after 5 s of silence', async () => {
     const ch = unique('typing')
-    const a = await openSocket(ch, { token: alice.token })
-    const b = await openSocket(ch, { token: bob.token })
+    const a = await openSocket(ch, { token: cast.alice.token })
+    const b = await openSocket(ch, { token: cast.bob.token })
     await b.next('presence')
     a.send({ event: 'typing', data: { roomId: 'r1', userId: 'someone-else' } })
-    expect((await b.next('typing')).data).toEqual({ userId: alice.user.id, isTyping: true, roomId: 'r1' })
+    expect((await b.next('typing')).data).toEqual({ userId: cast.alice.user.id, isTyping: true, roomId: 'r1' })
     a.send({ event: 'stopTyping' })
-    expect((await b.next('typing')).data).toEqual({ userId: alice.user.id, isTyping: false })
+    expect((await b.next('typing')).data).toEqual({ userId: cast.alice.user.id, isTyping: false })
     a.send({ event: 'typing' })
     expect((await b.next('typing')).data).toMatchObject({ isTyping: true })
     const stub = hubFor(env.CHANNEL_HUB, ch)
@@ -130,7 +126,7 @@ describe('WebSocket channels', () => {
     // An alarm that is due runs at once (runDurableObjectAlarm would run it if it had not yet).
     await runInDurableObject(stub, (_hub, state) => state.storage.setAlarm(Date.now()))
     await runDurableObjectAlarm(stub)
-    expect((await b.next('typing')).data).toEqual({ userId: alice.user.id, isTyping: false, expired: true })
+    expect((await b.next('typing')).data).toEqual({ userId: cast.alice.user.id, isTyping: false, expired: true })
     expect(a.frames.filter((f) => f.event === 'typing')).toHaveLength(0)
     a.ws.close()
     b.ws.close()
@@ -138,20 +134,20 @@ describe('WebSocket channels', () => {
 
   it('keeps a user present while any tab is open: one join, and leave only when the last tab closes', async () => {
     const ch = unique('tabs')
-    const alice = await seedUser()
-    const watcher = await openSocket(ch, { token: bob.token })
+    const erin = await seedUser()
+    const watcher = await openSocket(ch, { token: cast.bob.token })
     await watcher.next('presence')
-    const tab1 = await openSocket(ch, { token: alice.token })
-    expect((await watcher.next('presence')).data).toEqual({ type: 'join', userId: alice.user.id })
-    const tab2 = await openSocket(ch, { token: alice.token })
-    expect((await tab2.next('presence')).data).toMatchObject({ type: 'sync', users: expect.arrayContaining([{ userId: alice.user.id, connections: 2 }]) })
-    expect(await isUserOnline(env.CHANNEL_HUB, alice.user.id)).toEqual({ online: true, connections: 2 })
+    const tab1 = await openSocket(ch, { token: erin.token })
+    expect((await watcher.next('presence')).data).toEqual({ type: 'join', userId: erin.user.id })
+    const tab2 = await openSocket(ch, { token: erin.token })
+    expect((await tab2.next('presence')).data).toMatchObject({ type: 'sync', users: expect.arrayContaining([{ userId: erin.user.id, connections: 2 }]) })
+    expect(await isUserOnline(env.CHANNEL_HUB, erin.user.id)).toEqual({ online: true, connections: 2 })
     tab1.ws.close()
-    await until(async () => (await isUserOnline(env.CHANNEL_HUB, alice.user.id)).connections === 1, 'one connection left')
+    await until(async () => (await isUserOnline(env.CHANNEL_HUB, erin.user.id)).connections === 1, 'one connection left')
     expect(watcher.frames.filter((f) => f.event === 'presence' && f.data.type === 'leave')).toHaveLength(0)
     tab2.ws.close()
-    expect((await watcher.next('presence')).data).toEqual({ type: 'leave', userId: alice.user.id })
-    await until(async () => !(await isUserOnline(env.CHANNEL_HUB, alice.user.id)).online, 'offline')
+    expect((await watcher.next('presence')).data).toEqual({ type: 'leave', userId: erin.user.id })
+    await until(async () => !(await isUserOnline(env.CHANNEL_HUB, erin.user.id)).online, 'offline')
     watcher.ws.close()
   })
 
@@ -161,7 +157,7 @@ describe('WebSocket channels', () => {
     const sse = await openSse(`/api/v1/sse/auth/connect`, { authorization: `Bearer ${carol.token}` })
     await sse.next()
     expect(await isUserOnline(env.CHANNEL_HUB, carol.user.id)).toEqual({ online: true, connections: 2 })
-    const asker = await openSocket(unique('y'), { token: alice.token })
+    const asker = await openSocket(unique('y'), { token: cast.alice.token })
     asker.send({ event: 'getOnlineStatus', data: { userIds: [carol.user.id, dave.user.id, carol.user.id] } })
     expect((await asker.next('onlineStatus')).data).toEqual({
       users: { [carol.user.id]: { online: true, connections: 2 }, [dave.user.id]: { online: false, connections: 0 } },
@@ -178,8 +174,8 @@ describe('WebSocket channels', () => {
 
   it('closes sockets silent for more than 60 s, but not ones that keep pinging', async () => {
     const ch = unique('idle')
-    const quiet = await openSocket(ch, { token: alice.token })
-    const chatty = await openSocket(ch, { token: bob.token })
+    const quiet = await openSocket(ch, { token: cast.alice.token })
+    const chatty = await openSocket(ch, { token: cast.bob.token })
     await chatty.next('presence')
     const stub = hubFor(env.CHANNEL_HUB, ch)
     // Both connected 61 s ago; only bob pinged since (answered by the auto-response).
@@ -191,14 +187,14 @@ describe('WebSocket channels', () => {
     await runInDurableObject(stub, (_hub, state) => state.storage.setAlarm(Date.now()))
     await runDurableObjectAlarm(stub)
     expect(await quiet.closed).toBe(4000)
-    expect((await chatty.next('presence')).data).toEqual({ type: 'leave', userId: alice.user.id })
+    expect((await chatty.next('presence')).data).toEqual({ type: 'leave', userId: cast.alice.user.id })
     expect(chatty.ws.readyState).toBe(WebSocket.OPEN)
     chatty.ws.close()
   })
 
   it('keeps identity and state in storage: a fresh instance (as after hibernation) sees the same sockets', async () => {
     const ch = unique('hibernate')
-    const a = await openSocket(ch, { token: alice.token })
+    const a = await openSocket(ch, { token: cast.alice.token })
     const anon = await openSocket(ch)
     a.send({ event: 'typing' })
     await anon.next('typing')
@@ -207,9 +203,9 @@ describe('WebSocket channels', () => {
       const woken = new ChannelHub(state, env)
       expect(await woken.stats(ch)).toEqual({ channel: ch, websockets: 2, sse: 0, users: 1, lastEventId: 1 })
       const clients = await woken.clients(ch)
-      expect(clients.map((c) => c.userId).sort()).toEqual([alice.user.id, null].sort())
+      expect(clients.map((c) => c.userId).sort()).toEqual([cast.alice.user.id, null].sort())
       expect((await woken.replay(ch, 0)).messages.map((m) => m.event)).toEqual(['kept'])
-      expect(state.storage.sql.exec(`SELECT user_id FROM typing`).toArray()).toEqual([{ user_id: alice.user.id }])
+      expect(state.storage.sql.exec(`SELECT user_id FROM typing`).toArray()).toEqual([{ user_id: cast.alice.user.id }])
       expect((state.getWebSockets()[0]!.deserializeAttachment() as { clientId: string }).clientId).toEqual(expect.any(String))
     })
     a.ws.close()
