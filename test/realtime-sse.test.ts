@@ -115,6 +115,44 @@ describe('SSE streams', () => {
     expect((await runInDurableObject(stub, (hub: ChannelHub) => hub.replay(ch, 0))).messages.map((m) => m.id)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1))
   })
 
+  it('never lets a stalled SSE reader hold up publishing or the other subscribers', async () => {
+    const ch = unique('stalled')
+    const stalled = await openSse(`/api/v1/sse/connect?channels=${ch}`)
+    await stalled.next()
+    const ws = await openSocket(ch)
+    await ws.next('presence')
+    // The stalled client reads nothing while N events go out.
+    const N = 1_200
+    await publishMany(ch, N)
+    const last = await (async () => {
+      let m = await ws.next('message')
+      while (m.data.id !== N) m = await ws.next('message')
+      return m
+    })()
+    expect(last.data.id).toBe(N)
+    expect(ws.frames.filter((f) => f.event === 'message').map((f) => f.data.id)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
+    // The stalled client was cut off after ~1,000 queued events, in order with no gaps...
+    const ids: number[] = []
+    const ended = await (async () => {
+      for (;;) {
+        try {
+          ids.push(((await stalled.next(2_000)).data as { id: number }).id)
+        } catch (err) {
+          return (err as Error).message === 'stream ended'
+        }
+      }
+    })()
+    expect(ended).toBe(true)
+    expect(ids.length).toBeLessThan(N)
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1))
+    // ...and resumes where it stopped.
+    const resumed = await openSse(`/api/v1/sse/connect?channels=${ch}`, { 'Last-Event-ID': `${ch}:${ids.at(-1)}` })
+    await resumed.next()
+    expect(((await resumed.next()).data as { id: number }).id).toBe(ids.length + 1)
+    await resumed.close()
+    ws.ws.close()
+  })
+
   it('subscribes the caller to its own user channel on /sse/auth/connect, with the token in the query', async () => {
     const ch = unique('mine')
     const s = await openSse(`/api/v1/sse/auth/connect?access_token=${cast.alice.token}&channels=${ch}`)
