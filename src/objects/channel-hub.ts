@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { hubFor, type EventData } from '../features/realtime/hub.service'
-import { ClientFrame, parseSince, type ChannelMessage, type HubStreamLine, type Subscriber } from '../features/realtime/protocol'
+import { parseClientFrame, parseSince, type ChannelMessage, type ClientFrame, type HubStreamLine, type Subscriber } from '../features/realtime/protocol'
 import { errorFields, log } from '../lib/logger'
 import { OnlineRegistry, TypingState } from './hub/hub-state'
 import { ReplayLog } from './hub/replay-log'
@@ -9,8 +9,6 @@ import { ReplayLog } from './hub/replay-log'
 export const IDLE_MS = 60_000
 /** How often the alarm sweeps idle sockets and probes SSE streams while anyone is connected. */
 const SWEEP_MS = 25_000
-/** Client frames above this size are refused (a published event is kept in the replay log). */
-export const MAX_FRAME_BYTES = 16 * 1024
 /** An SSE subscriber this many chunks behind is cut off (it resumes with Last-Event-ID). */
 const SSE_MAX_BACKLOG = 1_000
 
@@ -119,24 +117,9 @@ export class ChannelHub extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
     const att = ws.deserializeAttachment() as Attachment
     ws.serializeAttachment({ ...att, lastActive: Date.now() } satisfies Attachment)
-    const size = typeof message === 'string' ? message.length : message.byteLength
-    if (size > MAX_FRAME_BYTES) return reply(ws, 'error', { code: 'FRAME_TOO_LARGE', message: `Frames are limited to ${MAX_FRAME_BYTES} bytes` })
-    let json: unknown
-    try {
-      json = typeof message === 'string' ? JSON.parse(message) : undefined
-    } catch {
-      json = undefined
-    }
-    if (json === undefined) return reply(ws, 'error', { code: 'INVALID_JSON', message: 'Frames are JSON text: {"event": "...", "data": ...}' })
-    const parsed = ClientFrame.safeParse(json)
-    if (!parsed.success) {
-      const event = (json as { event?: unknown } | null)?.event
-      const known = ClientFrame.options.some((o) => o.shape.event.value === event)
-      return reply(ws, 'error', known
-        ? { code: 'INVALID_FRAME', message: `Invalid "${String(event)}" frame`, details: Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.') || 'frame', i.message])) }
-        : { code: 'UNKNOWN_EVENT', message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus or publish` })
-    }
-    await this.handle(ws, att, parsed.data)
+    const parsed = parseClientFrame(message)
+    if ('error' in parsed) return reply(ws, 'error', parsed.error)
+    await this.handle(ws, att, parsed.frame)
   }
 
   override async webSocketClose(ws: WebSocket, code: number) {

@@ -43,6 +43,32 @@ export const ClientFrame = z.discriminatedUnion('event', [
 ])
 export type ClientFrame = z.infer<typeof ClientFrame>
 
+/** Client frames above this size are refused (a published event is kept in the replay log). */
+export const MAX_FRAME_BYTES = 16 * 1024
+
+type FrameError = { code: 'FRAME_TOO_LARGE' | 'INVALID_JSON' | 'INVALID_FRAME' | 'UNKNOWN_EVENT'; message: string; details?: Record<string, string> }
+
+/** A client's WebSocket message as a frame, or the `error` to answer it with. */
+export function parseClientFrame(message: string | ArrayBuffer): { frame: ClientFrame } | { error: FrameError } {
+  const size = typeof message === 'string' ? message.length : message.byteLength
+  if (size > MAX_FRAME_BYTES) return { error: { code: 'FRAME_TOO_LARGE', message: `Frames are limited to ${MAX_FRAME_BYTES} bytes` } }
+  let json: unknown
+  try {
+    json = typeof message === 'string' ? JSON.parse(message) : undefined
+  } catch {
+    json = undefined
+  }
+  if (json === undefined) return { error: { code: 'INVALID_JSON', message: 'Frames are JSON text: {"event": "...", "data": ...}' } }
+  const parsed = ClientFrame.safeParse(json)
+  if (parsed.success) return { frame: parsed.data }
+  const event = (json as { event?: unknown } | null)?.event
+  if (!ClientFrame.options.some((o) => o.shape.event.value === event)) {
+    return { error: { code: 'UNKNOWN_EVENT', message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus or publish` } }
+  }
+  const details = Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.') || 'frame', i.message]))
+  return { error: { code: 'INVALID_FRAME', message: `Invalid "${String(event)}" frame`, details } }
+}
+
 /** Parses a channel event id as sent back by a client: `42` or `<channel>:42`. */
 export function parseSince(value: string | null | undefined): number | undefined {
   if (!value) return undefined
