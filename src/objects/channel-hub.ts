@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { hubFor, type EventData } from '../features/realtime/hub.service'
 import { parseClientFrame, parseSince, type ChannelMessage, type ClientFrame, type HubStreamLine, type Subscriber } from '../features/realtime/protocol'
 import { errorFields, log } from '../lib/logger'
-import { OnlineRegistry, TypingState } from './hub/hub-state'
+import { Members, OnlineRegistry, TypingState } from './hub/hub-state'
 import { ReplayLog } from './hub/replay-log'
 
 /** Sockets silent (no frame, no auto-answered ping) for longer than this are closed. */
@@ -29,8 +29,8 @@ export class ChannelHub extends DurableObject<Env> {
   private readonly log: ReplayLog
   private readonly typing: TypingState
   private readonly online: OnlineRegistry
+  private readonly members: Members
   private readonly sse = new Map<string, SseClient>()
-  private readonly gone = new Set<string>()
   private channel: string
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -40,6 +40,8 @@ export class ChannelHub extends DurableObject<Env> {
     this.log = new ReplayLog(this.sql)
     this.typing = new TypingState(this.sql)
     this.online = new OnlineRegistry(this.sql)
+    this.members = new Members(this.sql)
+    this.members.forgetDead(ctx.getWebSockets().length > 0)
     this.channel = this.meta('channel') ?? ''
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"event":"ping"}', '{"event":"pong"}'))
   }
@@ -68,14 +70,14 @@ export class ChannelHub extends DurableObject<Env> {
 
   async stats(channel: string) {
     this.bind(channel)
-    const clients = this.clientList()
+    const clients = this.members.list()
     const users = new Set(clients.flatMap((c) => (c.userId ? [c.userId] : [])))
     return { channel, websockets: clients.filter((c) => c.transport === 'websocket').length, sse: this.sse.size, users: users.size, lastEventId: this.log.lastId }
   }
 
   async clients(channel: string) {
     this.bind(channel)
-    return this.clientList()
+    return this.members.list().map((m) => ({ ...m, connectedAt: new Date(m.connectedAt).toISOString() }))
   }
 
   /** Ends the SSE stream of `clientId` (its client went away). */
@@ -87,8 +89,7 @@ export class ChannelHub extends DurableObject<Env> {
 
   /** Of `clientIds`, those still connected here. A user hub asks this to drop connections that vanished. */
   async liveClients(clientIds: string[]) {
-    const live = new Set(this.clientList().map((c) => c.clientId))
-    return clientIds.filter((id) => live.has(id))
+    return this.members.live(clientIds)
   }
 
   /** On a `user:<id>` hub: records that its user holds `clientId` on `onChannel`. */
@@ -182,6 +183,7 @@ export class ChannelHub extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
     const first = this.isFirst(sub)
     const now = Date.now()
+    this.members.add({ clientId: sub.clientId, userId: sub.userId, transport: 'websocket', connectedAt: now })
     this.ctx.acceptWebSocket(server, [`client:${sub.clientId}`, ...(sub.userId ? [`user:${sub.userId}`] : [])])
     server.serializeAttachment({ ...sub, connectedAt: now, lastActive: now } satisfies Attachment)
     server.send(frame('connected', { clientId: sub.clientId, channel: this.channel, lastEventId: this.log.lastId }))
@@ -190,7 +192,7 @@ export class ChannelHub extends DurableObject<Env> {
       if (reset) server.send(frame('reset', { channel: this.channel, lastEventId: this.log.lastId }))
       for (const m of messages) server.send(frame('message', m))
     }
-    server.send(frame('presence', { type: 'sync', ...this.presenceSnapshot() }))
+    server.send(frame('presence', { type: 'sync', ...this.members.presence() }))
     if (first) this.sendAll(frame('presence', { type: 'join', userId: sub.userId }), server)
     await this.joined(sub)
     return new Response(null, { status: 101, webSocket: client, headers: protocol ? { 'Sec-WebSocket-Protocol': protocol } : {} })
@@ -208,6 +210,7 @@ export class ChannelHub extends DurableObject<Env> {
     }
     this.writeSse(client, line({ type: 'hello', channel: this.channel, seq: this.log.lastId }))
     this.sse.set(sub.clientId, client)
+    this.members.add({ clientId: sub.clientId, userId: sub.userId, transport: 'sse', connectedAt: client.connectedAt })
     client.writer.closed.catch(() => this.dropSse(client))
     if (first) this.sendAll(frame('presence', { type: 'join', userId: sub.userId }))
     await this.joined(sub)
@@ -254,32 +257,8 @@ export class ChannelHub extends DurableObject<Env> {
     this.leave(c).catch((err: unknown) => log('warn', 'hub leave failed', { channel: this.channel, ...errorFields(err) }))
   }
 
-  private clientList() {
-    const sockets = this.ctx.getWebSockets().map((ws) => ws.deserializeAttachment() as Attachment)
-    return [
-      ...sockets.map((a) => ({ clientId: a.clientId, userId: a.userId, transport: 'websocket' as const, connectedAt: new Date(a.connectedAt).toISOString() })),
-      ...[...this.sse.values()].map((c) => ({ clientId: c.clientId, userId: c.userId, transport: 'sse' as const, connectedAt: new Date(c.connectedAt).toISOString() })),
-    ]
-  }
-
-  /** Open connections of `userId` here, not counting `except`. */
-  private connectionsOf(userId: string, except?: string) {
-    const sockets = this.ctx.getWebSockets(`user:${userId}`).filter((ws) => ws.readyState === WebSocket.OPEN && (ws.deserializeAttachment() as Attachment).clientId !== except)
-    return sockets.length + [...this.sse.values()].filter((c) => c.userId === userId && c.clientId !== except).length
-  }
-
   private isFirst(sub: Subscriber) {
-    return sub.userId !== null && this.connectionsOf(sub.userId) === 0
-  }
-
-  private presenceSnapshot() {
-    const counts = new Map<string, number>()
-    let anonymous = 0
-    for (const c of this.clientList()) {
-      if (c.userId) counts.set(c.userId, (counts.get(c.userId) ?? 0) + 1)
-      else anonymous++
-    }
-    return { users: [...counts].map(([userId, connections]) => ({ userId, connections })), anonymous }
+    return sub.userId !== null && this.members.countOf(sub.userId) === 0
   }
 
   private async joined(sub: Subscriber) {
@@ -290,10 +269,8 @@ export class ChannelHub extends DurableObject<Env> {
 
   /** A connection ended: presence leave when it was the user's last one here, then bookkeeping. */
   private async leave(sub: Subscriber) {
-    if (this.gone.has(sub.clientId)) return
-    if (this.gone.size > 10_000) this.gone.clear()
-    this.gone.add(sub.clientId)
-    if (sub.userId && this.connectionsOf(sub.userId, sub.clientId) === 0) {
+    if (!this.members.remove(sub.clientId)) return
+    if (sub.userId && this.members.countOf(sub.userId) === 0) {
       if (this.typing.stop(sub.userId)) this.sendAll(frame('typing', { userId: sub.userId, isTyping: false }), sub.userId)
       this.sendAll(frame('presence', { type: 'leave', userId: sub.userId }))
     }
@@ -313,7 +290,7 @@ export class ChannelHub extends DurableObject<Env> {
 
   /** Tells the directory when this hub goes from idle to active or back. */
   private async reportActivity() {
-    const active = this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.OPEN) || this.sse.size > 0
+    const active = this.members.count() > 0
     if (active === (this.meta('active') === '1')) return
     const gen = Number(this.meta('gen') ?? 0) + 1
     this.setMeta('gen', String(gen))
@@ -323,7 +300,7 @@ export class ChannelHub extends DurableObject<Env> {
   }
 
   private async schedule() {
-    const connected = this.ctx.getWebSockets().length > 0 || this.sse.size > 0
+    const connected = this.members.count() > 0
     const next = Math.min(this.typing.nextExpiry() ?? Infinity, connected ? Date.now() + SWEEP_MS : Infinity)
     if (next === Infinity) return
     const current = await this.ctx.storage.getAlarm()

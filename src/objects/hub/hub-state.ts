@@ -65,3 +65,59 @@ export class OnlineRegistry {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM online`).one().n
   }
 }
+
+export type Member = { clientId: string; userId: string | null; transport: 'websocket' | 'sse'; connectedAt: number }
+
+/**
+ * Everyone connected to this hub, in storage: presence, counts and stats are answered by SQLite
+ * instead of deserializing every socket's attachment on each join.
+ */
+export class Members {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS members (client_id TEXT PRIMARY KEY, user_id TEXT, transport TEXT NOT NULL, connected_at INTEGER NOT NULL)`)
+    sql.exec(`CREATE INDEX IF NOT EXISTS members_user ON members (user_id)`)
+  }
+
+  /** After a restart: SSE streams died with the old instance, and so did sockets if none are left. */
+  forgetDead(socketsLeft: boolean) {
+    this.sql.exec(socketsLeft ? `DELETE FROM members WHERE transport = 'sse'` : `DELETE FROM members`)
+  }
+
+  add(m: Member) {
+    this.sql.exec(`INSERT OR REPLACE INTO members (client_id, user_id, transport, connected_at) VALUES (?, ?, ?, ?)`, m.clientId, m.userId, m.transport, m.connectedAt)
+  }
+
+  /** True the first time a client is removed, so a close seen twice is handled once. */
+  remove(clientId: string) {
+    return this.sql.exec(`DELETE FROM members WHERE client_id = ? RETURNING client_id`, clientId).toArray().length > 0
+  }
+
+  /** Connections of `userId` here, not counting `except`. */
+  countOf(userId: string, except = '') {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM members WHERE user_id = ? AND client_id != ?`, userId, except).one().n
+  }
+
+  count() {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM members`).one().n
+  }
+
+  /** `{ users: [{ userId, connections }], anonymous }` */
+  presence() {
+    const rows = this.sql.exec<{ user_id: string | null; n: number }>(`SELECT user_id, count(*) AS n FROM members GROUP BY user_id ORDER BY user_id`).toArray()
+    return {
+      users: rows.flatMap((r) => (r.user_id ? [{ userId: r.user_id, connections: r.n }] : [])),
+      anonymous: rows.find((r) => r.user_id === null)?.n ?? 0,
+    }
+  }
+
+  list(): Member[] {
+    return this.sql
+      .exec<{ client_id: string; user_id: string | null; transport: 'websocket' | 'sse'; connected_at: number }>(`SELECT * FROM members ORDER BY connected_at`)
+      .toArray()
+      .map((r) => ({ clientId: r.client_id, userId: r.user_id, transport: r.transport, connectedAt: r.connected_at }))
+  }
+
+  live(clientIds: string[]) {
+    return clientIds.filter((id) => this.sql.exec(`SELECT 1 FROM members WHERE client_id = ?`, id).toArray().length > 0)
+  }
+}
