@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { hubFor, isUserOnline } from '../src/features/realtime/hub.service'
 import { ChannelHub } from '../src/objects/channel-hub'
-import { seedUser } from './helpers'
+import { api, seedUser } from './helpers'
 import { openSocket, openSse, seedCast, uniqueChannel } from './realtime-clients'
 
 let cast: Awaited<ReturnType<typeof seedCast>>
@@ -190,6 +190,23 @@ describe('WebSocket channels', () => {
     expect((await chatty.next('presence')).data).toEqual({ type: 'leave', userId: cast.alice.user.id })
     expect(chatty.ws.readyState).toBe(WebSocket.OPEN)
     chatty.ws.close()
+  })
+
+  it("closes a deleted user's sockets and streams on every channel", async () => {
+    const frank = await seedUser()
+    const [a, b] = [await openSocket(unique('del-a'), { token: frank.token }), await openSocket(unique('del-b'), { token: frank.token })]
+    const own = await openSocket(`user:${frank.user.id}`, { token: frank.token })
+    const stream = await openSse('/api/v1/sse/auth/connect', { authorization: `Bearer ${frank.token}` })
+    await stream.next()
+    await Promise.all([a.next('presence'), b.next('presence'), own.next('presence')])
+    const res = await api(`/api/v1/users/${frank.user.id}`, { method: 'DELETE', token: cast.admin.token })
+    expect(res.status).toBe(204)
+    expect((await own.next('message')).data).toMatchObject({ event: 'account.deleted' })
+    expect(await Promise.all([a.closed, b.closed, own.closed])).toEqual([4001, 4001, 4001])
+    expect((await stream.next()).event).toBe('account.deleted')
+    expect(await stream.next().catch((err: Error) => err.message)).toBe('stream ended')
+    await until(async () => !(await isUserOnline(env.CHANNEL_HUB, frank.user.id)).online, 'frank offline')
+    expect((await openSocket(unique('del-c'), { token: frank.token })).res.status).toBe(401)
   })
 
   it('keeps identity and state in storage: a fresh instance (as after hibernation) sees the same sockets', async () => {

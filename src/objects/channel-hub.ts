@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { hubFor, type EventData } from '../features/realtime/hub.service'
 import { parseClientFrame, parseSince, type ChannelMessage, type ClientFrame, type HubStreamLine, type Subscriber } from '../features/realtime/protocol'
 import { errorFields, log } from '../lib/logger'
-import { Members, OnlineRegistry, TypingState } from './hub/hub-state'
+import { Members, ONLINE_RECHECK_MS, OnlineRegistry, TypingState } from './hub/hub-state'
 import { ReplayLog } from './hub/replay-log'
 
 /** Sockets silent (no frame, no auto-answered ping) for longer than this are closed. */
@@ -106,13 +106,38 @@ export class ChannelHub extends DurableObject<Env> {
   /** On a `user:<id>` hub: how many connections its user holds across all channels. */
   async presence(channel: string) {
     this.bind(channel)
-    for (const [onChannel, ids] of this.online.unconfirmed()) {
+    for (const [onChannel, ids] of this.online.byChannel(Date.now() - ONLINE_RECHECK_MS)) {
       const live = onChannel === channel ? await this.liveClients(ids) : await hubFor(this.env.CHANNEL_HUB, onChannel).liveClients(ids).catch(() => ids)
       this.online.untrack(ids.filter((id) => !live.includes(id)))
       this.online.confirm(live)
     }
     const connections = this.online.count()
     return { online: connections > 0, connections }
+  }
+
+  /** On a `user:<id>` hub: closes every connection its user holds, on every channel (account deleted). */
+  async disconnectUser(channel: string, reason: string) {
+    this.bind(channel)
+    const groups = [...this.online.byChannel()]
+    await Promise.allSettled(groups.map(([onChannel, ids]) => (onChannel === channel ? this.kick(channel, ids, reason) : hubFor(this.env.CHANNEL_HUB, onChannel).kick(onChannel, ids, reason))))
+    return groups.reduce((n, [, ids]) => n + ids.length, 0)
+  }
+
+  /** Closes these clients' sockets (code 4001) and streams. */
+  async kick(channel: string, clientIds: string[], reason: string) {
+    this.bind(channel)
+    for (const id of clientIds) {
+      for (const ws of this.ctx.getWebSockets(`client:${id}`)) {
+        try {
+          ws.close(4001, reason.slice(0, 120))
+        } catch {
+          // Already closing.
+        }
+        await this.leave(ws.deserializeAttachment() as Attachment)
+      }
+      const stream = this.sse.get(id)
+      if (stream) this.dropSse(stream)
+    }
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
@@ -243,17 +268,18 @@ export class ChannelHub extends DurableObject<Env> {
   /** Queues a chunk without waiting; a subscriber too far behind is dropped so it never slows the rest. */
   private writeSse(c: SseClient, chunk: Uint8Array) {
     if ((c.writer.desiredSize ?? 0) < -SSE_MAX_BACKLOG) {
-      this.dropSse(c)
+      this.dropSse(c, 'abort')
       return false
     }
     c.writer.write(chunk).catch(() => this.dropSse(c))
     return true
   }
 
-  private dropSse(c: SseClient) {
+  /** Ends a stream: after what is queued (`close`), or at once for a subscriber too far behind (`abort`). */
+  private dropSse(c: SseClient, how: 'close' | 'abort' = 'close') {
     if (this.sse.get(c.clientId) !== c) return
     this.sse.delete(c.clientId)
-    c.writer.abort('dropped').catch(() => undefined)
+    ;(how === 'abort' ? c.writer.abort(new Error('subscriber too far behind')) : c.writer.close()).catch(() => undefined)
     this.leave(c).catch((err: unknown) => log('warn', 'hub leave failed', { channel: this.channel, ...errorFields(err) }))
   }
 

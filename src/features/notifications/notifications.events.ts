@@ -1,5 +1,5 @@
 import { on } from '../../lib/events'
-import { publish } from '../realtime/hub.service'
+import { disconnectUser, publish } from '../realtime/hub.service'
 import { notify } from './notifications.service'
 
 /** A new account starts with a welcome notification (persisted, and pushed if a dashboard is open). */
@@ -12,9 +12,11 @@ on('user.created', async ({ userId, name }, { db, config }) => {
 })
 
 /**
- * Open dashboards of a deleted account learn it at once and can sign out. Its notifications
- * need no work here: the foreign key cascades them away with the user.
+ * Open dashboards of a deleted account learn it, then every socket and stream it holds is closed,
+ * so it stops receiving channel data at once (a reconnect is refused: the token no longer loads a
+ * user). Its notifications need no work here: the foreign key cascades them away with the user.
  */
 on('user.deleted', async ({ userId }, { config }) => {
   await publish(config.bindings.CHANNEL_HUB, `user:${userId}`, 'account.deleted', { userId })
+  await disconnectUser(config.bindings.CHANNEL_HUB, userId, 'account deleted')
 })

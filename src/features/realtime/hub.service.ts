@@ -24,6 +24,11 @@ export async function isUserOnline(hubs: Hubs, userId: string) {
   return hubFor(hubs, `user:${userId}`).presence(`user:${userId}`)
 }
 
+/** Closes every WebSocket and SSE stream `userId` holds, on every channel. */
+export async function disconnectUser(hubs: Hubs, userId: string, reason: string) {
+  return hubFor(hubs, `user:${userId}`).disconnectUser(`user:${userId}`, reason)
+}
+
 const activeChannels = (b: Bindings) => b.HUB_DIRECTORY.get(b.HUB_DIRECTORY.idFromName('global')).activeChannels()
 
 /** Calls every active hub in parallel; a hub that fails is skipped, never blocks the others. */

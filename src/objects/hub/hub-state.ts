@@ -48,10 +48,10 @@ export class OnlineRegistry {
     for (const id of clientIds) this.sql.exec(`DELETE FROM online WHERE client_id = ?`, id)
   }
 
-  /** Connections not confirmed recently, grouped by channel, to ask their hubs whether they still exist. */
-  unconfirmed(now = Date.now()) {
+  /** Connections grouped by channel; only those not confirmed since `checkedBefore` when given. */
+  byChannel(checkedBefore = Infinity) {
     const byChannel = new Map<string, string[]>()
-    for (const r of this.sql.exec<{ client_id: string; channel: string }>(`SELECT client_id, channel FROM online WHERE checked_at < ?`, now - ONLINE_RECHECK_MS)) {
+    for (const r of this.sql.exec<{ client_id: string; channel: string }>(`SELECT client_id, channel FROM online WHERE checked_at < ?`, checkedBefore)) {
       byChannel.set(r.channel, [...(byChannel.get(r.channel) ?? []), r.client_id])
     }
     return byChannel
