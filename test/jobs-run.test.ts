@@ -3,7 +3,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { app } from '../src/app'
-import { executions, jobs } from '../src/db/schema'
+import { executions, jobs, notifications } from '../src/db/schema'
 import { loadConfig } from '../src/env'
 import { dispatchDueJobs } from '../src/features/jobs/dispatch.service'
 import worker from '../src/index'
@@ -173,6 +173,8 @@ describe('the jobs consumer', () => {
     expect(job).toMatchObject({ status: 'PAUSED', pausedReason: 'FAILURES', nextRunAt: null, consecutiveFailures: config.AUTO_PAUSE_AFTER })
     const mail = await readMailbox(user.email)
     expect(mail[0]!.subject).toContain('paused')
+    const [note] = await withDb((db) => db.select().from(notifications).where(eq(notifications.userId, user.id)))
+    expect(note).toMatchObject({ type: 'job.paused', data: { jobId, executionId: execution!.id } })
   })
 
   it('refuses a target that became private at call time (BLOCKED_TARGET), without retrying', async () => {
