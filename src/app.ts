@@ -13,7 +13,12 @@ import { jobsRouter } from './features/jobs'
 import { statsRouter } from './features/jobs/stats'
 import { notificationsRouter } from './features/notifications'
 import { rbacRouter } from './features/rbac'
+import { readingsRouter } from './features/readings'
 import { realtimeRouter } from './features/realtime'
+import { customersRouter } from './features/customers'
+import { locationsRouter } from './features/locations'
+import { coldCellsRouter } from './features/coldcells'
+import { devicesRouter } from './features/devices'
 import { schedulerRouter } from './features/scheduler'
 import { usersRouter } from './features/users'
 import { createRouter } from './lib/create-router'
@@ -72,13 +77,13 @@ export function createApp() {
 
   const api = createRouter()
   // Every API call counts, per user when the bearer token verifies, else per client IP; probes are
-  // exempt so monitors never trip the limit.
+  // exempt so monitors never trip the limit, and so is device ingest (many devices share a site's IP).
   api.use(
     rateLimit({
       bucket: 'api',
       rule: (config) => config.RATE_LIMIT_API,
       key: apiClientKey,
-      skip: (c) => c.req.path.startsWith('/api/v1/health'),
+      skip: (c) => c.req.path.startsWith('/api/v1/health') || /^\/api\/v1\/readings\/devices\/[^/]+\/readings$/.test(c.req.path),
     }),
   )
   api
@@ -91,7 +96,12 @@ export function createApp() {
     .route('/', rbacRouter)
     .route('/', adminRouter)
     .route('/', schedulerRouter)
+    .route('/', readingsRouter)
     .route('/', realtimeRouter)
+    .route('/', customersRouter)
+    .route('/', locationsRouter)
+    .route('/', coldCellsRouter)
+    .route('/', devicesRouter)
     .route('/', notificationsRouter)
     .route('/', devRouter)
   app.route('/api/v1', api)

@@ -72,6 +72,7 @@ const varsSchema = z
     PLAN_PREMIUM: plan.default({ maxJobs: 50, minIntervalSec: 60, maxTimeoutSec: 30, maxRetries: 5, logRetentionDays: 30 }),
     PLAN_PRO: plan.default({ maxJobs: 500, minIntervalSec: 60, maxTimeoutSec: 60, maxRetries: 10, logRetentionDays: 90 }),
     AUTO_PAUSE_AFTER: int(1, 1000).default(10),
+    DEVICE_OFFLINE_AFTER_SECONDS: int(60, 86_400).default(900),
     CRON_ALLOWED_PRIVATE_HOSTS: z.string().default('127.0.0.1,localhost').transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)),
     STRIPE_WEBHOOK_SECRET: optional(z.string()),
     METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),

@@ -4,13 +4,20 @@ import { withDatabase, type Database } from '../db/client'
 import { errorFields, log } from './logger'
 import { waitUntil } from './request-context'
 import type { AppEnv } from './types'
+import type { AlertOut } from '../features/alerts/alerts.store'
 
 /** Every domain event and its payload. Features add theirs (user.*, task.*, alert.*…). */
 export type DomainEvents = {
   'job.failed': { jobId: string; userId: string; jobName: string; executionId: string; error: string | null; consecutiveFailures: number; paused: boolean }
   'user.created': { userId: string; email: string; name: string }
   'user.deleted': { userId: string; email: string }
+  'alert.triggered': AlertEvent
+  'alert.resolved': AlertEvent
+  'alert.escalated': AlertEvent
 }
+
+/** An alert transition, with what a notification needs to say where it happened. */
+export type AlertEvent = { alert: AlertOut; serialNumber: string; coldCellName: string }
 
 /**
  * What listeners run with. `db` must stay open until every listener has settled, so it is never

@@ -1,19 +1,121 @@
 import { DurableObject } from 'cloudflare:workers'
+import { and, eq, lte } from 'drizzle-orm'
+import { withDatabase, type Database } from '../db/client'
+import { devices } from '../db/schema'
+import { loadConfig } from '../env'
+import { emptyState, evaluate, type EngineState, type Transition } from '../features/alerts/alert-engine'
+import '../features/alerts/alerts.events'
+import { applyTransitions, toAlertOut, type AlertChange, type DeviceContext } from '../features/alerts/alerts.store'
+import { storeReadings, type NormalizedReading } from '../features/readings/readings.store'
+import { publish } from '../features/realtime/hub.service'
+import { emit } from '../lib/events'
+import { errorFields, log } from '../lib/logger'
 
-export type LastReading = { timestamp: string; temperature: number }
+type Stored = { engine: EngineState; device: DeviceContext | null; lastSeenAt: number | null; offline: boolean }
 
 /**
- * One object per device. The cold-chain issue adds thresholds, alert state and the offline
- * alarm; for now it holds the device's last reading.
+ * One object per device: the alert engine's state between readings (pending streaks, open
+ * alerts) lives in its storage, readings and alert transitions go to Postgres, and events go to
+ * the `coldcell:<id>` and `customer:<id>` channels. Calls run one at a time (a Postgres round
+ * trip would otherwise let two batches interleave), and an alarm at lastSeen + threshold turns
+ * a silent device OFFLINE with a SENSOR_ERROR alert.
  */
 export class DeviceMonitor extends DurableObject<Env> {
-  async recordReading(reading: LastReading) {
-    const last = await this.ctx.storage.get<LastReading>('last')
-    if (!last || last.timestamp < reading.timestamp) await this.ctx.storage.put('last', reading)
-    return (await this.ctx.storage.get<LastReading>('last')) ?? reading
+  private tail: Promise<unknown> = Promise.resolve()
+
+  /** Stores a batch, runs the new readings through the engine, records and publishes what changed. */
+  async ingest(device: DeviceContext, batch: NormalizedReading[]) {
+    return this.serial(async () => {
+      const s = await this.load()
+      const now = Date.now()
+      const { stored, changes, state } = await this.withDb(async (db) => {
+        const stored = await storeReadings(db, device.deviceId, device.coldCellId, batch)
+        const fresh = batch.filter((r) => stored.includes(r.recordedAt)).sort((a, b) => a.recordedAt - b.recordedAt)
+        let engine = s.engine
+        const transitions: Transition[] = []
+        // Any reading ends an offline spell.
+        if (engine.active.SENSOR_ERROR) {
+          transitions.push({ kind: 'resolve', type: 'SENSOR_ERROR', value: null, at: now })
+          const active = { ...engine.active }
+          delete active.SENSOR_ERROR
+          engine = { ...engine, active }
+        }
+        for (const r of fresh) {
+          const step = evaluate(engine, r, device.rules)
+          engine = step.state
+          transitions.push(...step.transitions)
+        }
+        return { stored, state: engine, changes: await applyTransitions(db, device, transitions) }
+      })
+      await this.save({ engine: state, device, lastSeenAt: now, offline: false })
+      await this.ctx.storage.setAlarm(now + this.offlineAfterMs())
+      const latest = batch.reduce((a, b) => (b.recordedAt > a.recordedAt ? b : a))
+      await this.announce(device, changes, stored.length ? { ...latest, recordedAt: new Date(latest.recordedAt).toISOString(), batch: stored.length } : null)
+      return { accepted: batch.length, stored: stored.length, alerts: changes.map((c) => ({ kind: c.kind, id: c.alert.id, type: c.alert.type })) }
+    })
   }
 
-  async lastReading() {
-    return (await this.ctx.storage.get<LastReading>('last')) ?? null
+  /** What the engine holds, for inspection. */
+  async state() {
+    return this.load()
+  }
+
+  override async alarm() {
+    await this.serial(async () => {
+      const s = await this.load()
+      if (!s.device || s.lastSeenAt === null || s.offline) return
+      const threshold = this.offlineAfterMs()
+      if (Date.now() - s.lastSeenAt < threshold) return void (await this.ctx.storage.setAlarm(s.lastSeenAt + threshold))
+      const device = s.device
+      const changes = await this.withDb(async (db) => {
+        await db.update(devices).set({ status: 'OFFLINE' }).where(and(eq(devices.id, device.deviceId), lte(devices.lastSeenAt, new Date(s.lastSeenAt!))))
+        return applyTransitions(db, device, [{ kind: 'open', type: 'SENSOR_ERROR', value: null, at: Date.now() }])
+      })
+      await this.save({ ...s, offline: true, engine: { ...s.engine, active: { ...s.engine.active, SENSOR_ERROR: true } } })
+      await this.announce(device, changes, null)
+    })
+  }
+
+  private async announce(d: DeviceContext, changes: AlertChange[], reading: Record<string, unknown> | null) {
+    const config = loadConfig(this.env)
+    const hubs = config.bindings.CHANNEL_HUB
+    const channels = [`coldcell:${d.coldCellId}`, `customer:${d.customerId}`]
+    const sends: Promise<unknown>[] = []
+    if (reading) for (const ch of channels) sends.push(publish(hubs, ch, 'reading', { deviceId: d.deviceId, serialNumber: d.serialNumber, coldCellId: d.coldCellId, ...reading } as never))
+    for (const c of changes) for (const ch of channels) sends.push(publish(hubs, ch, `alert.${c.kind}`, toAlertOut(c.alert)))
+    const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected')
+    if (failed.length) log('warn', 'device events not published', { deviceId: d.deviceId, failed: failed.length })
+    const events = changes.filter((c) => c.kind !== 'updated')
+    if (!events.length) return
+    // Notifications and emails run after the reply; they open their own connection.
+    this.ctx.waitUntil(
+      this.withDb(async (db) => {
+        for (const c of events) await emit(c.kind === 'triggered' ? 'alert.triggered' : 'alert.resolved', { alert: toAlertOut(c.alert), serialNumber: d.serialNumber, coldCellName: d.coldCellName }, { db, config })
+      }).catch((err: unknown) => log('error', 'alert events failed', { deviceId: d.deviceId, ...errorFields(err) })),
+    )
+  }
+
+  private offlineAfterMs() {
+    return loadConfig(this.env).DEVICE_OFFLINE_AFTER_SECONDS * 1000
+  }
+
+  private withDb<T>(fn: (db: Database) => Promise<T>) {
+    const config = loadConfig(this.env)
+    return withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, fn)
+  }
+
+  private async load(): Promise<Stored> {
+    return (await this.ctx.storage.get<Stored>('state')) ?? { engine: emptyState(), device: null, lastSeenAt: null, offline: false }
+  }
+
+  private async save(s: Stored) {
+    await this.ctx.storage.put('state', s)
+  }
+
+  /** Runs calls one after another, so two batches of one device never interleave. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn)
+    this.tail = run.catch(() => undefined)
+    return run
   }
 }

@@ -4,9 +4,12 @@ import { emails } from '../../db/schema'
 import type { Config } from '../../env'
 import { render, type EmailMessage, type TemplateData, type TemplateName } from './email.templates'
 
-/** Puts an email on the `email` queue. The id minted here makes delivery idempotent. */
-export async function enqueueEmail<T extends TemplateName>(config: Config, to: string, template: T, data: TemplateData<T>) {
-  const message: EmailMessage = { id: crypto.randomUUID(), to: to.toLowerCase(), template, data }
+/**
+ * Puts an email on the `email` queue. Its id makes delivery idempotent: minted here, or given by
+ * the caller when one logical email may be enqueued twice (an alert transition announced again).
+ */
+export async function enqueueEmail<T extends TemplateName>(config: Config, to: string, template: T, data: TemplateData<T>, opts: { id?: string } = {}) {
+  const message: EmailMessage = { id: opts.id ?? crypto.randomUUID(), to: to.toLowerCase(), template, data }
   await config.bindings.EMAIL_QUEUE.send(message)
   return message.id
 }

@@ -1,0 +1,11 @@
+import { createRouter } from '../../lib/create-router'
+import { ok } from '../../lib/envelope'
+import { authenticateIngest, ingest, normalize } from './ingest.service'
+import * as r from './readings.routes'
+
+export const readingsRouter = createRouter().openapi(r.ingest, async (c) => {
+  const device = await authenticateIngest(c.get('db'), c.req.valid('param').serialNumber, c.req.header('x-device-key'))
+  const body = c.req.valid('json')
+  const batch = normalize('readings' in body ? body.readings : [body])
+  return ok(c, await ingest(c.get('config').bindings.DEVICE_MONITOR, device, batch), 202)
+})
