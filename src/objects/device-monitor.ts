@@ -29,7 +29,7 @@ export class DeviceMonitor extends DurableObject<Env> {
       const s = await this.load()
       const now = Date.now()
       const { stored, changes, state } = await this.withDb(async (db) => {
-        const stored = await storeReadings(db, device.deviceId, device.coldCellId, batch)
+        const stored = await storeReadings(db, device.deviceId, device.coldCellId, batch, now)
         const fresh = batch.filter((r) => stored.includes(r.recordedAt)).sort((a, b) => a.recordedAt - b.recordedAt)
         let engine = s.engine
         const transitions: Transition[] = []

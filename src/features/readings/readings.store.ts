@@ -14,9 +14,10 @@ export type NormalizedReading = {
 /**
  * Stores a batch in one statement and marks the device ONLINE: rows already stored for the same
  * (device, recorded_at) are skipped, so a retried batch stores nothing twice. Returns the
- * recordedAt (ms) of the rows actually inserted.
+ * recordedAt (ms) of the rows actually inserted. `seenAt` is the monitor's clock, so its offline alarm
+ * and the row agree on when the device was last seen.
  */
-export async function storeReadings(db: Database, deviceId: string, coldCellId: string, batch: NormalizedReading[]) {
+export async function storeReadings(db: Database, deviceId: string, coldCellId: string, batch: NormalizedReading[], seenAt: number) {
   const col = <K extends keyof NormalizedReading>(k: K) => batch.map((r) => r[k])
   const result = await db.execute<{ t: string }>(sql`
     with incoming as (
@@ -30,7 +31,7 @@ export async function storeReadings(db: Database, deviceId: string, coldCellId: 
       on conflict (device_id, recorded_at) do nothing
       returning recorded_at
     ), seen as (
-      update devices set status = 'ONLINE', last_seen_at = now(), updated_at = now() where id = ${deviceId}::uuid
+      update devices set status = 'ONLINE', last_seen_at = ${new Date(seenAt).toISOString()}::timestamptz, updated_at = now() where id = ${deviceId}::uuid
     )
     select (extract(epoch from recorded_at) * 1000)::bigint::text as t from stored`)
   return result.rows.map((r) => Number(r.t))
