@@ -14,6 +14,9 @@ import { statsRouter } from './features/jobs/stats'
 import { notificationsRouter } from './features/notifications'
 import { rbacRouter } from './features/rbac'
 import { readingsRouter } from './features/readings'
+import { alertsRouter } from './features/alerts'
+import { dashboardRouter } from './features/dashboard'
+import './features/coldchain/channel-access'
 import { realtimeRouter } from './features/realtime'
 import { customersRouter } from './features/customers'
 import { locationsRouter } from './features/locations'
@@ -97,6 +100,8 @@ export function createApp() {
     .route('/', adminRouter)
     .route('/', schedulerRouter)
     .route('/', readingsRouter)
+    .route('/', alertsRouter)
+    .route('/', dashboardRouter)
     .route('/', realtimeRouter)
     .route('/', customersRouter)
     .route('/', locationsRouter)

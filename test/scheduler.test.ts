@@ -4,7 +4,7 @@ import { dailyReports, emailOtps, executions, healthChecks, jobAccounts, jobs, s
 import { api, data, error, readMailbox, seedUser, withDb } from './helpers'
 
 const call = <T = unknown>(method: string, path: string, token?: string) => api<T>(`/api/v1${path}`, { method, token })
-const NAMES = ['user-jobs-dispatch', 'session-cleanup', 'otp-cleanup', 'daily-report', 'health-check', 'log-retention']
+const NAMES = ['user-jobs-dispatch', 'session-cleanup', 'otp-cleanup', 'daily-report', 'health-check', 'log-retention', 'device-offline-sweep', 'alert-escalation']
 
 type SystemJob = { name: string; status: string; schedule: string; lastRunAt: string | null; nextRunAt: string | null; lastStatus: string | null }
 

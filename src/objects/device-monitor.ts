@@ -61,11 +61,22 @@ export class DeviceMonitor extends DurableObject<Env> {
   }
 
   override async alarm() {
-    await this.serial(async () => {
+    await this.checkOffline()
+  }
+
+  /**
+   * Marks the device OFFLINE with a SENSOR_ERROR alert when it has been silent past the threshold
+   * (else re-arms the alarm). The alarm calls it; so does the cron sweep, for a missed alarm.
+   */
+  async checkOffline() {
+    return this.serial(async () => {
       const s = await this.load()
-      if (!s.device || s.lastSeenAt === null || s.offline) return
+      if (!s.device || s.lastSeenAt === null || s.offline) return false
       const threshold = this.offlineAfterMs()
-      if (Date.now() - s.lastSeenAt < threshold) return void (await this.ctx.storage.setAlarm(s.lastSeenAt + threshold))
+      if (Date.now() - s.lastSeenAt < threshold) {
+        await this.ctx.storage.setAlarm(s.lastSeenAt + threshold)
+        return false
+      }
       const device = s.device
       const changes = await this.withDb(async (db) => {
         await db.update(devices).set({ status: 'OFFLINE' }).where(and(eq(devices.id, device.deviceId), lte(devices.lastSeenAt, new Date(s.lastSeenAt!))))
@@ -73,6 +84,7 @@ export class DeviceMonitor extends DurableObject<Env> {
       })
       await this.save({ ...s, offline: true, engine: { ...s.engine, active: { ...s.engine.active, SENSOR_ERROR: true } } })
       await this.announce(device, changes, null)
+      return true
     })
   }
 

@@ -1,5 +1,6 @@
 import type { Database } from '../db/client'
 import type { Config } from '../env'
+import { escalateAlerts, sweepOfflineDevices } from './coldchain'
 import { cleanupOtps, cleanupSessions, retainLogs } from './maintenance'
 import { dailyReport, recordHealth } from './reports'
 import { dispatchUserJobs } from './user-jobs'
@@ -17,4 +18,6 @@ export const SYSTEM_JOBS: SystemJob[] = [
   { name: 'daily-report', cron: '0 6 * * *', description: 'Store and email yesterday’s figures to admins', run: dailyReport },
   { name: 'health-check', cron: '*/5 * * * *', description: 'Record the dependency health', run: recordHealth },
   { name: 'log-retention', cron: '0 3 * * 0', description: 'Delete execution logs past the plan’s retention', run: retainLogs },
+  { name: 'device-offline-sweep', cron: '*/5 * * * *', description: 'Mark devices OFFLINE whose monitor missed its alarm', run: sweepOfflineDevices },
+  { name: 'alert-escalation', cron: '*/5 * * * *', description: 'Escalate alerts ACTIVE for more than an hour, once each', run: escalateAlerts },
 ]

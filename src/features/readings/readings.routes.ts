@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses as e, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
+import { requireAuth } from '../auth/auth.middleware'
 import * as s from './readings.schemas'
 
 const tags = ['Cold chain']
@@ -12,4 +13,15 @@ export const ingest = createRoute({
   description: 'Authenticated by the device key in `x-device-key` (a device key opens only this route). Answers 202 with how many were stored; a resent (device, recordedAt) is stored once.',
   request: { params: s.SerialParam, headers: z.object({ 'x-device-key': z.string().optional() }), ...jsonBody(s.IngestBody) },
   responses: { 202: jsonContent(successSchema(s.IngestResult), 'Accepted'), ...e(400, 401, 413, 422) },
+})
+
+export const history = createRoute({
+  method: 'get',
+  path: '/readings/coldcells/{id}/readings',
+  tags,
+  security: [{ bearerAuth: [] }],
+  middleware: [requireAuth()],
+  summary: "A cold cell's temperature history in buckets, with overall min, max, average and count",
+  request: { params: s.HistoryParam, query: s.HistoryQuery },
+  responses: { 200: jsonContent(successSchema(s.History), 'History'), ...e(401, 404, 422) },
 })

@@ -41,3 +41,15 @@ export const IngestResult = z
     alerts: z.array(z.object({ kind: z.enum(['triggered', 'updated', 'resolved']), id: z.uuid(), type: z.string() })),
   })
   .openapi('IngestResult')
+
+export const HistoryParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) })
+export const HistoryQuery = z.object({ range: z.enum(['24h', '7d', '30d']).default('24h').openapi({ description: 'Buckets of 5 min, 30 min and 2 h' }) })
+const Figures = { min: z.number().nullable(), max: z.number().nullable(), avg: z.number().nullable(), count: z.number().int() }
+export const History = z
+  .object({
+    range: z.string(),
+    bucket: z.string(),
+    buckets: z.array(z.object({ start: z.string(), ...Figures })),
+    stats: z.object(Figures),
+  })
+  .openapi('ReadingHistory')

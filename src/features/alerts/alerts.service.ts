@@ -1,0 +1,51 @@
+import { and, desc, eq, sql } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { alerts, coldCells, devices } from '../../db/schema'
+import { ApiError } from '../../lib/errors'
+import { offsetOf } from '../../lib/pagination'
+import type { Principal } from '../rbac/access.service'
+import { assertCanManage, assertInScope, scopeFilter, type Scope } from '../coldchain/scope.service'
+import type { AlertListQuery } from './alerts.schemas'
+import { toAlertOut } from './alerts.store'
+
+export async function listAlerts(db: Database, scope: Scope, q: AlertListQuery) {
+  const where = and(
+    scopeFilter(scope, alerts.customerId),
+    q.status ? eq(alerts.status, q.status) : undefined,
+    q.type ? eq(alerts.type, q.type) : undefined,
+    q.coldCellId ? eq(alerts.coldCellId, q.coldCellId) : undefined,
+    q.customerId ? eq(alerts.customerId, q.customerId) : undefined,
+  )
+  const rows = await db
+    .select({ alert: alerts, total: sql<number>`(count(*) over ())::int` })
+    .from(alerts)
+    .where(where)
+    .orderBy(desc(alerts.firstTriggeredAt), alerts.id)
+    .limit(q.limit)
+    .offset(offsetOf(q))
+  return { data: rows.map((r) => toAlertOut(r.alert)), meta: { page: q.page, limit: q.limit, total: rows[0]?.total ?? 0 } }
+}
+
+/**
+ * Resolves an ACTIVE alert by hand, recording who and why. Out of scope or unknown: 404; a
+ * customer user (read-only): 403; already resolved: 409. The guarded UPDATE makes two people
+ * resolving at once produce one winner.
+ */
+export async function resolveAlert(db: Database, scope: Scope, id: string, user: Pick<Principal, 'id' | 'roles'>, note: string | undefined) {
+  const [existing] = await db.select({ customerId: alerts.customerId }).from(alerts).where(eq(alerts.id, id))
+  assertInScope(scope, existing?.customerId, 'Alert')
+  assertCanManage(user)
+  const userId = user.id
+  const [alert] = await db
+    .update(alerts)
+    .set({ status: 'RESOLVED', resolvedAt: new Date(), resolvedBy: userId, resolutionNote: note ?? null, autoResolved: false })
+    .where(and(eq(alerts.id, id), eq(alerts.status, 'ACTIVE')))
+    .returning()
+  if (!alert) throw ApiError.conflict('This alert is already resolved')
+  const [where] = await db
+    .select({ serialNumber: devices.serialNumber, coldCellName: coldCells.name })
+    .from(devices)
+    .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
+    .where(eq(devices.id, alert.deviceId))
+  return { alert: toAlertOut(alert), serialNumber: where?.serialNumber ?? '', coldCellName: where?.coldCellName ?? '' }
+}
