@@ -116,7 +116,7 @@ async function main() {
   step(`demo cron target on 127.0.0.1:${ECHO_PORT}`)
   echo = await startEchoServer(ECHO_PORT)
   step('seed data')
-  const seeded = await seed(pgServer.url(DB), { echoUrl: echo.url })
+  const seeded = await seed(pgServer.url(DB), { echoUrl: echo.url, keysFile: join(local, 'device-keys.json') })
   step(`Neon WebSocket proxy on 127.0.0.1:${PROXY_PORT}`)
   proxy = await startWsProxy(PROXY_PORT)
 
@@ -148,6 +148,7 @@ async function main() {
   startTicker()
 
   const users = seeded.users.map((u) => `    ${u.role.padEnd(10)} ${u.email} / ${u.password}`).join('\n')
+  const devices = seeded.devices.map((d) => `    ${d.serialNumber.padEnd(10)} ${d.key}  (${d.customer}, ${d.coldCell})`).join('\n')
   console.log(`
 \x1b[32mOutpost is running\x1b[0m
   API        ${base}/api/v1
@@ -160,6 +161,9 @@ async function main() {
              ${echo.url} (see GET /api/v1/logs as that user, or ${echo.url}/__hits)
   Demo users
 ${users}
+  Devices    POST ${base}/api/v1/readings/devices/<serial>/readings with header x-device-key
+             (keys kept in .local/device-keys.json)
+${devices}
 Press Ctrl-C to stop everything.
 `)
 }

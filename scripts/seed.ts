@@ -10,12 +10,16 @@ import * as schema from '../src/db/schema'
 import { randomBytes } from 'node:crypto'
 import { nextRunAt } from '../src/features/jobs/schedule'
 import { hashPassword } from '../src/lib/password'
+import { seedColdChain } from './seed-coldchain'
 
 /** Documented in README.md; only ever seeded into local databases. */
 export const DEMO_USERS = [
   { email: 'admin@outpost.dev', password: 'outpost-admin-demo', name: 'Demo Admin', role: 'admin' },
   { email: 'moderator@outpost.dev', password: 'outpost-moderator-demo', name: 'Demo Moderator', role: 'moderator' },
   { email: 'user@outpost.dev', password: 'outpost-user-demo', name: 'Demo User', role: 'user' },
+  { email: 'tech@outpost.dev', password: 'outpost-tech-demo', name: 'Demo Technician', role: 'technician' },
+  { email: 'customer1@outpost.dev', password: 'outpost-customer-demo', name: 'Nordic Foods Staff', role: 'customer' },
+  { email: 'customer2@outpost.dev', password: 'outpost-customer-demo', name: 'Alpine Dairy Staff', role: 'customer' },
 ]
 
 /** Demo cron jobs of user@outpost.dev, calling the local echo target that `npm run dev` starts. */
@@ -27,7 +31,7 @@ const demoJobs = (echo: string) => [
 
 export const DEFAULT_ECHO_URL = 'http://127.0.0.1:8799'
 
-export async function seed(url: string, opts: { echoUrl?: string } = {}) {
+export async function seed(url: string, opts: { echoUrl?: string; keysFile?: string } = {}) {
   const pool = new pg.Pool({ connectionString: url, max: 1 })
   const db = drizzle(pool, { schema })
   try {
@@ -52,7 +56,8 @@ export async function seed(url: string, opts: { echoUrl?: string } = {}) {
       await db.insert(schema.jobs).values({ ...job, userId: demo!.id, nextRunAt: nextRunAt(job.cronExpression, job.timezone, new Date()) })
       created.push(`job "${job.name}"`)
     }
-    return { created, users: DEMO_USERS }
+    const coldChain = await seedColdChain(db, { keysFile: opts.keysFile })
+    return { created: [...created, ...coldChain.created], users: DEMO_USERS, devices: coldChain.devices }
   } finally {
     await pool.end()
   }
@@ -65,9 +70,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1)
   }
   seed(url)
-    .then(({ created, users }) => {
+    .then(({ created, users, devices }) => {
       console.log(created.length ? `seeded: ${created.join(', ')}` : 'seed data already present')
       for (const u of users) console.log(`  ${u.role.padEnd(10)} ${u.email}  password: ${u.password}`)
+      for (const d of devices) console.log(`  device     ${d.serialNumber}  x-device-key: ${d.key}`)
     })
     .catch((err) => {
       console.error(`seed failed: ${err instanceof Error ? err.message : String(err)}`)

@@ -1,0 +1,91 @@
+import { and, count, desc, eq, sql } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { coldCells, locations, type ColdCell } from '../../db/schema'
+import { ApiError } from '../../lib/errors'
+import { offsetOf } from '../../lib/pagination'
+import type { Principal } from '../rbac/access.service'
+import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
+import { visibleLocation } from '../locations/locations.service'
+import type { ColdCellListQuery, CreateColdCellInput, UpdateColdCellInput } from './coldcells.schemas'
+
+type Caller = Pick<Principal, 'id' | 'roles'>
+
+export const toColdCellOut = (c: ColdCell, customerId: string) => ({
+  id: c.id,
+  locationId: c.locationId,
+  customerId,
+  name: c.name,
+  minTemp: c.minTemp,
+  maxTemp: c.maxTemp,
+  pendingReadings: c.pendingReadings,
+  pendingSeconds: c.pendingSeconds,
+  deadband: c.deadband,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
+})
+
+const withCustomer = { cell: coldCells, customerId: locations.customerId }
+
+function assertThresholds(minTemp: number, maxTemp: number) {
+  if (!(minTemp < maxTemp)) throw ApiError.validation({ 'json.maxTemp': `must be greater than minTemp (${minTemp} °C)` })
+}
+
+/** The cold cell and its customer when that customer is in the caller's scope; 404 otherwise. */
+export async function visibleColdCell(db: Database, user: Caller, id: string) {
+  const [row] = await db.select(withCustomer).from(coldCells).innerJoin(locations, eq(locations.id, coldCells.locationId)).where(eq(coldCells.id, id))
+  assertInScope(await scopeOf(db, user), row?.customerId, 'Cold cell')
+  return row!
+}
+
+export async function createColdCell(db: Database, user: Caller, input: CreateColdCellInput) {
+  const location = await visibleLocation(db, user, input.locationId)
+  assertCanManage(user)
+  assertThresholds(input.minTemp, input.maxTemp)
+  const [row] = await db.insert(coldCells).values(input).returning()
+  return toColdCellOut(row!, location.customerId)
+}
+
+export async function listColdCells(db: Database, user: Caller, q: ColdCellListQuery) {
+  const scope = await scopeOf(db, user)
+  const where = and(
+    scopeFilter(scope, locations.customerId),
+    q.locationId ? eq(coldCells.locationId, q.locationId) : undefined,
+    q.customerId ? eq(locations.customerId, q.customerId) : undefined,
+  )
+  const rows = await db
+    .select({ ...withCustomer, total: sql<number>`(count(*) over ())::int` })
+    .from(coldCells)
+    .innerJoin(locations, eq(locations.id, coldCells.locationId))
+    .where(where)
+    .orderBy(desc(coldCells.createdAt), desc(coldCells.id))
+    .limit(q.limit)
+    .offset(offsetOf(q))
+  const countAll = async () => (await db.select({ n: count() }).from(coldCells).innerJoin(locations, eq(locations.id, coldCells.locationId)).where(where))[0]?.n ?? 0
+  const total = rows[0]?.total ?? (q.page > 1 ? await countAll() : 0)
+  return { data: rows.map((r) => toColdCellOut(r.cell, r.customerId)), meta: { page: q.page, limit: q.limit, total } }
+}
+
+/**
+ * Thresholds are checked against the stored values for the fields left out. A cell may move to
+ * another location of the same customer only: its readings history must not change tenant.
+ */
+export async function updateColdCell(db: Database, user: Caller, id: string, patch: UpdateColdCellInput) {
+  const { cell, customerId } = await visibleColdCell(db, user, id)
+  assertCanManage(user)
+  if (patch.locationId !== undefined && patch.locationId !== cell.locationId) {
+    const target = await visibleLocation(db, user, patch.locationId)
+    if (target.customerId !== customerId) throw ApiError.validation({ 'json.locationId': 'a cold cell cannot move to another customer' })
+  }
+  assertThresholds(patch.minTemp ?? cell.minTemp, patch.maxTemp ?? cell.maxTemp)
+  const [row] = await db.update(coldCells).set(patch).where(eq(coldCells.id, id)).returning()
+  if (!row) throw ApiError.notFound('Cold cell')
+  return toColdCellOut(row, customerId)
+}
+
+/** Deletes the cell and, by cascade, its devices, readings and alerts. */
+export async function deleteColdCell(db: Database, user: Caller, id: string) {
+  await visibleColdCell(db, user, id)
+  assertCanManage(user)
+  const [row] = await db.delete(coldCells).where(eq(coldCells.id, id)).returning({ id: coldCells.id })
+  if (!row) throw ApiError.notFound('Cold cell')
+}
