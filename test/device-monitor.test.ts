@@ -101,6 +101,19 @@ describe('DeviceMonitor alert engine', () => {
     expect((await withDb((db) => db.select().from(devices).where(eq(devices.id, d.device.id))))[0]!.status).toBe('ONLINE')
   })
 
+  it('forgets a deleted device instead of alerting for it', async () => {
+    const d = await seedDevice()
+    await send(d, reading(2))
+    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.device.id))
+    await withDb((db) => db.delete(devices).where(eq(devices.id, d.device.id)))
+    await runInDurableObject(stub, async (_m: DeviceMonitor, state) => {
+      const s = await state.storage.get<object>('state')
+      await state.storage.put('state', { ...s, lastSeenAt: Date.now() - 16 * 60_000 })
+    })
+    await runDurableObjectAlarm(stub)
+    expect(await runInDurableObject(stub, (_m: DeviceMonitor, state) => state.storage.get('state'))).toBeUndefined()
+  })
+
   it('keeps its state in storage: a fresh instance continues the same alert', async () => {
     const d = await seedDevice()
     await send(d, reading(6))

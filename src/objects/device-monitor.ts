@@ -79,9 +79,16 @@ export class DeviceMonitor extends DurableObject<Env> {
       }
       const device = s.device
       const changes = await this.withDb(async (db) => {
+        const [exists] = await db.select({ id: devices.id }).from(devices).where(eq(devices.id, device.deviceId))
+        if (!exists) return null
         await db.update(devices).set({ status: 'OFFLINE' }).where(and(eq(devices.id, device.deviceId), lte(devices.lastSeenAt, new Date(s.lastSeenAt!))))
         return applyTransitions(db, device, [{ kind: 'open', type: 'SENSOR_ERROR', value: null, at: Date.now() }])
       })
+      // The device was deleted: nothing to watch any more.
+      if (!changes) {
+        await this.ctx.storage.deleteAll()
+        return false
+      }
       await this.save({ ...s, offline: true, engine: { ...s.engine, active: { ...s.engine.active, SENSOR_ERROR: true } } })
       await this.announce(device, changes, null)
       return true
