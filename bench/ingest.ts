@@ -1,0 +1,234 @@
+/**
+ * `npm run bench:ingest` (tsx bench/ingest.ts): cold-chain ingestion end to end. K simulated
+ * devices (inserted directly with `pg`, with real device keys) post readings to
+ * `POST /api/v1/readings/devices/{serial}/readings` for a fixed time, first one reading per request,
+ * then batches; every reading has its own recordedAt, so each one must become exactly one row.
+ * Afterwards the bench counts the rows in Postgres: readings sent must equal rows stored. Then one
+ * device on its own cold cell posts breaching and recovering readings one at a time while the demo
+ * admin listens on `coldcell:<id>`, which measures reading → `alert.triggered` on the socket. The
+ * harness's hello route and the readiness route (one Postgres connection per request) are measured
+ * with the same client for the ratios (DESIGN.md §9). Prints the results, writes
+ * bench/results/ingest-*.json and prepends a dated section to docs/benchmarks.md.
+ *
+ * Targets: ≥ 300 single-reading requests/s sustained with zero loss, ≥ 5,000 readings/s through
+ * batches. Exit code 1 on any loss (sent ≠ stored, a non-2xx answer, a transport error, a missing
+ * alert frame); a missed throughput target only shows in the verdict.
+ *
+ * Options: BENCH_INGEST_DEVICES (50), BENCH_INGEST_CELLS (5), BENCH_INGEST_DURATION (15 s),
+ * BENCH_INGEST_CONNECTIONS (50, single readings and the reference rows), BENCH_INGEST_BATCH_SIZE
+ * (250), BENCH_INGEST_BATCH_CONNECTIONS (10), BENCH_INGEST_ALERTS (20 breaches; 0 skips),
+ * BENCH_INGEST_ALERT_GAP_MS (50), BENCH_INGEST_WARMUP (2 s), BENCH_INGEST_REFERENCE (5 s; 0 skips).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { freePort } from '../scripts/local-stack'
+import { DEFAULT_ECHO_URL, DEMO_USERS, seed } from '../scripts/seed'
+import { startChild } from './child'
+import { alertLatency } from './ingest-alerts'
+import { createFleet, openCounter, type Fleet } from './ingest-fixtures'
+import { drive, type Planned } from './ingest-load'
+import { section, summarizeAlerts, summarizeLoad, TARGET_BATCH_READINGS_PER_SEC, TARGET_SINGLE_RPS, verdict, type AlertSummary, type LoadSummary, type Options, type PgActivity } from './ingest-report'
+import { interrupted, onShutdown, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
+import { cpuBetween, snapshot, type CpuSnapshot } from './proc-cpu'
+import { machine, writeDocs } from './report'
+import { HELLO_PATH } from './scenarios'
+import { build, readWranglerConfig, startWorkers } from './workers'
+
+const DB = 'outpost_bench_ingest'
+const MAX_BATCH = 500 // the route's limit
+
+function int(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
+  return value
+}
+
+function optionsFromEnv(): Options {
+  return {
+    devices: int('BENCH_INGEST_DEVICES', 50),
+    cells: int('BENCH_INGEST_CELLS', 5),
+    durationS: int('BENCH_INGEST_DURATION', 15),
+    connections: int('BENCH_INGEST_CONNECTIONS', 50),
+    batchSize: int('BENCH_INGEST_BATCH_SIZE', 250, 2, MAX_BATCH),
+    batchConnections: int('BENCH_INGEST_BATCH_CONNECTIONS', 10),
+    alerts: int('BENCH_INGEST_ALERTS', 20, 0),
+    alertGapMs: int('BENCH_INGEST_ALERT_GAP_MS', 50, 0),
+    warmupS: int('BENCH_INGEST_WARMUP', 2, 0),
+    referenceS: int('BENCH_INGEST_REFERENCE', 5, 0),
+  }
+}
+
+async function adminToken(url: string) {
+  const admin = DEMO_USERS.find((u) => u.role === 'admin')!
+  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: admin.email, password: admin.password }) })
+  const text = await res.text()
+  const token = res.ok ? (JSON.parse(text) as { data?: { accessToken?: unknown } }).data?.accessToken : undefined
+  if (typeof token !== 'string') throw new Error(`signing in as the demo admin failed: ${res.status} ${text.slice(0, 500)}`)
+  return token
+}
+
+/**
+ * Requests for the fleet, devices taken round-robin. Each device has its own counter of ms after
+ * `start` (hours in the past, so never "in the future"), so every reading has a distinct
+ * (device, recordedAt) across all scenarios and must be stored exactly once.
+ */
+function planner(fleet: Fleet, start: number) {
+  const counters = fleet.devices.map(() => 0)
+  const paths = fleet.devices.map((d) => `/api/v1/readings/devices/${encodeURIComponent(d.serialNumber)}/readings`)
+  let next = 0
+  const reading = (i: number) => ({
+    temperature: Math.round((1 + Math.random() * 2) * 100) / 100, // inside 0..4 °C: no alerts
+    humidity: Math.round((45 + Math.random() * 10) * 10) / 10,
+    powerStatus: true,
+    doorStatus: false,
+    batteryLevel: 90,
+    recordedAt: new Date(start + counters[i]!++).toISOString(),
+  })
+  const request = (i: number, body: unknown, readings: number): Planned => ({ method: 'POST', path: paths[i]!, headers: { 'x-device-key': fleet.devices[i]!.key }, body: JSON.stringify(body), readings })
+  return {
+    single: (): Planned => {
+      const i = next++ % fleet.devices.length
+      return request(i, reading(i), 1)
+    },
+    batch: (size: number) => (): Planned => {
+      const i = next++ % fleet.devices.length
+      return request(i, { readings: Array.from({ length: size }, () => reading(i)) }, size)
+    },
+  }
+}
+
+type Stack = { url: string; databaseUrl: string }
+
+/**
+ * Warm-up then the measured window in one go; Postgres row counts before the first request and
+ * after the last answer, CPU and Postgres activity at the window's edges.
+ */
+async function loadScenario(stack: Stack, o: { name: string; kind: LoadSummary['kind']; path: string; connections: number; warmupS: number; durationS: number; plan: () => Planned; deviceIds: string[] | null }) {
+  process.stdout.write(`${o.name} (c=${o.connections}, ${o.durationS} s) ... `)
+  const counter = await openCounter(stack.databaseUrl)
+  try {
+    const count = () => (o.deviceIds ? counter.readings(o.deviceIds) : Promise.resolve(0))
+    const before = await count()
+    const edges: { start?: [CpuSnapshot, Promise<PgActivity>]; end?: [CpuSnapshot, Promise<PgActivity>] } = {}
+    const run = await drive(stack.url, {
+      connections: o.connections,
+      warmupMs: o.warmupS * 1000,
+      durationMs: o.durationS * 1000,
+      plan: o.plan,
+      ingest: o.kind !== 'reference',
+      onWindow: (edge) => (edges[edge] = [snapshot(), counter.activity()]),
+    })
+    const rows = o.deviceIds ? (await count()) - before : null
+    const [a, pgA] = edges.start!
+    const [b, pgB] = edges.end!
+    const [x, y] = await Promise.all([pgA, pgB])
+    const s = summarizeLoad({ name: o.name, kind: o.kind, path: o.path, run, rows, cpu: cpuBetween(a, b), pg: { sessions: y.sessions - x.sessions, commits: y.commits - x.commits } })
+    console.log(
+      `${Math.round(s.rps)} req/s, ${Math.round(s.readingsPerSec)} readings/s, p50 ${s.latency?.p50 ?? 'n/a'} / p99 ${s.latency?.p99 ?? 'n/a'} ms` +
+        `${s.ledger ? `, sent ${s.ledger.sent} → stored ${s.ledger.rows}` : ''}${s.problems.length ? `\n  PROBLEMS: ${s.problems.join('; ')}` : ''}`,
+    )
+    return s
+  } finally {
+    await counter.close()
+  }
+}
+
+async function main() {
+  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
+  const opts = optionsFromEnv()
+  const startedAt = new Date()
+  const loadAtStart = os.loadavg()[0]!
+  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
+  build()
+  const wrangler = await readWranglerConfig()
+  takeOverSignals()
+
+  console.log('starting Postgres, proxy and Miniflare ...')
+  const pg = await startMigratedPostgres(DB)
+  const databaseUrl = pg.url(DB)
+  // The seed writes the demo devices' keys to a file: keep it out of the developer's .local/.
+  const keysDir = mkdtempSync(join(os.tmpdir(), 'outpost-bench-keys-'))
+  onShutdown('keys directory', async () => rmSync(keysDir, { recursive: true, force: true }))
+  const seedOptions = { echoUrl: DEFAULT_ECHO_URL, keysFile: join(keysDir, 'device-keys.json') }
+  await seed(databaseUrl, seedOptions) // the demo admin listens on the cold cell's channel
+  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
+  onShutdown('WebSocket proxy', proxy.stop)
+  const workers = await startWorkers(wrangler, { port: await freePort(), databaseUrl, wsProxy: `127.0.0.1:${proxy.port}` })
+  onShutdown('Miniflare', workers.dispose)
+  takeOverSignals()
+  const stack: Stack = { url: workers.url, databaseUrl }
+
+  const fleet = await createFleet(databaseUrl, { name: 'Bench Ingest', prefix: 'BENCH', cells: opts.cells, devices: opts.devices })
+  const deviceIds = fleet.devices.map((d) => d.id)
+  const plan = planner(fleet, Date.now() - 6 * 3600_000)
+  console.log(`${machine()}\n${opts.devices} devices over ${opts.cells} cold cells; ${opts.durationS} s per scenario after ${opts.warmupS} s of warm-up\n`)
+
+  const rows: LoadSummary[] = []
+  if (opts.referenceS) {
+    for (const [name, path] of [
+      ['hello (ceiling)', HELLO_PATH],
+      ['GET /api/v1/health/readiness (Postgres)', '/api/v1/health/readiness'],
+    ] as const) {
+      if (interrupted()) return interrupted()
+      const req: Planned = { method: 'GET', path, readings: 0 }
+      rows.push(await loadScenario(stack, { name, kind: 'reference', path, connections: opts.connections, warmupS: Math.min(opts.warmupS, 1), durationS: opts.referenceS, plan: () => req, deviceIds: null }))
+    }
+  }
+  if (interrupted()) return interrupted()
+  const ingestPath = '/api/v1/readings/devices/{serial}/readings'
+  rows.push(await loadScenario(stack, { name: 'single readings', kind: 'single', path: ingestPath, connections: opts.connections, warmupS: opts.warmupS, durationS: opts.durationS, plan: plan.single, deviceIds }))
+  if (interrupted()) return interrupted()
+  rows.push(
+    await loadScenario(stack, { name: `batches of ${opts.batchSize}`, kind: 'batch', path: ingestPath, connections: opts.batchConnections, warmupS: opts.warmupS, durationS: opts.durationS, plan: plan.batch(opts.batchSize), deviceIds }),
+  )
+  if (interrupted()) return interrupted()
+
+  let alerts: AlertSummary | undefined
+  if (opts.alerts) {
+    process.stdout.write(`reading → alert on the socket (${opts.alerts} breaches) ... `)
+    const alertFleet = await createFleet(databaseUrl, { name: 'Bench Alerts', prefix: 'BENCH-ALERT', cells: 1, devices: 1 })
+    const device = alertFleet.devices[0]!
+    const token = await adminToken(workers.url)
+    const a = snapshot()
+    const run = await alertLatency({ url: workers.url, token, device, breaches: opts.alerts, gapMs: opts.alertGapMs })
+    const cpu = cpuBetween(a, snapshot())
+    const counter = await openCounter(databaseUrl)
+    const stored = await counter.readings([device.id]).finally(() => counter.close())
+    alerts = summarizeAlerts(run, stored, cpu)
+    console.log(`p50 ${alerts.toFrame?.p50 ?? 'n/a'} / p99 ${alerts.toFrame?.p99 ?? 'n/a'} ms${alerts.problems.length ? `\n  PROBLEMS: ${alerts.problems.join('; ')}` : ''}`)
+  }
+  if (interrupted()) return interrupted()
+
+  const seconds = (Date.now() - startedAt.getTime()) / 1000
+  const load = { start: loadAtStart, end: os.loadavg()[0]! }
+  const text = section({ rows, alerts, opts, startedAt, seconds, load })
+  console.log(`\n${text}`)
+  const intro = readFileSync('bench/docs-intro.md', 'utf8')
+  console.log(`wrote ${writeDocs(text, intro)} (run took ${Math.round(seconds)} s)`)
+  mkdirSync('bench/results', { recursive: true })
+  const file = `bench/results/ingest-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`
+  const targets = { singleRps: TARGET_SINGLE_RPS, batchReadingsPerSec: TARGET_BATCH_READINGS_PER_SEC }
+  writeFileSync(file, JSON.stringify({ startedAt, machine: machine(), load, opts, targets, rows, alerts }, null, 2))
+  console.log(`wrote ${file}`)
+  const v = verdict(
+    rows.find((r) => r.kind === 'single'),
+    rows.find((r) => r.kind === 'batch'),
+    alerts,
+  )
+  console.log(`\n${v.lost ? 'FAILED' : v.met ? 'PASS' : 'NO LOSS, TARGET MISSED'}: ${v.text}`)
+  return v.lost ? 1 : 0
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(`\nbench:ingest failed: ${err instanceof Error ? err.message : String(err)}`)
+    return 1
+  })
+  .then(async (code) => {
+    await shutdown()
+    process.exit(interrupted() || code)
+  })
