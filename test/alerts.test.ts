@@ -137,7 +137,7 @@ describe('scheduled backstops', () => {
     expect(await withDb((db) => sweepOfflineDevices({ db, config, at: later }))).toMatchObject({ markedOffline: 0 })
     // Now it has been silent for 20 minutes and its alarm never fired.
     const silentSince = Date.now() - 20 * 60_000
-    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.device.id))
+    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.serialNumber))
     await runInDurableObject(stub, async (_m, state) => {
       await state.storage.deleteAlarm()
       await state.storage.put('state', { ...(await state.storage.get<object>('state')), lastSeenAt: silentSince })

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { devices } from '../src/db/schema'
-import { authenticateDevice } from '../src/features/devices/device-keys'
+import { post, reading } from './coldchain-fixtures'
 import { data, error, seedUser, withDb, type ApiResponse } from './helpers'
 import { admin, call, seedTree, serial, type ColdCell, type Customer, type Device, type DeviceWithKey, type Location } from './coldchain-helpers'
 
@@ -194,8 +194,12 @@ describe('devices', () => {
     const renewed = data(res)
     expect(renewed.apiKey).not.toBe(created.apiKey)
     expect(await hashOf()).not.toBe(before)
-    expect(await withDb((db) => authenticateDevice(db, created.serialNumber, created.apiKey))).toBeNull()
-    expect((await withDb((db) => authenticateDevice(db, created.serialNumber, renewed.apiKey)))?.id).toBe(created.id)
+    expect((await post(created.serialNumber, created.apiKey, reading(2))).status).toBe(401)
+    expect((await post(created.serialNumber, renewed.apiKey, reading(2))).status).toBe(202)
+    const again = data(await call<DeviceWithKey>('POST', `/devices/${created.id}/regenerate-key`, token))
+    // The monitor had the old key cached; regenerating told it to forget.
+    expect((await post(created.serialNumber, renewed.apiKey, reading(2))).status).toBe(401)
+    expect((await post(created.serialNumber, again.apiKey, reading(2))).status).toBe(202)
   })
 
   it('filters the list by status and cold cell', async () => {

@@ -84,7 +84,7 @@ describe('DeviceMonitor alert engine', () => {
   it('goes OFFLINE with a SENSOR_ERROR alert when its alarm fires, and the next reading resolves it', async () => {
     const d = await seedDevice()
     await send(d, reading(2))
-    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.device.id))
+    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.serialNumber))
     // Sixteen minutes of silence (the threshold is 15).
     await runInDurableObject(stub, async (_m: DeviceMonitor, state) => {
       const s = await state.storage.get<{ lastSeenAt: number }>('state')
@@ -104,7 +104,7 @@ describe('DeviceMonitor alert engine', () => {
   it('forgets a deleted device instead of alerting for it', async () => {
     const d = await seedDevice()
     await send(d, reading(2))
-    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.device.id))
+    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.serialNumber))
     await withDb((db) => db.delete(devices).where(eq(devices.id, d.device.id)))
     await runInDurableObject(stub, async (_m: DeviceMonitor, state) => {
       const s = await state.storage.get<object>('state')
@@ -117,7 +117,7 @@ describe('DeviceMonitor alert engine', () => {
   it('keeps its state in storage: a fresh instance continues the same alert', async () => {
     const d = await seedDevice()
     await send(d, reading(6))
-    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.device.id))
+    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.serialNumber))
     const stored = await runInDurableObject(stub, async (_m: DeviceMonitor, state) => state.storage.get<{ engine: { active: object } }>('state'))
     expect(stored!.engine.active).toEqual({ HIGH_TEMP: true })
     expect((await send(d, reading(7))).alerts).toMatchObject([{ kind: 'updated' }])

@@ -1,15 +1,22 @@
 import { DurableObject } from 'cloudflare:workers'
 import { and, eq, lte } from 'drizzle-orm'
-import { withDatabase, type Database } from '../db/client'
+import { createDb, type Database } from '../db/client'
 import { devices } from '../db/schema'
 import { loadConfig } from '../env'
 import { emptyState, evaluate, type EngineState, type Transition } from '../features/alerts/alert-engine'
 import '../features/alerts/alerts.events'
 import { applyTransitions, toAlertOut, type AlertChange, type DeviceContext } from '../features/alerts/alerts.store'
+import { loadDevice } from '../features/readings/ingest.service'
 import { storeReadings, type NormalizedReading } from '../features/readings/readings.store'
+import { sha256Hex, timingSafeEqual } from '../lib/crypto'
 import { publish } from '../features/realtime/hub.service'
 import { emit } from '../lib/events'
 import { errorFields, log } from '../lib/logger'
+
+/** How long the object keeps its Postgres pool open without a call. */
+const POOL_IDLE_MS = 30_000
+/** How long a device's key hash and cold cell rules are trusted before being read again. */
+const AUTH_TTL_MS = 60_000
 
 type Stored = { engine: EngineState; device: DeviceContext | null; lastSeenAt: number | null; offline: boolean }
 
@@ -22,10 +29,18 @@ type Stored = { engine: EngineState; device: DeviceContext | null; lastSeenAt: n
  */
 export class DeviceMonitor extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve()
+  private pool: ReturnType<typeof createDb> | null = null
+  private auth: { device: DeviceContext; keyHash: string; at: number } | null = null
+  private idle: ReturnType<typeof setTimeout> | undefined
 
-  /** Stores a batch, runs the new readings through the engine, records and publishes what changed. */
-  async ingest(device: DeviceContext, batch: NormalizedReading[]) {
+  /**
+   * Authenticates the device by its key, stores the batch, runs the new readings through the
+   * engine, records and publishes what changed. Null when the key is not this device's.
+   */
+  async ingest(serialNumber: string, key: string, batch: NormalizedReading[]) {
     return this.serial(async () => {
+      const device = await this.authenticate(serialNumber, key)
+      if (!device) return null
       const s = await this.load()
       const now = Date.now()
       const { stored, changes, state } = await this.withDb(async (db) => {
@@ -53,6 +68,29 @@ export class DeviceMonitor extends DurableObject<Env> {
       await this.announce(device, changes, stored.length ? { ...latest, recordedAt: new Date(latest.recordedAt).toISOString(), batch: stored.length } : null)
       return { accepted: batch.length, stored: stored.length, alerts: changes.map((c) => ({ kind: c.kind, id: c.alert.id, type: c.alert.type })) }
     })
+  }
+
+  /** Drops the cached key and cold cell (key regenerated, device moved or deleted). */
+  async forget() {
+    this.auth = null
+  }
+
+  /**
+   * The device when `key` is its key. The key hash, cold cell rules and customer are cached for a
+   * minute (a mismatch re-reads them at once, so a new key works immediately), so a steady stream
+   * of readings costs no lookup. Unknown serial, wrong key, another device's key: all null.
+   */
+  private async authenticate(serialNumber: string, key: string): Promise<DeviceContext | null> {
+    const hash = await sha256Hex(key)
+    const cached = this.auth && Date.now() - this.auth.at < AUTH_TTL_MS ? this.auth : null
+    if (cached && timingSafeEqual(hash, cached.keyHash)) return cached.device
+    const found = await this.withDb((db) => loadDevice(db, serialNumber))
+    this.auth = found ? { ...found, at: Date.now() } : null
+    if (!found || !timingSafeEqual(hash, found.keyHash)) return null
+    const s = await this.load()
+    // The same serial registered again as a new device: the old one's alert state does not carry over.
+    if (s.device && s.device.deviceId !== found.device.deviceId) await this.save({ engine: emptyState(), device: null, lastSeenAt: null, offline: false })
+    return found.device
   }
 
   /** What the engine holds, for inspection. */
@@ -118,9 +156,33 @@ export class DeviceMonitor extends DurableObject<Env> {
     return loadConfig(this.env).DEVICE_OFFLINE_AFTER_SECONDS * 1000
   }
 
-  private withDb<T>(fn: (db: Database) => Promise<T>) {
-    const config = loadConfig(this.env)
-    return withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, fn)
+  /**
+   * Runs `fn` on the object's own pool, kept while readings keep coming (unlike a Worker request,
+   * a Durable Object may hold a connection across calls) and closed after 30 s of quiet. A failing
+   * call drops the pool, so a broken connection is never reused.
+   */
+  private async withDb<T>(fn: (db: Database) => Promise<T>) {
+    if (!this.pool) {
+      const config = loadConfig(this.env)
+      this.pool = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
+    }
+    const pool = this.pool
+    if (this.idle) clearTimeout(this.idle)
+    try {
+      return await fn(pool.db)
+    } catch (err) {
+      if (this.pool === pool) this.pool = null
+      await pool.close().catch(() => undefined)
+      throw err
+    } finally {
+      this.idle = setTimeout(() => this.closePool(), POOL_IDLE_MS)
+    }
+  }
+
+  private closePool() {
+    const pool = this.pool
+    this.pool = null
+    pool?.close().catch(() => undefined)
   }
 
   private async load(): Promise<Stored> {

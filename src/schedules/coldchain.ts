@@ -2,6 +2,7 @@ import { and, eq, isNull, lt } from 'drizzle-orm'
 import { alerts, coldCells, devices } from '../db/schema'
 import '../features/alerts/alerts.events'
 import { toAlertOut } from '../features/alerts/alerts.store'
+import { monitorOf } from '../features/readings/ingest.service'
 import { emit } from '../lib/events'
 import type { TickContext } from './registry'
 
@@ -14,9 +15,8 @@ export const ESCALATE_AFTER_MS = 60 * 60_000
  */
 export async function sweepOfflineDevices({ db, config, at }: TickContext) {
   const silentSince = new Date(at.getTime() - config.DEVICE_OFFLINE_AFTER_SECONDS * 1000)
-  const stale = await db.select({ id: devices.id }).from(devices).where(and(eq(devices.status, 'ONLINE'), lt(devices.lastSeenAt, silentSince)))
-  const monitors = config.bindings.DEVICE_MONITOR
-  const results = await Promise.allSettled(stale.map((d) => monitors.get(monitors.idFromName(d.id)).checkOffline()))
+  const stale = await db.select({ serialNumber: devices.serialNumber }).from(devices).where(and(eq(devices.status, 'ONLINE'), lt(devices.lastSeenAt, silentSince)))
+  const results = await Promise.allSettled(stale.map((d) => monitorOf(config.bindings.DEVICE_MONITOR, d.serialNumber).checkOffline()))
   return { checked: stale.length, markedOffline: results.filter((r) => r.status === 'fulfilled' && r.value).length, failed: results.filter((r) => r.status === 'rejected').length }
 }
 

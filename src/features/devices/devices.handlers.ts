@@ -1,5 +1,7 @@
+import type { Context } from 'hono'
 import { ok, page } from '../../lib/envelope'
-import type { Handler } from '../../lib/types'
+import type { AppEnv, Handler } from '../../lib/types'
+import { forgetDevice } from '../readings/ingest.service'
 import type * as r from './devices.routes'
 import * as devices from './devices.service'
 
@@ -15,11 +17,23 @@ export const get: Handler<typeof r.get> = async (c) => {
   return ok(c, devices.toDeviceOut(found.device, found))
 }
 
-export const update: Handler<typeof r.update> = async (c) => ok(c, await devices.updateDevice(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')))
+// A device's monitor caches its key and cold cell; each change below tells it to read them again.
+const forget = (c: Context<AppEnv>, serialNumber: string) => forgetDevice(c.get('config').bindings.DEVICE_MONITOR, serialNumber)
+
+export const update: Handler<typeof r.update> = async (c) => {
+  const updated = await devices.updateDevice(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json'))
+  await forget(c, updated.serialNumber)
+  return ok(c, updated)
+}
 
 export const remove: Handler<typeof r.remove> = async (c) => {
-  await devices.deleteDevice(c.get('db'), c.get('user')!, c.req.valid('param').id)
+  const { serialNumber } = await devices.deleteDevice(c.get('db'), c.get('user')!, c.req.valid('param').id)
+  await forget(c, serialNumber)
   return c.body(null, 204)
 }
 
-export const regenerateKey: Handler<typeof r.regenerateKey> = async (c) => ok(c, await devices.regenerateKey(c.get('db'), c.get('user')!, c.req.valid('param').id))
+export const regenerateKey: Handler<typeof r.regenerateKey> = async (c) => {
+  const renewed = await devices.regenerateKey(c.get('db'), c.get('user')!, c.req.valid('param').id)
+  await forget(c, renewed.serialNumber)
+  return ok(c, renewed)
+}

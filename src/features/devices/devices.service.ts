@@ -116,6 +116,7 @@ export async function regenerateKey(db: Database, user: Caller, id: string) {
 export async function deleteDevice(db: Database, user: Caller, id: string) {
   await visibleDevice(db, user, id)
   assertCanManage(user)
-  const [row] = await db.delete(devices).where(eq(devices.id, id)).returning({ id: devices.id })
+  const [row] = await db.delete(devices).where(eq(devices.id, id)).returning({ serialNumber: devices.serialNumber })
   if (!row) throw ApiError.notFound('Device')
+  return row
 }

@@ -1,33 +1,31 @@
 import { eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { coldCells, devices, locations } from '../../db/schema'
-import { sha256Hex, timingSafeEqual } from '../../lib/crypto'
-import { ApiError } from '../../lib/errors'
+import type { Config } from '../../env'
 import type { DeviceContext } from '../alerts/alerts.store'
 import type { NormalizedReading } from './readings.store'
 import type { ReadingInput } from './readings.schemas'
 
-/**
- * The device behind `serialNumber` with its cold cell's rules, when `key` is that device's key.
- * Unknown serial, wrong key and another device's key all answer the same 401, after the same work.
- */
-export async function authenticateIngest(db: Database, serialNumber: string, key: string | undefined): Promise<DeviceContext> {
+/** A device by serial number, with its key hash and its cold cell's rules (null when unknown). */
+export async function loadDevice(db: Database, serialNumber: string): Promise<{ device: DeviceContext; keyHash: string } | null> {
   const [row] = await db
     .select({ device: devices, cell: coldCells, customerId: locations.customerId })
     .from(devices)
     .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
     .innerJoin(locations, eq(locations.id, coldCells.locationId))
     .where(eq(devices.serialNumber, serialNumber))
-  const hash = await sha256Hex(key ?? '')
-  if (!key || !row || !timingSafeEqual(hash, row.device.keyHash)) throw ApiError.unauthorized('Missing or invalid x-device-key for this device', 'INVALID_TOKEN')
+  if (!row) return null
   const { cell } = row
   return {
-    deviceId: row.device.id,
-    serialNumber,
-    coldCellId: cell.id,
-    coldCellName: cell.name,
-    customerId: row.customerId,
-    rules: { minTemp: cell.minTemp, maxTemp: cell.maxTemp, pendingReadings: cell.pendingReadings, pendingSeconds: cell.pendingSeconds, deadband: cell.deadband },
+    keyHash: row.device.keyHash,
+    device: {
+      deviceId: row.device.id,
+      serialNumber,
+      coldCellId: cell.id,
+      coldCellName: cell.name,
+      customerId: row.customerId,
+      rules: { minTemp: cell.minTemp, maxTemp: cell.maxTemp, pendingReadings: cell.pendingReadings, pendingSeconds: cell.pendingSeconds, deadband: cell.deadband },
+    },
   }
 }
 
@@ -43,7 +41,15 @@ export function normalize(input: ReadingInput[], now = Date.now()): NormalizedRe
   }))
 }
 
-/** Hands the batch to the device's own DeviceMonitor, which stores it and runs the alert engine. */
-export async function ingest(monitors: DurableObjectNamespace<import('../../index').DeviceMonitor>, device: DeviceContext, batch: NormalizedReading[]) {
-  return monitors.get(monitors.idFromName(device.deviceId)).ingest(device, batch)
+type Monitors = Config['bindings']['DEVICE_MONITOR']
+
+/** The DeviceMonitor of a device: one per serial number. */
+export const monitorOf = (monitors: Monitors, serialNumber: string) => monitors.get(monitors.idFromName(serialNumber))
+
+/**
+ * Tells a device's monitor to drop what it cached (key, cold cell, customer): after a key is
+ * regenerated, the device moves or is deleted. Best effort: the cache also expires within a minute.
+ */
+export async function forgetDevice(monitors: Monitors, serialNumber: string) {
+  await monitorOf(monitors, serialNumber).forget()
 }
