@@ -63,7 +63,8 @@ export class DeviceMonitor extends DurableObject<Env> {
         return { stored, state: engine, changes: await applyTransitions(db, device, transitions) }
       })
       await this.save({ engine: state, device, lastSeenAt: now, offline: false })
-      await this.ctx.storage.setAlarm(now + this.offlineAfterMs())
+      // One pending alarm is enough: when it fires early it re-arms at lastSeen + threshold.
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + this.offlineAfterMs())
       const latest = batch.reduce((a, b) => (b.recordedAt > a.recordedAt ? b : a))
       await this.announce(device, changes, stored.length ? { ...latest, recordedAt: new Date(latest.recordedAt).toISOString(), batch: stored.length } : null)
       return { accepted: batch.length, stored: stored.length, alerts: changes.map((c) => ({ kind: c.kind, id: c.alert.id, type: c.alert.type })) }
