@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureDatabase, freePort, startPostgres, type LocalPostgres } from '../scripts/local-stack'
 import { migrateDatabase } from '../scripts/migrate'
+import { seed } from '../scripts/seed'
 
 const cleanups: Array<{ name: string; stop: () => Promise<void> }> = []
 
@@ -69,4 +70,11 @@ export async function startMigratedPostgres(db: string): Promise<LocalPostgres> 
   await ensureDatabase(pg.url('postgres'), db)
   await migrateDatabase(pg.url(db))
   return pg
+}
+
+/** The demo seed, with the device keys it writes kept in a temporary file, not the developer's .local/. */
+export async function seedForBench(url: string) {
+  const keysDir = mkdtempSync(join(tmpdir(), 'outpost-bench-keys-'))
+  onShutdown('keys directory', async () => rmSync(keysDir, { recursive: true, force: true }))
+  return seed(url, { keysFile: join(keysDir, 'device-keys.json') })
 }

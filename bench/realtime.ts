@@ -20,9 +20,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../scripts/local-stack'
-import { DEMO_USERS, seed } from '../scripts/seed'
+import { DEMO_USERS } from '../scripts/seed'
 import { startChild } from './child'
-import { interrupted, onShutdown, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
+import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
 import { openSubscribers } from './realtime-clients'
 import { printable, section, summarize, TARGET_P99_MS, TARGET_WS, verdict, WARMUP, type Options, type Published, type ScenarioResult } from './realtime-report'
 import { machine, writeDocs } from './report'
@@ -195,7 +195,7 @@ async function main() {
 
   console.log('starting Postgres, proxy and Miniflare ...')
   const pg = await startMigratedPostgres(DB)
-  await seed(pg.url(DB)) // the demo admin publishes
+  await seedForBench(pg.url(DB)) // the demo admin publishes
   const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
   onShutdown('WebSocket proxy', proxy.stop)
   const workers = await startWorkers(wrangler, { port: await freePort(), databaseUrl: pg.url(DB), wsProxy: `127.0.0.1:${proxy.port}` })

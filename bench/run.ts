@@ -7,9 +7,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../scripts/local-stack'
-import { seed } from '../scripts/seed'
 import { startChild } from './child'
-import { interrupted, onShutdown, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
+import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
 import { loadOptionsFromEnv, measure, preflight } from './load'
 import { failed, machine, ratios, section, table, writeDocs, type Row } from './report'
 import { checkScenarios, scenarios, type ScenarioContext } from './scenarios'
@@ -29,7 +28,7 @@ async function main() {
 
   console.log('starting Postgres, proxy, Node baseline and Miniflare ...')
   const pg = await startMigratedPostgres(DB)
-  await seed(pg.url(DB)) // the demo users (admin, moderator, user) the login scenarios sign in as
+  await seedForBench(pg.url(DB)) // the demo users (admin, moderator, user) the login scenarios sign in as
   const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
   onShutdown('WebSocket proxy', proxy.stop)
   const node = await startChild('bench/node-baseline.ts', { BENCH_NODE_PORT: String(await freePort()), DATABASE_URL: pg.url(DB) })
