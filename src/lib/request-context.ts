@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { createDb } from '../db/client'
+import { createDb, type Database } from '../db/client'
 import { loadConfig } from '../env'
 import { log } from './logger'
 import type { AppEnv } from './types'
@@ -37,17 +37,29 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
   }
 }
 
-/** Validated config and a per-request database pool, closed after the response is sent. */
+/**
+ * Validated config and a per-request database pool, created on first use (probes, device ingest
+ * and realtime sends never touch Postgres) and closed after the response is sent.
+ */
 export function services(): MiddlewareHandler<AppEnv> {
   return async function services(c, next) {
     const config = loadConfig(c.env)
     c.set('config', config)
-    const { db, close } = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
-    c.set('db', db)
+    let pool: ReturnType<typeof createDb> | undefined
+    const real = () => (pool ??= createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })).db
+    c.set(
+      'db',
+      new Proxy({} as Database, {
+        get(_, prop) {
+          const value = Reflect.get(real(), prop)
+          return typeof value === 'function' ? value.bind(real()) : value
+        },
+      }),
+    )
     try {
       await next()
     } finally {
-      waitUntil(c, close())
+      if (pool) waitUntil(c, pool.close())
     }
   }
 }
