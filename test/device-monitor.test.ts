@@ -101,6 +101,28 @@ describe('DeviceMonitor alert engine', () => {
     expect((await withDb((db) => db.select().from(devices).where(eq(devices.id, d.device.id))))[0]!.status).toBe('ONLINE')
   })
 
+  it('asks Postgres before going OFFLINE: a lastSeenAt in storage that lags behind the readings opens nothing', async () => {
+    const d = await seedDevice()
+    await send(d, reading(2))
+    const stub = env.DEVICE_MONITOR.get(env.DEVICE_MONITOR.idFromName(d.serialNumber))
+    const before = await runInDurableObject(stub, (_m: DeviceMonitor, state) => state.storage.get<{ lastSeenAt: number }>('state'))
+    // A steady stream does not rewrite storage on every reading; Postgres has the latest one.
+    await send(d, reading(2.5))
+    const after = await runInDurableObject(stub, (_m: DeviceMonitor, state) => state.storage.get<{ lastSeenAt: number }>('state'))
+    expect(after!.lastSeenAt).toBe(before!.lastSeenAt)
+    // As after an eviction: storage says 16 minutes of silence, Postgres saw a reading just now.
+    await runInDurableObject(stub, async (_m: DeviceMonitor, state) => {
+      await state.storage.put('state', { ...after, lastSeenAt: Date.now() - 16 * 60_000 })
+    })
+    expect(await runDurableObjectAlarm(stub)).toBe(true) // it ran
+    expect(await alertsOf(d.device.id)).toEqual([])
+    const [device] = await withDb((db) => db.select().from(devices).where(eq(devices.id, d.device.id)))
+    expect(device!.status).toBe('ONLINE')
+    const rearmed = await runInDurableObject(stub, async (_m: DeviceMonitor, state) => ({ alarm: await state.storage.getAlarm(), s: await state.storage.get<{ lastSeenAt: number }>('state') }))
+    expect(rearmed.s!.lastSeenAt).toBe(device!.lastSeenAt!.getTime())
+    expect(rearmed.alarm).toBe(device!.lastSeenAt!.getTime() + 15 * 60_000)
+  })
+
   it('forgets a deleted device instead of alerting for it', async () => {
     const d = await seedDevice()
     await send(d, reading(2))

@@ -17,6 +17,10 @@ import { errorFields, log } from '../lib/logger'
 const POOL_IDLE_MS = 30_000
 /** How long a device's key hash and cold cell rules are trusted before being read again. */
 const AUTH_TTL_MS = 60_000
+/** How far lastSeenAt (and the newest reading evaluated) in storage may lag behind the latest reading. */
+const SEEN_REFRESH_MS = 60_000
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 type Stored = { engine: EngineState; device: DeviceContext | null; lastSeenAt: number | null; offline: boolean }
 
@@ -62,7 +66,14 @@ export class DeviceMonitor extends DurableObject<Env> {
         }
         return { stored, state: engine, changes: await applyTransitions(db, device, transitions) }
       })
-      await this.save({ engine: state, device, lastSeenAt: now, offline: false })
+      // Streaks, open alerts and the device are written whenever they change. lastSeenAt and the
+      // engine's lastReadingAt only need to be within a minute (Postgres has every reading, and the
+      // offline check asks it before trusting an old lastSeenAt), so a steady stream writes nothing.
+      const stale = s.lastSeenAt === null || now - s.lastSeenAt >= SEEN_REFRESH_MS
+      const changed = !sameJson([s.engine.streaks, s.engine.active, s.device], [state.streaks, state.active, device])
+      if (stale || changed || s.offline) {
+        await this.save({ engine: state, device, lastSeenAt: now, offline: false })
+      }
       // One pending alarm is enough: when it fires early it re-arms at lastSeen + threshold.
       if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + this.offlineAfterMs())
       const latest = batch.reduce((a, b) => (b.recordedAt > a.recordedAt ? b : a))
@@ -117,17 +128,26 @@ export class DeviceMonitor extends DurableObject<Env> {
         return false
       }
       const device = s.device
-      const changes = await this.withDb(async (db) => {
-        const [exists] = await db.select({ id: devices.id }).from(devices).where(eq(devices.id, device.deviceId))
-        if (!exists) return null
-        await db.update(devices).set({ status: 'OFFLINE' }).where(and(eq(devices.id, device.deviceId), lte(devices.lastSeenAt, new Date(s.lastSeenAt!))))
-        return applyTransitions(db, device, [{ kind: 'open', type: 'SENSOR_ERROR', value: null, at: Date.now() }])
+      const outcome = await this.withDb(async (db) => {
+        const [row] = await db.select({ lastSeenAt: devices.lastSeenAt }).from(devices).where(eq(devices.id, device.deviceId))
+        if (!row) return { kind: 'gone' } as const
+        // Storage's lastSeenAt may lag by up to a minute; Postgres has every reading's.
+        const seenAt = Math.max(s.lastSeenAt!, row.lastSeenAt?.getTime() ?? 0)
+        if (Date.now() - seenAt < threshold) return { kind: 'seen', seenAt } as const
+        await db.update(devices).set({ status: 'OFFLINE' }).where(and(eq(devices.id, device.deviceId), lte(devices.lastSeenAt, new Date(seenAt))))
+        return { kind: 'offline', changes: await applyTransitions(db, device, [{ kind: 'open', type: 'SENSOR_ERROR', value: null, at: Date.now() }]) } as const
       })
       // The device was deleted: nothing to watch any more.
-      if (!changes) {
+      if (outcome.kind === 'gone') {
         await this.ctx.storage.deleteAll()
         return false
       }
+      if (outcome.kind === 'seen') {
+        await this.save({ ...s, lastSeenAt: outcome.seenAt })
+        await this.ctx.storage.setAlarm(outcome.seenAt + threshold)
+        return false
+      }
+      const { changes } = outcome
       await this.save({ ...s, offline: true, engine: { ...s.engine, active: { ...s.engine.active, SENSOR_ERROR: true } } })
       await this.announce(device, changes, null)
       return true

@@ -20,8 +20,11 @@ export class ReplayLog {
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
       seq INTEGER PRIMARY KEY, event TEXT NOT NULL, payload TEXT NOT NULL, sender TEXT, at INTEGER NOT NULL, broadcast_id TEXT)`)
     sql.exec(`CREATE TABLE IF NOT EXISTS log_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`)
-    // The counter lives apart from the rows, so ids never go back even if every row were pruned.
-    this.seq = sql.exec<{ v: number }>(`SELECT v FROM log_meta WHERE k = 'seq'`).toArray()[0]?.v ?? 0
+    // The newest row holds the counter; log_meta keeps it too (written when pruning), so ids never
+    // go back even if every row were gone.
+    const saved = sql.exec<{ v: number }>(`SELECT v FROM log_meta WHERE k = 'seq'`).toArray()[0]?.v ?? 0
+    const newest = sql.exec<{ s: number | null }>(`SELECT max(seq) AS s FROM events`).one().s ?? 0
+    this.seq = Math.max(saved, newest)
   }
 
   get lastId() {
@@ -36,7 +39,6 @@ export class ReplayLog {
       `INSERT INTO events (seq, event, payload, sender, at, broadcast_id) VALUES (?, ?, ?, ?, ?, ?)`,
       seq, event, JSON.stringify(payload), opts.from ?? null, at, opts.broadcastId ?? null,
     )
-    this.sql.exec(`INSERT INTO log_meta (k, v) VALUES ('seq', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, seq)
     this.seq = seq
     if (seq % 50 === 0) this.prune(at)
     return toMessage(channel, { seq, event, payload: '', sender: opts.from ?? null, at, broadcast_id: opts.broadcastId ?? null }, payload)
@@ -57,6 +59,7 @@ export class ReplayLog {
 
   /** Drops what is both outside the last 100 and older than 5 minutes, and anything past the cap. */
   prune(now = Date.now()) {
+    this.sql.exec(`INSERT INTO log_meta (k, v) VALUES ('seq', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, this.seq)
     this.sql.exec(`DELETE FROM events WHERE seq <= ? AND at < ?`, this.seq - REPLAY_MIN_EVENTS, now - REPLAY_MIN_AGE_MS)
     this.sql.exec(`DELETE FROM events WHERE seq <= ?`, this.seq - REPLAY_MAX_EVENTS)
   }
