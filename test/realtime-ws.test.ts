@@ -32,6 +32,24 @@ describe('WebSocket channels', () => {
     a.ws.close()
   })
 
+  it('gives concurrent publishes distinct consecutive ids, delivers them in id order and keeps them all for replay', async () => {
+    const ch = unique('burst')
+    const a = await openSocket(ch, { token: cast.alice.token })
+    await a.next('connected')
+    const hub = hubFor(env.CHANNEL_HUB, ch)
+    const results = await Promise.all(Array.from({ length: 40 }, (_, n) => hub.publish(ch, 'burst', { n })))
+    expect(results.map((r) => r.id).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+    expect(results.every((r) => r.delivered === 1)).toBe(true)
+    const seen: number[] = []
+    for (let i = 0; i < 40; i++) seen.push((await a.next('message')).data.id as number)
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+    const replay = await runInDurableObject(hub, (h: ChannelHub) => h.replay(ch, 0))
+    expect(replay.messages.map((m) => [m.id, (m.payload as { n: number }).n])).toEqual(results.map((r, n) => [r.id, n]).sort((x, y) => x[0]! - y[0]!))
+    // A fresh instance over the same storage (as after eviction) carries on after the last id.
+    await runInDurableObject(hub, (_h: ChannelHub, state) => expect(new ChannelHub(state, env).publish(ch, 'after', null)).resolves.toMatchObject({ id: 41 }))
+    a.ws.close()
+  })
+
   it('takes the token from Sec-WebSocket-Protocol and selects the bearer subprotocol', async () => {
     const a = await openSocket(unique('proto'), { protocols: `bearer, ${cast.alice.token}` })
     expect(a.res.status).toBe(101)

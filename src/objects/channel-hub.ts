@@ -14,6 +14,9 @@ const SSE_MAX_BACKLOG = 1_000
 
 type Attachment = Subscriber & { connectedAt: number; lastActive: number }
 type SseClient = Subscriber & { connectedAt: number; writer: WritableStreamDefaultWriter<Uint8Array> }
+type PublishOptions = { from?: string | null; broadcastId?: string }
+type Publish = { event: string; payload: EventData; opts: PublishOptions }
+type Published = { id: number; delivered: number }
 
 const encoder = new TextEncoder()
 const frame = (event: string, data: unknown) => JSON.stringify({ event, data })
@@ -31,6 +34,8 @@ export class ChannelHub extends DurableObject<Env> {
   private readonly online: OnlineRegistry
   private readonly members: Members
   private readonly sse = new Map<string, SseClient>()
+  private queued: (Publish & { resolve: (r: Published) => void; reject: (err: unknown) => void })[] = []
+  private flushing = false
   private channel: string
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -56,10 +61,39 @@ export class ChannelHub extends DurableObject<Env> {
     return this.acceptSocket(sub, since, q.get('protocol'))
   }
 
-  async publish(channel: string, event: string, payload: EventData, opts: { from?: string | null; broadcastId?: string } = {}) {
+  /**
+   * Stores and fans out one event. Publishes that arrive while the previous ones are being
+   * committed are written together (group commit): one storage transaction for a burst, not one per
+   * event. Each caller is answered once its event is durable, and ids follow delivery order.
+   */
+  async publish(channel: string, event: string, payload: EventData, opts: PublishOptions = {}) {
     this.bind(channel)
-    const message = this.log.append(channel, event, payload, opts)
-    return { id: message.id, delivered: this.fanOut(message) }
+    return new Promise<Published>((resolve, reject) => {
+      this.queued.push({ event, payload, opts, resolve, reject })
+      if (!this.flushing) void this.flush()
+    })
+  }
+
+  private async flush() {
+    this.flushing = true
+    while (this.queued.length) {
+      const batch = this.queued.splice(0)
+      const results = batch.map((p) => {
+        try {
+          const message = this.log.append(this.channel, p.event, p.payload, p.opts)
+          return { id: message.id, delivered: this.fanOut(message) }
+        } catch (err) {
+          return { err }
+        }
+      })
+      const synced = await this.ctx.storage.sync().then(() => null, (err: unknown) => ({ err }))
+      batch.forEach((p, i) => {
+        const r = synced ?? results[i]!
+        if ('err' in r) p.reject(r.err)
+        else p.resolve(r)
+      })
+    }
+    this.flushing = false
   }
 
   /** Events after `since` (or a reset when they are no longer kept), as a reconnecting client gets them. */
@@ -243,7 +277,9 @@ export class ChannelHub extends DurableObject<Env> {
   }
 
   private fanOut(message: ChannelMessage) {
-    let delivered = this.sendAll(frame('message', message))
+    // Nobody listening (a device's channel between dashboards): nothing to serialize.
+    let delivered = this.ctx.getWebSockets().length ? this.sendAll(frame('message', message)) : 0
+    if (!this.sse.size) return delivered
     const chunk = line({ type: 'message', message })
     for (const c of this.sse.values()) if (this.writeSse(c, chunk)) delivered++
     return delivered

@@ -34,8 +34,9 @@ type Stored = { engine: EngineState; device: DeviceContext | null; lastSeenAt: n
 export class DeviceMonitor extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve()
   private pool: ReturnType<typeof createDb> | null = null
-  private auth: { device: DeviceContext; keyHash: string; at: number } | null = null
+  private auth: { device: DeviceContext; keyHash: string; at: number; key?: string } | null = null
   private idle: ReturnType<typeof setTimeout> | undefined
+  private lastUse = 0
 
   /**
    * Authenticates the device by its key, stores the batch, runs the new readings through the
@@ -93,12 +94,18 @@ export class DeviceMonitor extends DurableObject<Env> {
    * of readings costs no lookup. Unknown serial, wrong key, another device's key: all null.
    */
   private async authenticate(serialNumber: string, key: string): Promise<DeviceContext | null> {
-    const hash = await sha256Hex(key)
     const cached = this.auth && Date.now() - this.auth.at < AUTH_TTL_MS ? this.auth : null
-    if (cached && timingSafeEqual(hash, cached.keyHash)) return cached.device
+    // The key that last matched is kept in memory, so a device's steady stream is not hashed each time.
+    if (cached?.key !== undefined && timingSafeEqual(key, cached.key)) return cached.device
+    const hash = await sha256Hex(key)
+    if (cached && timingSafeEqual(hash, cached.keyHash)) {
+      cached.key = key
+      return cached.device
+    }
     const found = await this.withDb((db) => loadDevice(db, serialNumber))
-    this.auth = found ? { ...found, at: Date.now() } : null
-    if (!found || !timingSafeEqual(hash, found.keyHash)) return null
+    const matches = !!found && timingSafeEqual(hash, found.keyHash)
+    this.auth = found ? { ...found, at: Date.now(), key: matches ? key : undefined } : null
+    if (!matches) return null
     const s = await this.load()
     // The same serial registered again as a new device: the old one's alert state does not carry over.
     if (s.device && s.device.deviceId !== found.device.deviceId) await this.save({ engine: emptyState(), device: null, lastSeenAt: null, offline: false })
@@ -188,7 +195,8 @@ export class DeviceMonitor extends DurableObject<Env> {
       this.pool = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
     }
     const pool = this.pool
-    if (this.idle) clearTimeout(this.idle)
+    this.lastUse = Date.now()
+    this.idle ??= setTimeout(() => this.closeIdlePool(), POOL_IDLE_MS)
     try {
       return await fn(pool.db)
     } catch (err) {
@@ -196,11 +204,18 @@ export class DeviceMonitor extends DurableObject<Env> {
       await pool.close().catch(() => undefined)
       throw err
     } finally {
-      this.idle = setTimeout(() => this.closePool(), POOL_IDLE_MS)
+      this.lastUse = Date.now()
     }
   }
 
-  private closePool() {
+  /** One timer per idle period rather than one per call: it re-arms itself while calls keep coming. */
+  private closeIdlePool() {
+    this.idle = undefined
+    const quiet = Date.now() - this.lastUse
+    if (quiet < POOL_IDLE_MS) {
+      this.idle = setTimeout(() => this.closeIdlePool(), POOL_IDLE_MS - quiet)
+      return
+    }
     const pool = this.pool
     this.pool = null
     pool?.close().catch(() => undefined)
