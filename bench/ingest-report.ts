@@ -19,6 +19,7 @@ export type Options = {
   alertGapMs: number
   warmupS: number
   referenceS: number
+  diskCompare: boolean
 }
 
 export type Pct = { p50: number; p90: number; p99: number; max: number }
@@ -202,8 +203,11 @@ export function ratios(rows: LoadSummary[]) {
   return lines
 }
 
-export function verdict(single: LoadSummary | undefined, batch: LoadSummary | undefined, alerts: AlertSummary | undefined) {
-  const lost = [single, batch, alerts].some((x) => x?.lost)
+/** Targets are judged on the first single and batch rows; a loss anywhere fails the run. */
+export function verdict(rows: LoadSummary[], alerts: AlertSummary | undefined) {
+  const single = rows.find((r) => r.kind === 'single')
+  const batch = rows.find((r) => r.kind === 'batch')
+  const lost = [...rows, alerts].some((x) => x?.lost)
   const parts: string[] = []
   let met = true
   if (single) {
@@ -217,7 +221,7 @@ export function verdict(single: LoadSummary | undefined, batch: LoadSummary | un
     parts.push(`batches ${int(batch.readingsPerSec)} readings/s (target ≥ ${int(TARGET_BATCH_READINGS_PER_SEC)}): ${ok ? 'met' : batch.lost ? '**LOSS**' : '**missed**'}`)
   }
   if (alerts) parts.push(`reading → alert on the socket p50 / p99 ${p(alerts.toFrame)} ms${alerts.lost ? ' (**frames or readings missing**)' : ''}`)
-  const loss = [single, batch].flatMap((x) => (x?.ledger ? [x.ledger] : []))
+  const loss = rows.flatMap((x) => (x.ledger ? [x.ledger] : []))
   const ledger = loss.length || alerts ? `; readings sent = rows stored: ${lost ? '**NO**' : 'yes'} (${[...loss.map((l) => `${int(l.sent)} = ${int(l.rows)}`), ...(alerts ? [`${alerts.ledger.sent} = ${alerts.ledger.rows}`] : [])].join(', ')})` : ''
   return { lost, met: met && !lost, text: `${parts.join('; ')}${ledger}.` }
 }
@@ -229,13 +233,12 @@ export function section(o: {
   startedAt: Date
   seconds: number
   load: { start: number; end: number }
+  storageInMemory: boolean
 }) {
   const { rows, alerts, opts } = o
   const when = o.startedAt.toISOString().slice(0, 16).replace('T', ' ')
   const env = Object.keys(process.env).filter((k) => k.startsWith('BENCH_INGEST_') && process.env[k]).sort().map((k) => `${k}=${process.env[k]}`)
-  const single = rows.find((r) => r.kind === 'single')
-  const batch = rows.find((r) => r.kind === 'batch')
-  const v = verdict(single, batch, alerts)
+  const v = verdict(rows, alerts)
   const problems = [...rows.filter((r) => r.kind !== 'reference').flatMap((r) => r.problems.map((x) => `${r.name}: ${x}`)), ...(alerts?.problems ?? []).map((x) => `alerts: ${x}`)]
   const refs = rows.filter((r) => r.kind === 'reference')
   return [
@@ -245,6 +248,7 @@ export function section(o: {
     `- Load: ${opts.devices} devices over ${opts.cells} cold cells (0..4 °C), readings inside the range (no alerts); closed-loop keep-alive HTTP clients in the bench process, ` +
       `each scenario measured over ${opts.durationS} s straight after ${opts.warmupS} s of warm-up (requests in flight at the end are awaited; the sent → stored ledger counts warm-up, window and drain)` +
       `${refs.length ? `; reference rows ${opts.referenceS} s each, same client` : ''}; batches of ${opts.batchSize}; ` +
+      `Durable Object storage ${o.storageInMemory ? `on tmpfs${opts.diskCompare ? ' (on disk for the row that says so)' : ''}` : 'on disk'}; ` +
       `1-minute load average ${o.load.start.toFixed(1)} at the start, ${o.load.end.toFixed(1)} at the end; whole run ${Math.round(o.seconds)} s`,
     '',
     loadTable(rows),

@@ -51,6 +51,8 @@ export type WorkerOptions = {
   vars?: Record<string, string>
   /** Per-queue overrides of wrangler.toml's consumer settings, e.g. `{ jobs: { maxBatchSize: 100 } }`. */
   queueConsumers?: Record<string, QueueConsumer>
+  /** Directory for Durable Object storage (default: Miniflare's temporary directory on disk). */
+  durableObjectsDir?: string
 }
 
 export async function startWorkers(config: WranglerConfig, opts: WorkerOptions): Promise<WorkerStack> {
@@ -60,6 +62,7 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
   )
   const mf = new Miniflare({
     host: '127.0.0.1',
+    ...(opts.durableObjectsDir ? { durableObjectsPersist: opts.durableObjectsDir } : {}),
     port: opts.port,
     workers: [
       {

@@ -17,15 +17,21 @@ function useLocalProxy(proxy: string) {
   neonConfig.pipelineConnect = false
 }
 
-export type DbOptions = { url: string; wsProxy?: string; connectTimeoutMs?: number }
+export type DbOptions = {
+  url: string
+  wsProxy?: string
+  connectTimeoutMs?: number
+  /** How long an idle connection stays open; 0 keeps it until `close()` (for an owner that closes idle pools itself). */
+  idleTimeoutMs?: number
+}
 
 /**
  * One pool per request or per Durable Object call: Workers cannot keep sockets across
  * requests, so the caller must `close()` it (through waitUntil) when done.
  */
-export function createDb({ url, wsProxy, connectTimeoutMs = 5000 }: DbOptions) {
+export function createDb({ url, wsProxy, connectTimeoutMs = 5000, idleTimeoutMs }: DbOptions) {
   if (wsProxy && LOCAL_HOSTS.has(new URL(url).hostname)) useLocalProxy(wsProxy)
-  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs })
+  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, idleTimeoutMillis: idleTimeoutMs })
   // An idle client losing its socket must not become an unhandled rejection.
   pool.on('error', () => {})
   const db = drizzle({ client: pool, schema })

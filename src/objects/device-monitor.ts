@@ -192,7 +192,7 @@ export class DeviceMonitor extends DurableObject<Env> {
   private async withDb<T>(fn: (db: Database) => Promise<T>) {
     if (!this.pool) {
       const config = loadConfig(this.env)
-      this.pool = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
+      this.pool = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY, idleTimeoutMs: 0 })
     }
     const pool = this.pool
     this.lastUse = Date.now()
