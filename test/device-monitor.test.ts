@@ -67,6 +67,12 @@ describe('DeviceMonitor alert engine', () => {
     // In time order: 6, 6, 2, 6 — two breaches in a row open the alert, then 2 resolves it.
     expect(res.alerts.map((a) => a.kind)).toEqual(['triggered', 'resolved'])
     expect((await send(d, { temperature: 9, powerStatus: true, recordedAt: at(-10) })).alerts).toEqual([])
+    // In-range readings leave storage alone for a minute; a late breach between them is still ignored.
+    expect((await send(d, { temperature: 2, powerStatus: true, recordedAt: at(10) })).alerts).toEqual([])
+    expect((await send(d, { temperature: 2, powerStatus: true, recordedAt: at(12) })).alerts).toEqual([])
+    const late = await send(d, { temperature: 9, powerStatus: true, recordedAt: at(11) })
+    expect(late).toMatchObject({ stored: 1, alerts: [] })
+    expect((await send(d, { temperature: 9, powerStatus: true, recordedAt: at(13) })).alerts).toEqual([]) // first of two
   })
 
   it('never opens two alerts for concurrent readings of one device', async () => {

@@ -37,6 +37,7 @@ export class DeviceMonitor extends DurableObject<Env> {
   private auth: { device: DeviceContext; keyHash: string; at: number; key?: string } | null = null
   private idle: ReturnType<typeof setTimeout> | undefined
   private lastUse = 0
+  private newestEvaluated: number | null = null
 
   /**
    * Authenticates the device by its key, stores the batch, runs the new readings through the
@@ -51,7 +52,7 @@ export class DeviceMonitor extends DurableObject<Env> {
       const { stored, changes, state } = await this.withDb(async (db) => {
         const stored = await storeReadings(db, device.deviceId, device.coldCellId, batch, now)
         const fresh = batch.filter((r) => stored.includes(r.recordedAt)).sort((a, b) => a.recordedAt - b.recordedAt)
-        let engine = s.engine
+        let engine = this.withNewest(s.engine)
         const transitions: Transition[] = []
         // Any reading ends an offline spell.
         if (engine.active.SENSOR_ERROR) {
@@ -70,6 +71,7 @@ export class DeviceMonitor extends DurableObject<Env> {
       // Streaks, open alerts and the device are written whenever they change. lastSeenAt and the
       // engine's lastReadingAt only need to be within a minute (Postgres has every reading, and the
       // offline check asks it before trusting an old lastSeenAt), so a steady stream writes nothing.
+      this.newestEvaluated = state.lastReadingAt
       const stale = s.lastSeenAt === null || now - s.lastSeenAt >= SEEN_REFRESH_MS
       const changed = !sameJson([s.engine.streaks, s.engine.active, s.device], [state.streaks, state.active, device])
       if (stale || changed || s.offline) {
@@ -81,6 +83,15 @@ export class DeviceMonitor extends DurableObject<Env> {
       await this.announce(device, changes, stored.length ? { ...latest, recordedAt: new Date(latest.recordedAt).toISOString(), batch: stored.length } : null)
       return { accepted: batch.length, stored: stored.length, alerts: changes.map((c) => ({ kind: c.kind, id: c.alert.id, type: c.alert.type })) }
     })
+  }
+
+  /**
+   * The engine state with the newest reading this instance evaluated, which storage may hold up
+   * to a minute late: a late reading is ignored as long as the object lives.
+   */
+  private withNewest(engine: EngineState): EngineState {
+    const newest = this.newestEvaluated
+    return newest !== null && (engine.lastReadingAt === null || engine.lastReadingAt < newest) ? { ...engine, lastReadingAt: newest } : engine
   }
 
   /** Drops the cached key and cold cell (key regenerated, device moved or deleted). */
@@ -108,7 +119,10 @@ export class DeviceMonitor extends DurableObject<Env> {
     if (!matches) return null
     const s = await this.load()
     // The same serial registered again as a new device: the old one's alert state does not carry over.
-    if (s.device && s.device.deviceId !== found.device.deviceId) await this.save({ engine: emptyState(), device: null, lastSeenAt: null, offline: false })
+    if (s.device && s.device.deviceId !== found.device.deviceId) {
+      this.newestEvaluated = null
+      await this.save({ engine: emptyState(), device: null, lastSeenAt: null, offline: false })
+    }
     return found.device
   }
 
@@ -146,6 +160,7 @@ export class DeviceMonitor extends DurableObject<Env> {
       })
       // The device was deleted: nothing to watch any more.
       if (outcome.kind === 'gone') {
+        this.newestEvaluated = null
         await this.ctx.storage.deleteAll()
         return false
       }
