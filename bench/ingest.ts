@@ -25,16 +25,15 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../scripts/local-stack'
-import { DEFAULT_ECHO_URL, DEMO_USERS, seed } from '../scripts/seed'
+import { DEFAULT_ECHO_URL, DEMO_USERS } from '../scripts/seed'
 import { startChild } from './child'
 import { alertLatency } from './ingest-alerts'
 import { createFleet, openCounter, type Fleet } from './ingest-fixtures'
 import { drive, type Planned } from './ingest-load'
 import { section, summarizeAlerts, summarizeLoad, TARGET_BATCH_READINGS_PER_SEC, TARGET_SINGLE_RPS, verdict, type AlertSummary, type LoadSummary, type Options, type PgActivity } from './ingest-report'
-import { interrupted, onShutdown, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
+import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
 import { cpuBetween, snapshot, type CpuSnapshot } from './proc-cpu'
 import { machine, writeDocs } from './report'
 import { HELLO_PATH } from './scenarios'
@@ -170,11 +169,7 @@ async function main() {
   console.log('starting Postgres, proxy and Miniflare ...')
   const pg = await startMigratedPostgres(DB)
   const databaseUrl = pg.url(DB)
-  // The seed writes the demo devices' keys to a file: keep it out of the developer's .local/.
-  const keysDir = mkdtempSync(join(os.tmpdir(), 'outpost-bench-keys-'))
-  onShutdown('keys directory', async () => rmSync(keysDir, { recursive: true, force: true }))
-  const seedOptions = { echoUrl: DEFAULT_ECHO_URL, keysFile: join(keysDir, 'device-keys.json') }
-  await seed(databaseUrl, seedOptions) // the demo admin listens on the cold cell's channel
+  await seedForBench(databaseUrl, { echoUrl: DEFAULT_ECHO_URL }) // the demo admin listens on the cold cell's channel
   const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
   onShutdown('WebSocket proxy', proxy.stop)
   const wsProxy = `127.0.0.1:${proxy.port}`
