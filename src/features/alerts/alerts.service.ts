@@ -1,8 +1,8 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { alerts, coldCells, devices } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
-import { offsetOf } from '../../lib/pagination'
+import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../rbac/access.service'
 import { assertCanManage, assertInScope, scopeFilter, type Scope } from '../coldchain/scope.service'
 import type { AlertListQuery } from './alerts.schemas'
@@ -17,13 +17,13 @@ export async function listAlerts(db: Database, scope: Scope, q: AlertListQuery) 
     q.customerId ? eq(alerts.customerId, q.customerId) : undefined,
   )
   const rows = await db
-    .select({ alert: alerts, total: sql<number>`(count(*) over ())::int` })
+    .select({ alert: alerts, total: totalRows })
     .from(alerts)
     .where(where)
     .orderBy(desc(alerts.firstTriggeredAt), alerts.id)
     .limit(q.limit)
     .offset(offsetOf(q))
-  return { data: rows.map((r) => toAlertOut(r.alert)), meta: { page: q.page, limit: q.limit, total: rows[0]?.total ?? 0 } }
+  return toPage(rows, q, (r) => toAlertOut(r.alert), () => db.$count(alerts, where))
 }
 
 /**

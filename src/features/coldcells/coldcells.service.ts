@@ -1,8 +1,8 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm'
+import { and, count, desc, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { coldCells, locations, type ColdCell } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
-import { offsetOf } from '../../lib/pagination'
+import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../rbac/access.service'
 import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
 import { visibleLocation } from '../locations/locations.service'
@@ -53,7 +53,7 @@ export async function listColdCells(db: Database, user: Caller, q: ColdCellListQ
     q.customerId ? eq(locations.customerId, q.customerId) : undefined,
   )
   const rows = await db
-    .select({ ...withCustomer, total: sql<number>`(count(*) over ())::int` })
+    .select({ ...withCustomer, total: totalRows })
     .from(coldCells)
     .innerJoin(locations, eq(locations.id, coldCells.locationId))
     .where(where)
@@ -61,8 +61,7 @@ export async function listColdCells(db: Database, user: Caller, q: ColdCellListQ
     .limit(q.limit)
     .offset(offsetOf(q))
   const countAll = async () => (await db.select({ n: count() }).from(coldCells).innerJoin(locations, eq(locations.id, coldCells.locationId)).where(where))[0]?.n ?? 0
-  const total = rows[0]?.total ?? (q.page > 1 ? await countAll() : 0)
-  return { data: rows.map((r) => toColdCellOut(r.cell, r.customerId)), meta: { page: q.page, limit: q.limit, total } }
+  return toPage(rows, q, (r) => toColdCellOut(r.cell, r.customerId), countAll)
 }
 
 /**

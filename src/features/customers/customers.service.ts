@@ -1,8 +1,8 @@
-import { and, count, desc, eq, ilike, sql } from 'drizzle-orm'
+import { and, desc, eq, ilike } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { customers, customerUsers, technicianCustomers, users, type Customer } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
-import { offsetOf } from '../../lib/pagination'
+import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../rbac/access.service'
 import { accessOf } from '../rbac/access.service'
 import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
@@ -42,14 +42,13 @@ export async function listCustomers(db: Database, user: Caller, q: CustomerListQ
   const like = (s: string) => `%${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
   const where = and(scopeFilter(scope, customers.id), q.name ? ilike(customers.name, like(q.name)) : undefined)
   const rows = await db
-    .select({ c: customers, total: sql<number>`(count(*) over ())::int` })
+    .select({ c: customers, total: totalRows })
     .from(customers)
     .where(where)
     .orderBy(desc(customers.createdAt), desc(customers.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  const total = rows[0]?.total ?? (q.page > 1 ? ((await db.select({ n: count() }).from(customers).where(where))[0]?.n ?? 0) : 0)
-  return { data: rows.map((r) => toCustomerOut(r.c)), meta: { page: q.page, limit: q.limit, total } }
+  return toPage(rows, q, (r) => toCustomerOut(r.c), () => db.$count(customers, where))
 }
 
 export async function updateCustomer(db: Database, user: Caller, id: string, patch: UpdateCustomerInput) {

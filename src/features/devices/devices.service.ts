@@ -1,9 +1,9 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm'
+import { and, count, desc, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { isUniqueViolation } from '../../db/errors'
 import { coldCells, devices, locations, type Device } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
-import { offsetOf } from '../../lib/pagination'
+import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../rbac/access.service'
 import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
 import { visibleColdCell } from '../coldcells/coldcells.service'
@@ -68,7 +68,7 @@ export async function listDevices(db: Database, user: Caller, q: DeviceListQuery
     q.status ? eq(devices.status, q.status) : undefined,
   )
   const rows = await db
-    .select({ ...withParents, total: sql<number>`(count(*) over ())::int` })
+    .select({ ...withParents, total: totalRows })
     .from(devices)
     .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
     .innerJoin(locations, eq(locations.id, coldCells.locationId))
@@ -85,8 +85,7 @@ export async function listDevices(db: Database, user: Caller, q: DeviceListQuery
         .innerJoin(locations, eq(locations.id, coldCells.locationId))
         .where(where)
     )[0]?.n ?? 0
-  const total = rows[0]?.total ?? (q.page > 1 ? await countAll() : 0)
-  return { data: rows.map((r) => toDeviceOut(r.device, r)), meta: { page: q.page, limit: q.limit, total } }
+  return toPage(rows, q, (r) => toDeviceOut(r.device, r), countAll)
 }
 
 /** A device may move to any cold cell in the caller's scope; its past readings stay with the old cell. */

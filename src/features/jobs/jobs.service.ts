@@ -4,7 +4,7 @@ import { executions, jobAccounts, jobs, type Execution, type Job, type Plan } fr
 import type { Config, PlanLimits } from '../../env'
 import { randomToken } from '../../lib/crypto'
 import { ApiError } from '../../lib/errors'
-import { offsetOf, type PageQuery } from '../../lib/pagination'
+import { offsetOf, toPage, totalRows, type PageQuery } from '../../lib/pagination'
 import { checkTarget } from '../../lib/ssrf'
 import type { CreateJobInput, UpdateJobInput } from './jobs.schemas'
 import { cronError, minIntervalSeconds, nextRunAt, timezoneError } from './schedule'
@@ -130,14 +130,13 @@ export async function ownJob(db: Database, userId: string, id: string) {
 export async function listJobs(db: Database, userId: string, q: PageQuery & { status?: 'ACTIVE' | 'PAUSED' }) {
   const where = and(eq(jobs.userId, userId), q.status ? eq(jobs.status, q.status) : undefined)
   const rows = await db
-    .select({ job: jobs, total: sql<number>`(count(*) over ())::int` })
+    .select({ job: jobs, total: totalRows })
     .from(jobs)
     .where(where)
     .orderBy(desc(jobs.createdAt), desc(jobs.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  const total = rows[0]?.total ?? (q.page > 1 ? ((await db.select({ n: count() }).from(jobs).where(where))[0]?.n ?? 0) : 0)
-  return { data: rows.map((r) => toJobOut(r.job)), meta: { page: q.page, limit: q.limit, total } }
+  return toPage(rows, q, (r) => toJobOut(r.job), () => db.$count(jobs, where))
 }
 
 export async function updateJob(db: Database, config: Config, userId: string, id: string, patch: UpdateJobInput) {
@@ -248,14 +247,13 @@ export async function rotateSigningSecret(db: Database, userId: string) {
 export async function listExecutions(db: Database, userId: string, q: PageQuery & { status?: Execution['status']; jobId?: string }) {
   const where = and(eq(executions.userId, userId), q.jobId ? eq(executions.jobId, q.jobId) : undefined, q.status ? eq(executions.status, q.status) : undefined)
   const rows = await db
-    .select({ e: executions, total: sql<number>`(count(*) over ())::int` })
+    .select({ e: executions, total: totalRows })
     .from(executions)
     .where(where)
     .orderBy(desc(executions.createdAt), desc(executions.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  const total = rows[0]?.total ?? (q.page > 1 ? ((await db.select({ n: count() }).from(executions).where(where))[0]?.n ?? 0) : 0)
-  return { data: rows.map((r) => toExecutionOut(r.e)), meta: { page: q.page, limit: q.limit, total } }
+  return toPage(rows, q, (r) => toExecutionOut(r.e), () => db.$count(executions, where))
 }
 
 export async function getExecution(db: Database, userId: string, id: string) {

@@ -1,8 +1,8 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { locations, type Location } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
-import { offsetOf } from '../../lib/pagination'
+import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../rbac/access.service'
 import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
 import { visibleCustomer } from '../customers/customers.service'
@@ -38,14 +38,13 @@ export async function listLocations(db: Database, user: Caller, q: LocationListQ
   const scope = await scopeOf(db, user)
   const where = and(scopeFilter(scope, locations.customerId), q.customerId ? eq(locations.customerId, q.customerId) : undefined)
   const rows = await db
-    .select({ l: locations, total: sql<number>`(count(*) over ())::int` })
+    .select({ l: locations, total: totalRows })
     .from(locations)
     .where(where)
     .orderBy(desc(locations.createdAt), desc(locations.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  const total = rows[0]?.total ?? (q.page > 1 ? ((await db.select({ n: count() }).from(locations).where(where))[0]?.n ?? 0) : 0)
-  return { data: rows.map((r) => toLocationOut(r.l)), meta: { page: q.page, limit: q.limit, total } }
+  return toPage(rows, q, (r) => toLocationOut(r.l), () => db.$count(locations, where))
 }
 
 /**

@@ -1,9 +1,9 @@
-import { and, asc, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { notifications, type Notification } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { errorFields, log } from '../../lib/logger'
-import { offsetOf } from '../../lib/pagination'
+import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import { publish } from '../realtime/hub.service'
 import { NewNotification, type NewNotificationInput, type NotificationListQuery } from './notifications.schemas'
 
@@ -41,15 +41,14 @@ export async function listNotifications(db: Database, userId: string, q: Notific
   const readFilter = q.unread === 'true' ? isNull(notifications.readAt) : q.unread === 'false' ? isNotNull(notifications.readAt) : undefined
   const where = and(eq(notifications.userId, userId), readFilter)
   const rows = await db
-    .select({ n: notifications, total: sql<number>`(count(*) over ())::int` })
+    .select({ n: notifications, total: totalRows })
     .from(notifications)
     .where(where)
     // Exactly the order of notifications_user_created_idx, so a page is an index range.
     .orderBy(desc(notifications.createdAt), asc(notifications.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  const total = rows[0]?.total ?? (q.page > 1 ? ((await db.select({ n: count() }).from(notifications).where(where))[0]?.n ?? 0) : 0)
-  return { data: rows.map((r) => toNotificationOut(r.n)), meta: { page: q.page, limit: q.limit, total } }
+  return toPage(rows, q, (r) => toNotificationOut(r.n), () => db.$count(notifications, where))
 }
 
 /** Idempotent: a notification already read keeps the time it was first read. */

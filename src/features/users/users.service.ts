@@ -1,9 +1,9 @@
-import { and, asc, count, desc, eq, exists, ilike, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, exists, ilike, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { isUniqueViolation } from '../../db/errors'
 import { roles, userRoles, users, type User } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
-import { offsetOf } from '../../lib/pagination'
+import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import { hashPassword } from '../../lib/password'
 import { keepingAnAdmin } from '../rbac/rbac.service'
 import type { PublicUser, UserListQuery } from './users.schemas'
@@ -71,14 +71,13 @@ export async function listUsers(db: Database, q: UserListQuery) {
   // The total rides along as a window count: one query, one connection (connections are the
   // expensive part on Workers). Only a page past the end needs a separate count.
   const rows = await db
-    .select({ ...publicColumns, total: sql<number>`(count(*) over ())::int` })
+    .select({ ...publicColumns, total: totalRows })
     .from(users)
     .where(where)
     .orderBy(order, asc(users.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  const total = rows[0]?.total ?? (q.page > 1 ? ((await db.select({ n: count() }).from(users).where(where))[0]?.n ?? 0) : 0)
-  return { data: rows.map(toPublicUser), meta: { page: q.page, limit: q.limit, total } }
+  return toPage(rows, q, toPublicUser, () => db.$count(users, where))
 }
 
 /** Resolves role names to ids; an unknown name is a 422 naming it. */
