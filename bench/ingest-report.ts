@@ -3,6 +3,7 @@ import type { AlertRun } from './ingest-alerts'
 import { ALERT_WARMUP, BREACH_C, RECOVERY_C } from './ingest-alerts'
 import type { LoadResult } from './ingest-load'
 import { machine } from './report'
+import { HELLO_PATH } from './scenarios'
 
 /** The targets on this machine. */
 export const TARGET_SINGLE_RPS = 300
@@ -190,7 +191,7 @@ export function alertTable(a: AlertSummary) {
 }
 
 export function ratios(rows: LoadSummary[]) {
-  const hello = rows.find((r) => r.path.startsWith('/__bench/hello'))
+  const hello = rows.find((r) => r.path === HELLO_PATH)
   const readiness = rows.find((r) => r.path === '/api/v1/health/readiness')
   const lines: string[] = []
   for (const r of rows.filter((x) => x.kind !== 'reference')) {

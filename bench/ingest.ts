@@ -27,7 +27,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../scripts/local-stack'
-import { DEFAULT_ECHO_URL, DEMO_USERS } from '../scripts/seed'
 import { startChild } from './child'
 import { alertLatency } from './ingest-alerts'
 import { createFleet, openCounter, type Fleet } from './ingest-fixtures'
@@ -36,7 +35,7 @@ import { section, summarizeAlerts, summarizeLoad, TARGET_BATCH_READINGS_PER_SEC,
 import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
 import { cpuBetween, snapshot, type CpuSnapshot } from './proc-cpu'
 import { machine, writeDocs } from './report'
-import { HELLO_PATH } from './scenarios'
+import { accessToken, HELLO_PATH } from './scenarios'
 import { build, readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench_ingest'
@@ -79,15 +78,6 @@ function optionsFromEnv(): Options {
     referenceS: int('BENCH_INGEST_REFERENCE', 5, 0),
     diskCompare: int('BENCH_INGEST_DISK_COMPARE', 1, 0, 1) === 1,
   }
-}
-
-async function adminToken(url: string) {
-  const admin = DEMO_USERS.find((u) => u.role === 'admin')!
-  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: admin.email, password: admin.password }) })
-  const text = await res.text()
-  const token = res.ok ? (JSON.parse(text) as { data?: { accessToken?: unknown } }).data?.accessToken : undefined
-  if (typeof token !== 'string') throw new Error(`signing in as the demo admin failed: ${res.status} ${text.slice(0, 500)}`)
-  return token
 }
 
 /**
@@ -169,7 +159,7 @@ async function main() {
   console.log('starting Postgres, proxy and Miniflare ...')
   const pg = await startMigratedPostgres(DB)
   const databaseUrl = pg.url(DB)
-  await seedForBench(databaseUrl, { echoUrl: DEFAULT_ECHO_URL }) // the demo admin listens on the cold cell's channel
+  await seedForBench(databaseUrl) // the demo admin listens on the cold cell's channel
   const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
   onShutdown('WebSocket proxy', proxy.stop)
   const wsProxy = `127.0.0.1:${proxy.port}`
@@ -220,7 +210,7 @@ async function main() {
     process.stdout.write(`reading → alert on the socket (${opts.alerts} breaches) ... `)
     const alertFleet = await createFleet(databaseUrl, { name: 'Bench Alerts', prefix: 'BENCH-ALERT', cells: 1, devices: 1 })
     const device = alertFleet.devices[0]!
-    const token = await adminToken(workers.url)
+    const token = await accessToken(workers.url, 'admin')
     const a = snapshot()
     const run = await alertLatency({ url: workers.url, token, device, breaches: opts.alerts, gapMs: opts.alertGapMs })
     const cpu = cpuBetween(a, snapshot())

@@ -73,8 +73,8 @@ export async function startMigratedPostgres(db: string): Promise<LocalPostgres> 
 }
 
 /** The demo seed, with the device keys it writes kept in a temporary file, not the developer's .local/. */
-export async function seedForBench(url: string, opts: { echoUrl?: string } = {}) {
+export async function seedForBench(url: string) {
   const keysDir = mkdtempSync(join(tmpdir(), 'outpost-bench-keys-'))
   onShutdown('keys directory', async () => rmSync(keysDir, { recursive: true, force: true }))
-  return seed(url, { ...opts, keysFile: join(keysDir, 'device-keys.json') })
+  return seed(url, { keysFile: join(keysDir, 'device-keys.json') })
 }

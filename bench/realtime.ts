@@ -20,8 +20,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../scripts/local-stack'
-import { DEMO_USERS } from '../scripts/seed'
 import { startChild } from './child'
+import { accessToken } from './scenarios'
 import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
 import { openSubscribers } from './realtime-clients'
 import { printable, section, summarize, TARGET_P99_MS, TARGET_WS, verdict, WARMUP, type Options, type Published, type ScenarioResult } from './realtime-report'
@@ -109,15 +109,6 @@ async function measureCpu<T>(groups: Record<string, number[]>, work: () => Promi
   return { value, cpu }
 }
 
-async function adminToken(url: string) {
-  const admin = DEMO_USERS.find((u) => u.role === 'admin')!
-  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: admin.email, password: admin.password }) })
-  const text = await res.text()
-  const token = res.ok ? (JSON.parse(text) as { data?: { accessToken?: unknown } }).data?.accessToken : undefined
-  if (typeof token !== 'string') throw new Error(`signing in as the demo admin failed: ${res.status} ${text.slice(0, 500)}`)
-  return token
-}
-
 /** What the hub itself counts on `channel` (GET /api/v1/sse/admin/stats). */
 async function hubCounts(url: string, token: string, channel: string) {
   const res = await fetch(`${url}/api/v1/sse/admin/stats`, { headers: { authorization: `Bearer ${token}` } })
@@ -161,7 +152,7 @@ async function publishAll(url: string, token: string, channel: string, opts: Opt
 
 async function runScenario(url: string, name: string, ws: number, sse: number, opts: Options): Promise<ScenarioResult> {
   const channel = `public:bench-${ws}-${sse}-${randomBytes(4).toString('hex')}`
-  const token = await adminToken(url) // fresh per scenario: the access token lives 15 minutes
+  const token = await accessToken(url, 'admin') // fresh per scenario: the access token lives 15 minutes
   process.stdout.write(`${name}: connecting ${ws} WebSocket + ${sse} SSE on ${channel} ... `)
   const subs = await openSubscribers({ url, channel, ws, sse, processes: opts.processes, connectTimeoutMs: 120_000 + 50 * (ws + sse) })
   try {

@@ -66,10 +66,10 @@ const loginRequest = (role: string): BenchRequest => ({
   body: JSON.stringify(credentials(role)),
 })
 
-/** Signs in once, outside the measurement, and returns the access token. */
-async function accessToken(ctx: ScenarioContext, role: string) {
+/** Signs in as the demo user of `role` once, outside the measurement, and returns the access token. */
+export async function accessToken(baseUrl: string, role: string) {
   const req = loginRequest(role)
-  const res = await fetch(new URL(req.path, ctx.baseUrl.worker), { method: req.method, headers: req.headers, body: req.body })
+  const res = await fetch(new URL(req.path, baseUrl), { method: req.method, headers: req.headers, body: req.body })
   const text = await res.text()
   const token = res.ok ? (JSON.parse(text) as { data?: { accessToken?: unknown } }).data?.accessToken : undefined
   if (typeof token !== 'string') throw new Error(`signing in as the demo ${role} failed: ${res.status} ${text.slice(0, 500)}`)
@@ -96,7 +96,7 @@ export const scenarios: Scenario[] = [
     name: 'GET /api/v1/users?limit=20 (admin token, Postgres)',
     server: 'worker',
     headline: 'authenticated Postgres-backed GET',
-    setup: async (ctx) => ({ path: '/api/v1/users?limit=20', headers: { authorization: `Bearer ${await accessToken(ctx, 'admin')}` } }),
+    setup: async (ctx) => ({ path: '/api/v1/users?limit=20', headers: { authorization: `Bearer ${await accessToken(ctx.baseUrl.worker, 'admin')}` } }),
   },
   { name: LOGIN, server: 'worker', connections: LOGIN_CONNECTIONS, request: loginRequest('user') },
   // Bench-only route (bench/hello-worker.js): the hash alone, in the same workerd, at the login's concurrency.
