@@ -1,10 +1,11 @@
+import type { Json } from '../../db/schema'
 import type { Config } from '../../env'
 
 type Bindings = Pick<Config['bindings'], 'CHANNEL_HUB' | 'HUB_DIRECTORY'>
 type Hubs = Config['bindings']['CHANNEL_HUB']
 
 /** JSON a channel event may carry. */
-export type EventData = string | number | boolean | null | EventData[] | { [key: string]: EventData }
+export type EventData = Json
 
 /** The ChannelHub object that owns `channel`. */
 export function hubFor(hubs: Hubs, channel: string) {

@@ -9,11 +9,9 @@ export class TypingState {
     sql.exec(`CREATE TABLE IF NOT EXISTS typing (user_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`)
   }
 
-  /** Starts or renews typing; true when the user was not typing before. */
+  /** Starts or renews typing. */
   start(userId: string, now = Date.now()) {
-    const was = this.sql.exec(`SELECT 1 FROM typing WHERE user_id = ?`, userId).toArray().length > 0
     this.sql.exec(`INSERT INTO typing (user_id, expires_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET expires_at = excluded.expires_at`, userId, now + TYPING_TTL_MS)
-    return !was
   }
 
   /** Stops typing; true when the user was typing. */

@@ -19,12 +19,8 @@ export class ReplayLog {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
       seq INTEGER PRIMARY KEY, event TEXT NOT NULL, payload TEXT NOT NULL, sender TEXT, at INTEGER NOT NULL, broadcast_id TEXT)`)
-    sql.exec(`CREATE TABLE IF NOT EXISTS log_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`)
-    // The newest row holds the counter; log_meta keeps it too (written when pruning), so ids never
-    // go back even if every row were gone.
-    const saved = sql.exec<{ v: number }>(`SELECT v FROM log_meta WHERE k = 'seq'`).toArray()[0]?.v ?? 0
-    const newest = sql.exec<{ s: number | null }>(`SELECT max(seq) AS s FROM events`).one().s ?? 0
-    this.seq = Math.max(saved, newest)
+    // The newest row holds the counter: pruning never removes it, so ids never go back.
+    this.seq = sql.exec<{ s: number | null }>(`SELECT max(seq) AS s FROM events`).one().s ?? 0
   }
 
   get lastId() {
@@ -59,7 +55,6 @@ export class ReplayLog {
 
   /** Drops what is both outside the last 100 and older than 5 minutes, and anything past the cap. */
   prune(now = Date.now()) {
-    this.sql.exec(`INSERT INTO log_meta (k, v) VALUES ('seq', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, this.seq)
     this.sql.exec(`DELETE FROM events WHERE seq <= ? AND at < ?`, this.seq - REPLAY_MIN_EVENTS, now - REPLAY_MIN_AGE_MS)
     this.sql.exec(`DELETE FROM events WHERE seq <= ?`, this.seq - REPLAY_MAX_EVENTS)
   }
