@@ -51,7 +51,8 @@ export class DeviceMonitor extends DurableObject<Env> {
       const now = Date.now()
       const { stored, changes, state } = await this.withDb(async (db) => {
         const stored = await storeReadings(db, device.deviceId, device.coldCellId, batch, now)
-        const fresh = batch.filter((r) => stored.includes(r.recordedAt)).sort((a, b) => a.recordedAt - b.recordedAt)
+        const storedAt = new Set(stored)
+        const fresh = batch.filter((r) => storedAt.has(r.recordedAt)).sort((a, b) => a.recordedAt - b.recordedAt)
         let engine = this.withNewest(s.engine)
         const transitions: Transition[] = []
         // Any reading ends an offline spell.
@@ -76,9 +77,10 @@ export class DeviceMonitor extends DurableObject<Env> {
       const changed = !sameJson([s.engine.streaks, s.engine.active, s.device], [state.streaks, state.active, device])
       if (stale || changed || s.offline) {
         await this.save({ engine: state, device, lastSeenAt: now, offline: false })
+        // One pending alarm is enough: when it fires early it re-arms at lastSeen + threshold. It can
+        // only be missing here (first reading, after OFFLINE or a reset, or a minute-stale lastSeenAt).
+        if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + this.offlineAfterMs())
       }
-      // One pending alarm is enough: when it fires early it re-arms at lastSeen + threshold.
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + this.offlineAfterMs())
       const latest = batch.reduce((a, b) => (b.recordedAt > a.recordedAt ? b : a))
       await this.announce(device, changes, stored.length ? { ...latest, recordedAt: new Date(latest.recordedAt).toISOString(), batch: stored.length } : null)
       return { accepted: batch.length, stored: stored.length, alerts: changes.map((c) => ({ kind: c.kind, id: c.alert.id, type: c.alert.type })) }
