@@ -29,7 +29,10 @@ export async function startChild(entry: string, env: Record<string, string>, tim
   process.once('exit', () => exited() || child.kill('SIGKILL'))
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${entry} did not report ready within ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`${entry} did not report ready within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
       child.once('message', (m) => {
         clearTimeout(timer)
         if (isReady(m)) resolve(m.ready)

@@ -46,12 +46,15 @@ function positiveInt(name: string, fallback: number | undefined) {
 
 function optionsFromEnv(): Options {
   const batchSize = positiveInt('BENCH_CRON_BATCH_SIZE', undefined)
-  if (batchSize !== undefined && batchSize > 100) throw new Error('BENCH_CRON_BATCH_SIZE must be at most 100 (the Queues limit)')
+  if (batchSize !== undefined && batchSize > 100)
+    throw new Error('BENCH_CRON_BATCH_SIZE must be at most 100 (the Queues limit)')
   return { jobs: positiveInt('BENCH_CRON_JOBS', 1000)!, users: positiveInt('BENCH_CRON_USERS', 50)!, batchSize }
 }
 
 /** miniflare's getWorker() is typed against @cloudflare/workers-types, which this project does not install. */
-type ScheduledWorker = { scheduled(opts: { scheduledTime?: Date; cron?: string }): Promise<{ outcome: string; noRetry: boolean }> }
+type ScheduledWorker = {
+  scheduled(opts: { scheduledTime?: Date; cron?: string }): Promise<{ outcome: string; noRetry: boolean }>
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const int = (n: number) => Math.round(n).toLocaleString('en-US')
@@ -143,7 +146,9 @@ async function stats(db: pg.Client): Promise<{ stats: Stats; errors: Record<stri
     waitP50: num(raw.waitP50),
     waitP99: num(raw.waitP99),
   }
-  const errs = await db.query<{ error: string | null; n: number }>(`select error, count(*)::int as n from executions where status <> 'SUCCESS' group by error`)
+  const errs = await db.query<{ error: string | null; n: number }>(
+    `select error, count(*)::int as n from executions where status <> 'SUCCESS' group by error`,
+  )
   const errors = Object.fromEntries(errs.rows.map((r) => [r.error ?? 'none', r.n]))
   const idRows = await db.query<{ id: string }>('select id from executions')
   return { stats: s, errors, ids: new Set(idRows.rows.map((r) => r.id)) }
@@ -161,12 +166,24 @@ function countHits(hits: Hit[], executionIds: Set<string>): HitCounts {
   const keys = new Set(hits.map((h) => h.headers['idempotency-key'] ?? ''))
   keys.delete('')
   const jobsHit = new Set(hits.map((h) => new URL(h.path, 'http://echo').searchParams.get('j')))
-  return { hits: hits.length, distinctKeys: keys.size, keysOfExecutions: [...keys].filter((k) => executionIds.has(k)).length, distinctJobs: jobsHit.size }
+  return {
+    hits: hits.length,
+    distinctKeys: keys.size,
+    keysOfExecutions: [...keys].filter((k) => executionIds.has(k)).length,
+    distinctJobs: jobsHit.size,
+  }
 }
 
 type Replay = { name: string; outcome: string; newExecutions: number; newHits: number }
 
-async function replay(name: string, worker: ScheduledWorker, scheduledTime: Date, db: pg.Client, echoOrigin: string, before: { executions: number; hits: number }): Promise<Replay> {
+async function replay(
+  name: string,
+  worker: ScheduledWorker,
+  scheduledTime: Date,
+  db: pg.Client,
+  echoOrigin: string,
+  before: { executions: number; hits: number },
+): Promise<Replay> {
   const { outcome } = await worker.scheduled({ scheduledTime, cron: CRON })
   await sleep(REPLAY_WAIT_MS) // anything it had queued would have been delivered by now
   const executions = (await progress(db)).total
@@ -195,7 +212,9 @@ function check(r: Omit<Result, 'problems'>): string[] {
   if (r.tickOutcome !== 'ok') problems.push(`the scheduled handler's outcome was "${r.tickOutcome}"`)
   if (!r.allFinished) problems.push(`not every execution was final after ${POLL_LIMIT_SECONDS} s`)
   if (r.elapsedMs === null || r.elapsedMs > TARGET_SECONDS * 1000) {
-    problems.push(`the last execution finished ${r.elapsedMs === null ? 'never' : secs(r.elapsedMs)} after the tick (target ≤ ${TARGET_SECONDS} s)`)
+    problems.push(
+      `the last execution finished ${r.elapsedMs === null ? 'never' : secs(r.elapsedMs)} after the tick (target ≤ ${TARGET_SECONDS} s)`,
+    )
   }
   const counts = [opts.jobs, s.total, h.hits, h.distinctKeys, h.keysOfExecutions, h.distinctJobs]
   if (counts.some((n) => n !== opts.jobs)) {
@@ -204,7 +223,8 @@ function check(r: Omit<Result, 'problems'>): string[] {
         `(${h.keysOfExecutions} of them execution ids), distinct jobs hit ${h.distinctJobs}`,
     )
   }
-  if (s.success !== s.total) problems.push(`${s.total - s.success} executions did not succeed: ${JSON.stringify(r.errors)}`)
+  if (s.success !== s.total)
+    problems.push(`${s.total - s.success} executions did not succeed: ${JSON.stringify(r.errors)}`)
   for (const p of r.replays) {
     if (p.outcome !== 'ok' || p.newExecutions !== 0 || p.newHits !== 0) {
       problems.push(`${p.name}: outcome ${p.outcome}, ${p.newExecutions} new executions, ${p.newHits} new hits`)
@@ -239,7 +259,9 @@ function table(r: Result) {
 function reading(r: Result) {
   const batch = r.consumer.maxBatchSize ?? 5
   const batches = Math.ceil(r.stats.total / batch)
-  const verdict = r.problems.length ? `**FAILED**: ${r.problems.join('; ')}.` : `**Pass**: every due job ran exactly once and the repeated ticks ran nothing.`
+  const verdict = r.problems.length
+    ? `**FAILED**: ${r.problems.join('; ')}.`
+    : `**Pass**: every due job ran exactly once and the repeated ticks ran nothing.`
   const s = r.stats
   const drainMs = s.lastFinishedMs !== null && s.firstStartedMs !== null ? s.lastFinishedMs - s.firstStartedMs : null
   const perBatch =
@@ -256,7 +278,10 @@ function reading(r: Result) {
 function section(r: Result, startedAt: Date, seconds: number) {
   const when = startedAt.toISOString().slice(0, 16).replace('T', ' ')
   const c = r.consumer
-  const override = r.opts.batchSize === undefined ? ' (wrangler.toml)' : ' (**BENCH_CRON_BATCH_SIZE override**, wrangler.toml says otherwise)'
+  const override =
+    r.opts.batchSize === undefined
+      ? ' (wrangler.toml)'
+      : ' (**BENCH_CRON_BATCH_SIZE override**, wrangler.toml says otherwise)'
   return [
     `## ${when} UTC: cron dispatch (\`npm run bench:cron\`${r.opts.batchSize === undefined ? '' : `, BENCH_CRON_BATCH_SIZE=${r.opts.batchSize}`})`,
     '',
@@ -279,7 +304,10 @@ async function main() {
   build()
   const wrangler = await readWranglerConfig()
   takeOverSignals()
-  const consumer: QueueConsumer = { ...wrangler.queueConsumers.jobs, ...(opts.batchSize === undefined ? {} : { maxBatchSize: opts.batchSize }) }
+  const consumer: QueueConsumer = {
+    ...wrangler.queueConsumers.jobs,
+    ...(opts.batchSize === undefined ? {} : { maxBatchSize: opts.batchSize }),
+  }
   if (!wrangler.queueConsumers.jobs) throw new Error('wrangler.toml declares no consumer for the `jobs` queue')
 
   console.log('starting Postgres, proxy, echo server and Miniflare ...')
@@ -340,7 +368,9 @@ async function main() {
   const hits = countHits(await fetchHits(echoOrigin), ids)
   const elapsedMs = allFinished && s.lastFinishedMs !== null ? s.lastFinishedMs - tickStart : null
   const firstFinishedMs = s.firstFinishedMs === null ? null : s.firstFinishedMs - tickStart
-  console.log(`all final: ${allFinished}; last finished ${elapsedMs === null ? 'n/a' : secs(elapsedMs)} after the tick started`)
+  console.log(
+    `all final: ${allFinished}; last finished ${elapsedMs === null ? 'n/a' : secs(elapsedMs)} after the tick started`,
+  )
 
   console.log('repeating the tick (same scheduledTime) ...')
   const replays: Replay[] = []
@@ -351,17 +381,41 @@ async function main() {
   // (job_id, scheduled_for) on executions stands between a repeated tick and a second run.
   await db.query('update jobs set next_run_at = $1', [scheduledTime.toISOString()])
   before = { executions: before.executions + replays[0]!.newExecutions, hits: before.hits + replays[0]!.newHits }
-  replays.push(await replay('same tick, next_run_at rewound (only the UNIQUE key guards)', worker, scheduledTime, db, echoOrigin, before))
+  replays.push(
+    await replay(
+      'same tick, next_run_at rewound (only the UNIQUE key guards)',
+      worker,
+      scheduledTime,
+      db,
+      echoOrigin,
+      before,
+    ),
+  )
   if (interrupted()) return interrupted()
 
-  const partial = { opts, consumer, tickOutcome, dispatchMs, allFinished, elapsedMs, firstFinishedMs, stats: s, errors, hits, replays }
+  const partial = {
+    opts,
+    consumer,
+    tickOutcome,
+    dispatchMs,
+    allFinished,
+    elapsedMs,
+    firstFinishedMs,
+    stats: s,
+    errors,
+    hits,
+    replays,
+  }
   const result: Result = { ...partial, problems: check(partial) }
   const seconds = (Date.now() - startedAt.getTime()) / 1000
   console.log(`\n${table(result)}\n\n${reading(result)}\n`)
   const intro = readFileSync('bench/docs-intro.md', 'utf8')
   console.log(`wrote ${writeDocs(section(result, startedAt, seconds), intro)} (run took ${Math.round(seconds)} s)`)
   mkdirSync('bench/results', { recursive: true })
-  writeFileSync(`bench/results/cron-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`, JSON.stringify({ startedAt, ...result }, null, 2))
+  writeFileSync(
+    `bench/results/cron-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`,
+    JSON.stringify({ startedAt, ...result }, null, 2),
+  )
   if (result.problems.length) {
     console.log(`\nFAILED:\n${result.problems.map((p) => `- ${p}`).join('\n')}`)
     return 1

@@ -9,7 +9,11 @@ async function pbkdf2(env) {
   const salt = crypto.getRandomValues(new Uint8Array(Number(env.PBKDF2_SALT_BYTES)))
   const key = await crypto.subtle.importKey('raw', PASSWORD, 'PBKDF2', false, ['deriveBits'])
   const iterations = Number(env.PBKDF2_ITERATIONS)
-  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, Number(env.PBKDF2_HASH_BYTES) * 8)
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
+    key,
+    Number(env.PBKDF2_HASH_BYTES) * 8,
+  )
   return new Response(`pbkdf2-sha256 ${iterations} ${bits.byteLength}`)
 }
 

@@ -42,14 +42,23 @@ export type AlertRun = {
   framesByEvent: Record<string, number>
 }
 
-function openSocket(url: string, channel: string, token: string, frames: Frame[], onFrame: () => void): Promise<WebSocket> {
+function openSocket(
+  url: string,
+  channel: string,
+  token: string,
+  frames: Frame[],
+  onFrame: () => void,
+): Promise<WebSocket> {
   const wsUrl = `${url.replace(/^http/, 'ws')}/api/v1/realtime/channels/${encodeURIComponent(channel)}/ws?access_token=${encodeURIComponent(token)}`
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 })
     let ready = false
     ws.on('message', (data) => {
       const arrivedAt = now()
-      const m = JSON.parse(data.toString()) as { event: string; data?: { event?: string; at?: string; payload?: { id?: string } } }
+      const m = JSON.parse(data.toString()) as {
+        event: string
+        data?: { event?: string; at?: string; payload?: { id?: string } }
+      }
       if (!ready) {
         if (m.event === 'connected') {
           ready = true
@@ -58,22 +67,39 @@ function openSocket(url: string, channel: string, token: string, frames: Frame[]
         return
       }
       if (m.event !== 'message' || !m.data?.event) return
-      frames.push({ event: m.data.event, alertId: m.data.payload?.id ?? null, hubAt: m.data.at ? Date.parse(m.data.at) : null, arrivedAt })
+      frames.push({
+        event: m.data.event,
+        alertId: m.data.payload?.id ?? null,
+        hubAt: m.data.at ? Date.parse(m.data.at) : null,
+        arrivedAt,
+      })
       onFrame()
     })
     ws.on('unexpected-response', (_req, res) => {
       let body = ''
       res.on('data', (d: Buffer) => (body += d.toString()))
-      res.on('end', () => reject(new Error(`WebSocket handshake on ${channel}: ${res.statusCode} ${body.slice(0, 300)}`)))
+      res.on('end', () =>
+        reject(new Error(`WebSocket handshake on ${channel}: ${res.statusCode} ${body.slice(0, 300)}`)),
+      )
     })
     ws.on('error', (err) => !ready && reject(err))
-    ws.on('close', (code, reason) => !ready && reject(new Error(`WebSocket on ${channel} closed before connected (${code} ${reason.toString()})`)))
+    ws.on(
+      'close',
+      (code, reason) =>
+        !ready && reject(new Error(`WebSocket on ${channel} closed before connected (${code} ${reason.toString()})`)),
+    )
   })
 }
 
 type Transition = { kind: string; id: string; type: string }
 
-export async function alertLatency(opts: { url: string; token: string; device: BenchDevice; breaches: number; gapMs: number }): Promise<AlertRun> {
+export async function alertLatency(opts: {
+  url: string
+  token: string
+  device: BenchDevice
+  breaches: number
+  gapMs: number
+}): Promise<AlertRun> {
   const frames: Frame[] = []
   let wake = () => {}
   const ws = await openSocket(opts.url, `coldcell:${opts.device.coldCellId}`, opts.token, frames, () => wake())
@@ -91,7 +117,10 @@ export async function alertLatency(opts: { url: string; token: string; device: B
       if (f || Date.now() >= deadline) return f ?? null
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 50)
-        wake = () => (clearTimeout(timer), resolve())
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
       })
     }
   }
@@ -103,7 +132,14 @@ export async function alertLatency(opts: { url: string; token: string; device: B
       method: 'POST',
       path: `/api/v1/readings/devices/${encodeURIComponent(opts.device.serialNumber)}/readings`,
       headers: { 'x-device-key': opts.device.key },
-      body: JSON.stringify({ temperature, humidity: 50, powerStatus: true, doorStatus: false, batteryLevel: 90, recordedAt: new Date(recordedAt).toISOString() }),
+      body: JSON.stringify({
+        temperature,
+        humidity: 50,
+        powerStatus: true,
+        doorStatus: false,
+        batteryLevel: 90,
+        recordedAt: new Date(recordedAt).toISOString(),
+      }),
       readings: 1,
     }
     readingsSent++
@@ -112,18 +148,23 @@ export async function alertLatency(opts: { url: string; token: string; device: B
     if ('error' in a) return void problems.push(`${label}: ${a.error}`)
     const alerts = a.status === 202 ? (JSON.parse(a.body) as { data: { alerts: Transition[] } }).data.alerts : []
     const t = alerts.find((x) => x.kind === kind && x.type === 'HIGH_TEMP')
-    if (!t) return void problems.push(`${label}: expected 202 with a HIGH_TEMP ${kind}, got ${a.status} ${a.body.slice(0, 200)}`)
+    if (!t)
+      return void problems.push(
+        `${label}: expected 202 with a HIGH_TEMP ${kind}, got ${a.status} ${a.body.slice(0, 200)}`,
+      )
     return { sentAt, postMs: a.ms, alertId: t.id }
   }
 
   const pair = async (i: number): Promise<AlertSample | undefined> => {
     const breach = await post(BREACH_C, 'triggered', `breach ${i}`)
     const triggered = breach && (await frameFor('alert.triggered', breach.alertId))
-    if (breach && !triggered) problems.push(`breach ${i}: no alert.triggered frame for ${breach.alertId} within ${FRAME_TIMEOUT_MS} ms`)
+    if (breach && !triggered)
+      problems.push(`breach ${i}: no alert.triggered frame for ${breach.alertId} within ${FRAME_TIMEOUT_MS} ms`)
     await sleep(opts.gapMs)
     const recovery = await post(RECOVERY_C, 'resolved', `recovery ${i}`)
     const resolved = recovery && (await frameFor('alert.resolved', recovery.alertId))
-    if (recovery && !resolved) problems.push(`recovery ${i}: no alert.resolved frame for ${recovery.alertId} within ${FRAME_TIMEOUT_MS} ms`)
+    if (recovery && !resolved)
+      problems.push(`recovery ${i}: no alert.resolved frame for ${recovery.alertId} within ${FRAME_TIMEOUT_MS} ms`)
     await sleep(opts.gapMs)
     if (!breach) return undefined
     return {

@@ -18,21 +18,39 @@ function deviceKey() {
 }
 
 /** `devices` devices spread round-robin over `cells` cold cells, serials `<prefix>-<n>`. */
-export async function createFleet(databaseUrl: string, opts: { name: string; prefix: string; cells: number; devices: number }): Promise<Fleet> {
+export async function createFleet(
+  databaseUrl: string,
+  opts: { name: string; prefix: string; cells: number; devices: number },
+): Promise<Fleet> {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   try {
     await client.query('begin')
-    const one = async (text: string, values: unknown[]) => ((await client.query<{ id: string }>(text, values)).rows[0]!).id
-    const customerId = await one('insert into customers (name, contact_email) values ($1, $2) returning id', [opts.name, 'bench@outpost.invalid'])
-    const locationId = await one('insert into locations (customer_id, name) values ($1, $2) returning id', [customerId, `${opts.name} site`])
+    const one = async (text: string, values: unknown[]) =>
+      (await client.query<{ id: string }>(text, values)).rows[0]!.id
+    const customerId = await one('insert into customers (name, contact_email) values ($1, $2) returning id', [
+      opts.name,
+      'bench@outpost.invalid',
+    ])
+    const locationId = await one('insert into locations (customer_id, name) values ($1, $2) returning id', [
+      customerId,
+      `${opts.name} site`,
+    ])
     const coldCellIds: string[] = []
     for (let i = 0; i < opts.cells; i++) {
       coldCellIds.push(
         await one(
           `insert into cold_cells (location_id, name, min_temp, max_temp, pending_readings, pending_seconds, deadband)
            values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-          [locationId, `${opts.name} cell ${i + 1}`, RULES.minTemp, RULES.maxTemp, RULES.pendingReadings, RULES.pendingSeconds, RULES.deadband],
+          [
+            locationId,
+            `${opts.name} cell ${i + 1}`,
+            RULES.minTemp,
+            RULES.maxTemp,
+            RULES.pendingReadings,
+            RULES.pendingSeconds,
+            RULES.deadband,
+          ],
         ),
       )
     }
@@ -63,10 +81,21 @@ export async function openCounter(databaseUrl: string) {
   await client.connect()
   return {
     readings: async (deviceIds: string[]) =>
-      Number((await client.query<{ n: string }>('select count(*)::bigint as n from readings where device_id = any($1::uuid[])', [deviceIds])).rows[0]!.n),
+      Number(
+        (
+          await client.query<{ n: string }>(
+            'select count(*)::bigint as n from readings where device_id = any($1::uuid[])',
+            [deviceIds],
+          )
+        ).rows[0]!.n,
+      ),
     /** Sessions ended and transactions committed in this database so far (pg_stat_database; a session counts when it ends). */
     activity: async () => {
-      const r = (await client.query<{ sessions: string; commits: string }>('select sessions::text, xact_commit::text as commits from pg_stat_database where datname = current_database()')).rows[0]!
+      const r = (
+        await client.query<{ sessions: string; commits: string }>(
+          'select sessions::text, xact_commit::text as commits from pg_stat_database where datname = current_database()',
+        )
+      ).rows[0]!
       return { sessions: Number(r.sessions), commits: Number(r.commits) }
     },
     close: () => client.end(),

@@ -31,13 +31,18 @@ export function send(base: URL, agent: http.Agent, req: Planned, timeoutMs = 30_
         method: req.method,
         path: req.path,
         agent,
-        headers: { ...req.headers, ...(body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}) },
+        headers: {
+          ...req.headers,
+          ...(body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}),
+        },
         timeout: timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started }))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started }),
+        )
         res.on('error', (err) => resolve({ error: err.message, ms: now() - started }))
       },
     )
@@ -91,12 +96,37 @@ type IngestAnswer = { data?: { accepted?: number; stored?: number; alerts?: unkn
  */
 export async function drive(
   url: string,
-  opts: { connections: number; warmupMs: number; durationMs: number; plan: () => Planned; ingest: boolean; onWindow?: (edge: 'start' | 'end') => void },
+  opts: {
+    connections: number
+    warmupMs: number
+    durationMs: number
+    plan: () => Planned
+    ingest: boolean
+    onWindow?: (edge: 'start' | 'end') => void
+  },
 ): Promise<LoadResult> {
   const base = new URL(url)
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections })
-  const t: LoadResult['total'] = { requests: 0, ok: 0, statusCodes: {}, errors: 0, failureSamples: [], readingsSent: 0, readingsOk: 0, accepted: 0, storedByAnswers: 0, alertsInAnswers: 0, drainMs: 0 }
-  const w: LoadResult['window'] = { requests: 0, ok: 0, readingsOk: 0, latencies: [], perSecond: Array.from({ length: Math.ceil(opts.durationMs / 1000) }, () => 0) }
+  const t: LoadResult['total'] = {
+    requests: 0,
+    ok: 0,
+    statusCodes: {},
+    errors: 0,
+    failureSamples: [],
+    readingsSent: 0,
+    readingsOk: 0,
+    accepted: 0,
+    storedByAnswers: 0,
+    alertsInAnswers: 0,
+    drainMs: 0,
+  }
+  const w: LoadResult['window'] = {
+    requests: 0,
+    ok: 0,
+    readingsOk: 0,
+    latencies: [],
+    perSecond: Array.from({ length: Math.ceil(opts.durationMs / 1000) }, () => 0),
+  }
   const failures = new Map<string, number>()
   const fail = (what: string) => failures.set(what, (failures.get(what) ?? 0) + 1)
   const started = now()
@@ -107,8 +137,14 @@ export async function drive(
     clearTimeout(pending.get(e))
     if (pending.delete(e)) opts.onWindow?.(e)
   }
-  pending.set('start', setTimeout(() => edge('start'), opts.warmupMs))
-  pending.set('end', setTimeout(() => edge('end'), opts.warmupMs + opts.durationMs))
+  pending.set(
+    'start',
+    setTimeout(() => edge('start'), opts.warmupMs),
+  )
+  pending.set(
+    'end',
+    setTimeout(() => edge('end'), opts.warmupMs + opts.durationMs),
+  )
   let last = started
   const loop = async () => {
     while (now() < deadline) {
@@ -155,6 +191,9 @@ export async function drive(
   edge('end')
   agent.destroy()
   t.drainMs = Math.max(0, last - deadline)
-  t.failureSamples = [...failures].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([s, n]) => `${n}× ${s}`)
+  t.failureSamples = [...failures]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([s, n]) => `${n}× ${s}`)
   return { connections: opts.connections, warmupMs: opts.warmupMs, durationMs: opts.durationMs, total: t, window: w }
 }

@@ -70,16 +70,33 @@ export type LoadSummary = {
 
 export type PgActivity = { sessions: number; commits: number }
 
-export function summarizeLoad(o: { name: string; kind: LoadSummary['kind']; path: string; run: LoadResult; rows: number | null; cpu: Cpu; pg: PgActivity | null }): LoadSummary {
+export function summarizeLoad(o: {
+  name: string
+  kind: LoadSummary['kind']
+  path: string
+  run: LoadResult
+  rows: number | null
+  cpu: Cpu
+  pg: PgActivity | null
+}): LoadSummary {
   const { total: t, window: w } = o.run
   const seconds = o.run.durationMs / 1000
   const non2xx = t.requests - t.ok
-  const ledger = o.rows === null ? null : { sent: t.readingsSent, ok: t.readingsOk, storedByAnswers: t.storedByAnswers, rows: o.rows }
+  const ledger =
+    o.rows === null
+      ? null
+      : { sent: t.readingsSent, ok: t.readingsOk, storedByAnswers: t.storedByAnswers, rows: o.rows }
   const problems: string[] = []
-  if (non2xx || t.errors) problems.push(`${non2xx} non-2xx answers and ${t.errors} transport errors (${t.failureSamples.join('; ')})`)
-  if (ledger && ledger.rows !== ledger.sent) problems.push(`${int(ledger.sent)} readings sent but ${int(ledger.rows)} rows stored`)
-  if (ledger && ledger.storedByAnswers !== ledger.ok) problems.push(`the 2xx answers say ${int(ledger.storedByAnswers)} stored of the ${int(ledger.ok)} readings they accepted`)
-  if (o.kind !== 'reference' && t.alertsInAnswers) problems.push(`${t.alertsInAnswers} alert transitions from readings inside the range`)
+  if (non2xx || t.errors)
+    problems.push(`${non2xx} non-2xx answers and ${t.errors} transport errors (${t.failureSamples.join('; ')})`)
+  if (ledger && ledger.rows !== ledger.sent)
+    problems.push(`${int(ledger.sent)} readings sent but ${int(ledger.rows)} rows stored`)
+  if (ledger && ledger.storedByAnswers !== ledger.ok)
+    problems.push(
+      `the 2xx answers say ${int(ledger.storedByAnswers)} stored of the ${int(ledger.ok)} readings they accepted`,
+    )
+  if (o.kind !== 'reference' && t.alertsInAnswers)
+    problems.push(`${t.alertsInAnswers} alert transitions from readings inside the range`)
   const rps = w.requests / seconds
   const perReq = (cores: number | undefined) => (rps ? Math.round(((cores ?? 0) * 1000 * 10) / rps) / 10 : 0)
   return {
@@ -153,9 +170,11 @@ export function summarizeAlerts(run: AlertRun, rows: number, cpu: Cpu): AlertSum
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US')
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : String(Math.round(n)))
-const p = (x: Pct | null, keys: Array<keyof Pct> = ['p50', 'p99']) => (x ? keys.map((k) => ms(x[k])).join(' / ') : 'n/a')
+const p = (x: Pct | null, keys: Array<keyof Pct> = ['p50', 'p99']) =>
+  x ? keys.map((k) => ms(x[k])).join(' / ') : 'n/a'
 const pctOf = (a: number, b: number) => `${((a / b) * 100).toFixed(a / b < 0.1 ? 1 : 0)}%`
-const cores = (c: Cpu) => `${['workerd', 'postgres', 'node helpers', 'bench'].map((k) => (c[k] ?? 0).toFixed(2)).join(' / ')} (${(c.machine ?? 0).toFixed(2)})`
+const cores = (c: Cpu) =>
+  `${['workerd', 'postgres', 'node helpers', 'bench'].map((k) => (c[k] ?? 0).toFixed(2)).join(' / ')} (${(c.machine ?? 0).toFixed(2)})`
 
 export function loadTable(rows: LoadSummary[]) {
   const lines = [
@@ -163,8 +182,15 @@ export function loadTable(rows: LoadSummary[]) {
     '|---|---:|---:|---:|---:|---|---|---|---|',
   ]
   for (const r of rows) {
-    const status = r.non2xx || r.errors ? `**${int(r.non2xx)} / ${int(r.errors)}** (${Object.entries(r.statusCodes).map(([c, n]) => `${c}×${n}`).join(', ')})` : '0 / 0'
-    const ledger = r.ledger ? `${int(r.ledger.sent)} → ${int(r.ledger.rows)}${r.ledger.sent === r.ledger.rows ? '' : ' **LOSS**'}` : 'n/a'
+    const status =
+      r.non2xx || r.errors
+        ? `**${int(r.non2xx)} / ${int(r.errors)}** (${Object.entries(r.statusCodes)
+            .map(([c, n]) => `${c}×${n}`)
+            .join(', ')})`
+        : '0 / 0'
+    const ledger = r.ledger
+      ? `${int(r.ledger.sent)} → ${int(r.ledger.rows)}${r.ledger.sent === r.ledger.rows ? '' : ' **LOSS**'}`
+      : 'n/a'
     const per = `${r.perRequest.pgSessions ?? 'n/a'}; ${ms(r.perRequest.workerdCpuMs)} / ${ms(r.perRequest.postgresCpuMs)}`
     lines.push(
       `| ${r.name} | ${r.connections} | ${int(r.rps)} (${r.lowestSecondRps === null ? 'n/a' : int(r.lowestSecondRps)}) | ` +
@@ -175,7 +201,9 @@ export function loadTable(rows: LoadSummary[]) {
 }
 
 export function alertTable(a: AlertSummary) {
-  const frames = Object.entries(a.framesByEvent).map(([e, n]) => `${e} ${n}`).join(', ')
+  const frames = Object.entries(a.framesByEvent)
+    .map(([e, n]) => `${e} ${n}`)
+    .join(', ')
   return [
     '| measure | value |',
     '|---|---|',
@@ -196,9 +224,18 @@ export function ratios(rows: LoadSummary[]) {
   const lines: string[] = []
   for (const r of rows.filter((x) => x.kind !== 'reference')) {
     const parts: string[] = []
-    if (hello && hello.connections === r.connections) parts.push(`**${pctOf(r.rps, hello.rps)}** of the hello ceiling (${int(r.rps)} vs ${int(hello.rps)} req/s at -c ${r.connections})`)
-    else if (hello) parts.push(`${pctOf(r.rps, hello.rps)} of the hello ceiling (careful: ${int(r.rps)} req/s at -c ${r.connections} vs ${int(hello.rps)} at -c ${hello.connections})`)
-    if (readiness && readiness.connections === r.connections) parts.push(`${(r.rps / readiness.rps).toFixed(2)}× the readiness route (one Postgres connection + \`select 1\` per request, ${int(readiness.rps)} req/s)`)
+    if (hello && hello.connections === r.connections)
+      parts.push(
+        `**${pctOf(r.rps, hello.rps)}** of the hello ceiling (${int(r.rps)} vs ${int(hello.rps)} req/s at -c ${r.connections})`,
+      )
+    else if (hello)
+      parts.push(
+        `${pctOf(r.rps, hello.rps)} of the hello ceiling (careful: ${int(r.rps)} req/s at -c ${r.connections} vs ${int(hello.rps)} at -c ${hello.connections})`,
+      )
+    if (readiness && readiness.connections === r.connections)
+      parts.push(
+        `${(r.rps / readiness.rps).toFixed(2)}× the readiness route (one Postgres connection + \`select 1\` per request, ${int(readiness.rps)} req/s)`,
+      )
     if (parts.length) lines.push(`- ${r.name}: ${parts.join('; ')}`)
   }
   return lines
@@ -214,16 +251,26 @@ export function verdict(rows: LoadSummary[], alerts: AlertSummary | undefined) {
   if (single) {
     const ok = single.rps >= TARGET_SINGLE_RPS && !single.lost
     met &&= ok
-    parts.push(`single readings ${int(single.rps)} req/s at -c ${single.connections} (target ≥ ${TARGET_SINGLE_RPS}, zero loss): ${ok ? 'met' : single.lost ? '**LOSS**' : '**missed**'}`)
+    parts.push(
+      `single readings ${int(single.rps)} req/s at -c ${single.connections} (target ≥ ${TARGET_SINGLE_RPS}, zero loss): ${ok ? 'met' : single.lost ? '**LOSS**' : '**missed**'}`,
+    )
   }
   if (batch) {
     const ok = batch.readingsPerSec >= TARGET_BATCH_READINGS_PER_SEC && !batch.lost
     met &&= ok
-    parts.push(`batches ${int(batch.readingsPerSec)} readings/s (target ≥ ${int(TARGET_BATCH_READINGS_PER_SEC)}): ${ok ? 'met' : batch.lost ? '**LOSS**' : '**missed**'}`)
+    parts.push(
+      `batches ${int(batch.readingsPerSec)} readings/s (target ≥ ${int(TARGET_BATCH_READINGS_PER_SEC)}): ${ok ? 'met' : batch.lost ? '**LOSS**' : '**missed**'}`,
+    )
   }
-  if (alerts) parts.push(`reading → alert on the socket p50 / p99 ${p(alerts.toFrame)} ms${alerts.lost ? ' (**frames or readings missing**)' : ''}`)
+  if (alerts)
+    parts.push(
+      `reading → alert on the socket p50 / p99 ${p(alerts.toFrame)} ms${alerts.lost ? ' (**frames or readings missing**)' : ''}`,
+    )
   const loss = rows.flatMap((x) => (x.ledger ? [x.ledger] : []))
-  const ledger = loss.length || alerts ? `; readings sent = rows stored: ${lost ? '**NO**' : 'yes'} (${[...loss.map((l) => `${int(l.sent)} = ${int(l.rows)}`), ...(alerts ? [`${alerts.ledger.sent} = ${alerts.ledger.rows}`] : [])].join(', ')})` : ''
+  const ledger =
+    loss.length || alerts
+      ? `; readings sent = rows stored: ${lost ? '**NO**' : 'yes'} (${[...loss.map((l) => `${int(l.sent)} = ${int(l.rows)}`), ...(alerts ? [`${alerts.ledger.sent} = ${alerts.ledger.rows}`] : [])].join(', ')})`
+      : ''
   return { lost, met: met && !lost, text: `${parts.join('; ')}${ledger}.` }
 }
 
@@ -238,9 +285,15 @@ export function section(o: {
 }) {
   const { rows, alerts, opts } = o
   const when = o.startedAt.toISOString().slice(0, 16).replace('T', ' ')
-  const env = Object.keys(process.env).filter((k) => k.startsWith('BENCH_INGEST_') && process.env[k]).sort().map((k) => `${k}=${process.env[k]}`)
+  const env = Object.keys(process.env)
+    .filter((k) => k.startsWith('BENCH_INGEST_') && process.env[k])
+    .sort()
+    .map((k) => `${k}=${process.env[k]}`)
   const v = verdict(rows, alerts)
-  const problems = [...rows.filter((r) => r.kind !== 'reference').flatMap((r) => r.problems.map((x) => `${r.name}: ${x}`)), ...(alerts?.problems ?? []).map((x) => `alerts: ${x}`)]
+  const problems = [
+    ...rows.filter((r) => r.kind !== 'reference').flatMap((r) => r.problems.map((x) => `${r.name}: ${x}`)),
+    ...(alerts?.problems ?? []).map((x) => `alerts: ${x}`),
+  ]
   const refs = rows.filter((r) => r.kind === 'reference')
   return [
     `## ${when} UTC: cold-chain ingest (\`npm run bench:ingest\`${env.length ? `, ${env.join(' ')}` : ''})`,

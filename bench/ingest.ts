@@ -31,7 +31,18 @@ import { startChild } from './child'
 import { alertLatency } from './ingest-alerts'
 import { createFleet, openCounter, type Fleet } from './ingest-fixtures'
 import { drive, type Planned } from './ingest-load'
-import { section, summarizeAlerts, summarizeLoad, TARGET_BATCH_READINGS_PER_SEC, TARGET_SINGLE_RPS, verdict, type AlertSummary, type LoadSummary, type Options, type PgActivity } from './ingest-report'
+import {
+  section,
+  summarizeAlerts,
+  summarizeLoad,
+  TARGET_BATCH_READINGS_PER_SEC,
+  TARGET_SINGLE_RPS,
+  verdict,
+  type AlertSummary,
+  type LoadSummary,
+  type Options,
+  type PgActivity,
+} from './ingest-report'
 import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
 import { cpuBetween, snapshot, type CpuSnapshot } from './proc-cpu'
 import { machine, writeDocs } from './report'
@@ -45,7 +56,8 @@ function int(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTE
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
   return value
 }
 
@@ -97,7 +109,13 @@ function planner(fleet: Fleet, start: number) {
     batteryLevel: 90,
     recordedAt: new Date(start + counters[i]!++).toISOString(),
   })
-  const request = (i: number, body: unknown, readings: number): Planned => ({ method: 'POST', path: paths[i]!, headers: { 'x-device-key': fleet.devices[i]!.key }, body: JSON.stringify(body), readings })
+  const request = (i: number, body: unknown, readings: number): Planned => ({
+    method: 'POST',
+    path: paths[i]!,
+    headers: { 'x-device-key': fleet.devices[i]!.key },
+    body: JSON.stringify(body),
+    readings,
+  })
   return {
     single: (): Planned => {
       const i = next++ % fleet.devices.length
@@ -116,7 +134,19 @@ type Stack = { url: string; databaseUrl: string }
  * Warm-up then the measured window in one go; Postgres row counts before the first request and
  * after the last answer, CPU and Postgres activity at the window's edges.
  */
-async function loadScenario(stack: Stack, o: { name: string; kind: LoadSummary['kind']; path: string; connections: number; warmupS: number; durationS: number; plan: () => Planned; deviceIds: string[] | null }) {
+async function loadScenario(
+  stack: Stack,
+  o: {
+    name: string
+    kind: LoadSummary['kind']
+    path: string
+    connections: number
+    warmupS: number
+    durationS: number
+    plan: () => Planned
+    deviceIds: string[] | null
+  },
+) {
   process.stdout.write(`${o.name} (c=${o.connections}, ${o.durationS} s) ... `)
   const counter = await openCounter(stack.databaseUrl)
   try {
@@ -135,7 +165,15 @@ async function loadScenario(stack: Stack, o: { name: string; kind: LoadSummary['
     const [a, pgA] = edges.start!
     const [b, pgB] = edges.end!
     const [x, y] = await Promise.all([pgA, pgB])
-    const s = summarizeLoad({ name: o.name, kind: o.kind, path: o.path, run, rows, cpu: cpuBetween(a, b), pg: { sessions: y.sessions - x.sessions, commits: y.commits - x.commits } })
+    const s = summarizeLoad({
+      name: o.name,
+      kind: o.kind,
+      path: o.path,
+      run,
+      rows,
+      cpu: cpuBetween(a, b),
+      pg: { sessions: y.sessions - x.sessions, commits: y.commits - x.commits },
+    })
     console.log(
       `${Math.round(s.rps)} req/s, ${Math.round(s.readingsPerSec)} readings/s, p50 ${s.latency?.p50 ?? 'n/a'} / p99 ${s.latency?.p99 ?? 'n/a'} ms` +
         `${s.ledger ? `, sent ${s.ledger.sent} → stored ${s.ledger.rows}` : ''}${s.problems.length ? `\n  PROBLEMS: ${s.problems.join('; ')}` : ''}`,
@@ -164,15 +202,27 @@ async function main() {
   onShutdown('WebSocket proxy', proxy.stop)
   const wsProxy = `127.0.0.1:${proxy.port}`
   const memoryDir = durableObjectsInMemory()
-  const workers = await startWorkers(wrangler, { port: await freePort(), databaseUrl, wsProxy, durableObjectsDir: memoryDir })
+  const workers = await startWorkers(wrangler, {
+    port: await freePort(),
+    databaseUrl,
+    wsProxy,
+    durableObjectsDir: memoryDir,
+  })
   onShutdown('Miniflare', workers.dispose)
   takeOverSignals()
   const stack: Stack = { url: workers.url, databaseUrl }
 
-  const fleet = await createFleet(databaseUrl, { name: 'Bench Ingest', prefix: 'BENCH', cells: opts.cells, devices: opts.devices })
+  const fleet = await createFleet(databaseUrl, {
+    name: 'Bench Ingest',
+    prefix: 'BENCH',
+    cells: opts.cells,
+    devices: opts.devices,
+  })
   const deviceIds = fleet.devices.map((d) => d.id)
   const plan = planner(fleet, Date.now() - 6 * 3600_000)
-  console.log(`${machine()}\n${opts.devices} devices over ${opts.cells} cold cells; ${opts.durationS} s per scenario after ${opts.warmupS} s of warm-up\n`)
+  console.log(
+    `${machine()}\n${opts.devices} devices over ${opts.cells} cold cells; ${opts.durationS} s per scenario after ${opts.warmupS} s of warm-up\n`,
+  )
 
   const rows: LoadSummary[] = []
   if (opts.referenceS) {
@@ -182,12 +232,34 @@ async function main() {
     ] as const) {
       if (interrupted()) return interrupted()
       const req: Planned = { method: 'GET', path, readings: 0 }
-      rows.push(await loadScenario(stack, { name, kind: 'reference', path, connections: opts.connections, warmupS: Math.min(opts.warmupS, 1), durationS: opts.referenceS, plan: () => req, deviceIds: null }))
+      rows.push(
+        await loadScenario(stack, {
+          name,
+          kind: 'reference',
+          path,
+          connections: opts.connections,
+          warmupS: Math.min(opts.warmupS, 1),
+          durationS: opts.referenceS,
+          plan: () => req,
+          deviceIds: null,
+        }),
+      )
     }
   }
   if (interrupted()) return interrupted()
   const ingestPath = '/api/v1/readings/devices/{serial}/readings'
-  rows.push(await loadScenario(stack, { name: 'single readings', kind: 'single', path: ingestPath, connections: opts.connections, warmupS: opts.warmupS, durationS: opts.durationS, plan: plan.single, deviceIds }))
+  rows.push(
+    await loadScenario(stack, {
+      name: 'single readings',
+      kind: 'single',
+      path: ingestPath,
+      connections: opts.connections,
+      warmupS: opts.warmupS,
+      durationS: opts.durationS,
+      plan: plan.single,
+      deviceIds,
+    }),
+  )
   if (interrupted()) return interrupted()
   if (opts.diskCompare && memoryDir) {
     // The same scenario with Durable Object storage on this VM's disk, as `npm run dev` keeps it:
@@ -196,19 +268,42 @@ async function main() {
     onShutdown('Miniflare (storage on disk)', onDisk.dispose)
     const diskStack: Stack = { url: onDisk.url, databaseUrl }
     rows.push(
-      await loadScenario(diskStack, { name: 'single readings, object storage on disk', kind: 'single', path: ingestPath, connections: opts.connections, warmupS: opts.warmupS, durationS: opts.durationS, plan: plan.single, deviceIds }),
+      await loadScenario(diskStack, {
+        name: 'single readings, object storage on disk',
+        kind: 'single',
+        path: ingestPath,
+        connections: opts.connections,
+        warmupS: opts.warmupS,
+        durationS: opts.durationS,
+        plan: plan.single,
+        deviceIds,
+      }),
     )
     if (interrupted()) return interrupted()
   }
   rows.push(
-    await loadScenario(stack, { name: `batches of ${opts.batchSize}`, kind: 'batch', path: ingestPath, connections: opts.batchConnections, warmupS: opts.warmupS, durationS: opts.durationS, plan: plan.batch(opts.batchSize), deviceIds }),
+    await loadScenario(stack, {
+      name: `batches of ${opts.batchSize}`,
+      kind: 'batch',
+      path: ingestPath,
+      connections: opts.batchConnections,
+      warmupS: opts.warmupS,
+      durationS: opts.durationS,
+      plan: plan.batch(opts.batchSize),
+      deviceIds,
+    }),
   )
   if (interrupted()) return interrupted()
 
   let alerts: AlertSummary | undefined
   if (opts.alerts) {
     process.stdout.write(`reading → alert on the socket (${opts.alerts} breaches) ... `)
-    const alertFleet = await createFleet(databaseUrl, { name: 'Bench Alerts', prefix: 'BENCH-ALERT', cells: 1, devices: 1 })
+    const alertFleet = await createFleet(databaseUrl, {
+      name: 'Bench Alerts',
+      prefix: 'BENCH-ALERT',
+      cells: 1,
+      devices: 1,
+    })
     const device = alertFleet.devices[0]!
     const token = await accessToken(workers.url, 'admin')
     const a = snapshot()
@@ -217,7 +312,9 @@ async function main() {
     const counter = await openCounter(databaseUrl)
     const stored = await counter.readings([device.id]).finally(() => counter.close())
     alerts = summarizeAlerts(run, stored, cpu)
-    console.log(`p50 ${alerts.toFrame?.p50 ?? 'n/a'} / p99 ${alerts.toFrame?.p99 ?? 'n/a'} ms${alerts.problems.length ? `\n  PROBLEMS: ${alerts.problems.join('; ')}` : ''}`)
+    console.log(
+      `p50 ${alerts.toFrame?.p50 ?? 'n/a'} / p99 ${alerts.toFrame?.p99 ?? 'n/a'} ms${alerts.problems.length ? `\n  PROBLEMS: ${alerts.problems.join('; ')}` : ''}`,
+    )
   }
   if (interrupted()) return interrupted()
 

@@ -35,7 +35,10 @@ export const interrupted = () => interruptedBy
  * each of them loads; their 'exit' hooks stay as a last resort.
  */
 export function takeOverSignals() {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     // Not removeAllListeners: the tsx CLI relies on a hidden listener of its own, which listeners() omits.
     for (const listener of process.listeners(signal)) process.removeListener(signal, listener)
     // `on`, not `once`: under the tsx CLI a Ctrl-C arrives twice (the terminal's and tsx's relay),

@@ -63,7 +63,11 @@ export async function measure(baseUrl: string, req: BenchRequest, opts: LoadOpti
  */
 export async function preflight(baseUrl: string, req: BenchRequest): Promise<string | undefined> {
   try {
-    const res = await fetch(new URL(req.path, baseUrl), { method: req.method ?? 'GET', headers: req.headers, body: req.body })
+    const res = await fetch(new URL(req.path, baseUrl), {
+      method: req.method ?? 'GET',
+      headers: req.headers,
+      body: req.body,
+    })
     const text = await res.text()
     return res.ok ? undefined : `${req.method ?? 'GET'} ${req.path} -> ${res.status} ${text.slice(0, 300)}`
   } catch (err) {

@@ -38,12 +38,17 @@ const readiness = (query: () => Promise<unknown>) => async (c: Context) => {
 }
 
 const app = new Hono()
-app.get('/api/v1/health/readiness', readiness(() => pool.query('select 1')))
+app.get(
+  '/api/v1/health/readiness',
+  readiness(() => pool.query('select 1')),
+)
 app.get('/connect-per-request/api/v1/health/readiness', readiness(connectPerRequest))
 
-const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: Number(process.env.BENCH_NODE_PORT) }, (info: AddressInfo) =>
-  serveUntilStopped(info.port, async () => {
-    server.close()
-    await pool.end()
-  }),
+const server = serve(
+  { fetch: app.fetch, hostname: '127.0.0.1', port: Number(process.env.BENCH_NODE_PORT) },
+  (info: AddressInfo) =>
+    serveUntilStopped(info.port, async () => {
+      server.close()
+      await pool.end()
+    }),
 )

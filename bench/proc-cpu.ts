@@ -29,7 +29,9 @@ function readProc(pid: number): Proc | undefined {
 function tree(): Proc[] {
   let all: Proc[]
   try {
-    all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => readProc(Number(d)) ?? [])
+    all = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .flatMap((d) => readProc(Number(d)) ?? [])
   } catch {
     return []
   }
@@ -71,7 +73,11 @@ function machineBusy() {
 export type CpuSnapshot = { at: number; machine: number; byPid: Map<number, { group: string; cpu: number }> }
 
 export function snapshot(): CpuSnapshot {
-  return { at: performance.now(), machine: machineBusy(), byPid: new Map(tree().map((p) => [p.pid, { group: group(p), cpu: p.cpu }])) }
+  return {
+    at: performance.now(),
+    machine: machineBusy(),
+    byPid: new Map(tree().map((p) => [p.pid, { group: group(p), cpu: p.cpu }])),
+  }
 }
 
 /**

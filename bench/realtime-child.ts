@@ -56,7 +56,15 @@ function openWs(): Promise<Client> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS })
     let timer: ReturnType<typeof setInterval> | undefined
-    const c: Client = { transport: 'ws', ids: [], at: [], stop: () => (clearInterval(timer), ws.terminate()) }
+    const c: Client = {
+      transport: 'ws',
+      ids: [],
+      at: [],
+      stop: () => {
+        clearInterval(timer)
+        ws.terminate()
+      },
+    }
     let ready = false
     ws.on('message', (data) => {
       const at = now()
@@ -138,7 +146,10 @@ function openSse(): Promise<Client> {
 /** Opens everything, CONCURRENCY handshakes at a time. */
 async function connectAll() {
   const started = now()
-  const queue: Array<() => Promise<Client>> = [...Array<() => Promise<Client>>(wsCount).fill(openWs), ...Array<() => Promise<Client>>(sseCount).fill(openSse)]
+  const queue: Array<() => Promise<Client>> = [
+    ...Array<() => Promise<Client>>(wsCount).fill(openWs),
+    ...Array<() => Promise<Client>>(sseCount).fill(openSse),
+  ]
   let next = 0
   const worker = async () => {
     while (next < queue.length) {
@@ -151,7 +162,13 @@ async function connectAll() {
     }
   }
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker))
-  send({ type: 'connected', ws: clients.filter((c) => c.transport === 'ws').length, sse: clients.filter((c) => c.transport === 'sse').length, failures, ms: now() - started })
+  send({
+    type: 'connected',
+    ws: clients.filter((c) => c.transport === 'ws').length,
+    sse: clients.filter((c) => c.transport === 'sse').length,
+    failures,
+    ms: now() - started,
+  })
 }
 
 const complete = (expected: number) => clients.every((c) => c.ids.length >= expected)
@@ -169,7 +186,14 @@ async function collect(ids: number[], graceMs: number) {
     outOfOrder: 0,
     unexpected: 0,
     closedEarly: clients.flatMap((c) => (c.closed ? [c.closed] : [])),
-    events: ids.map((id) => ({ id, sentAt: sentAt.get(id) ?? null, hubAt: hubAt.get(id) ?? null, received: 0, firstAt: null, lastAt: { ws: null, sse: null } })),
+    events: ids.map((id) => ({
+      id,
+      sentAt: sentAt.get(id) ?? null,
+      hubAt: hubAt.get(id) ?? null,
+      received: 0,
+      firstAt: null,
+      lastAt: { ws: null, sse: null },
+    })),
     latencies: { ws: [], sse: [] },
   }
   for (const c of clients) {
@@ -177,8 +201,14 @@ async function collect(ids: number[], graceMs: number) {
     let prev = -Infinity
     c.ids.forEach((id, i) => {
       const e = index.get(id)
-      if (e === undefined) return void result.unexpected++
-      if (seen.has(id)) return void result.duplicates++
+      if (e === undefined) {
+        result.unexpected++
+        return
+      }
+      if (seen.has(id)) {
+        result.duplicates++
+        return
+      }
       if (id < prev) result.outOfOrder++
       prev = Math.max(prev, id)
       seen.add(id)

@@ -5,7 +5,10 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 
-export type ParentRequest = { type: 'clock'; seq: number } | { type: 'collect'; ids: number[]; graceMs: number } | { type: 'stop' }
+export type ParentRequest =
+  | { type: 'clock'; seq: number }
+  | { type: 'collect'; ids: number[]; graceMs: number }
+  | { type: 'stop' }
 
 type Transport = 'ws' | 'sse'
 
@@ -20,7 +23,14 @@ export type ChildResult = {
   unexpected: number
   closedEarly: string[]
   /** Per published event: how many clients got it, when the first one did and when the last one of each transport did; `hubAt` is the hub's `at` stamp (workerd's clock). */
-  events: Array<{ id: number; sentAt: number | null; hubAt: number | null; received: number; firstAt: number | null; lastAt: Record<Transport, number | null> }>
+  events: Array<{
+    id: number
+    sentAt: number | null
+    hubAt: number | null
+    received: number
+    firstAt: number | null
+    lastAt: Record<Transport, number | null>
+  }>
   /** Publish → receive, ms, one per delivery. */
   latencies: Record<Transport, number[]>
 }
@@ -36,10 +46,13 @@ const now = () => performance.timeOrigin + performance.now()
 
 /** A parent that dies without cleaning up must not leave client processes (and their sockets) behind. */
 const live = new Set<ChildProcess>()
-process.once('exit', () => live.forEach((p) => p.kill('SIGKILL')))
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL')
+})
 
 /** Splits `n` into `parts` near-equal shares. */
-const split = (n: number, parts: number) => Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0))
+const split = (n: number, parts: number) =>
+  Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0))
 
 class Child {
   readonly proc: ChildProcess
@@ -48,7 +61,11 @@ class Child {
   private readonly waiting = new Map<string, (m: ChildReport) => void>()
 
   constructor(env: Record<string, string>) {
-    this.proc = fork('bench/realtime-child.ts', [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.proc = fork('bench/realtime-child.ts', [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     this.proc.on('message', (m: ChildReport) => {
       const key = m.type === 'clock' ? `clock:${m.seq}` : m.type
       const resolve = this.waiting.get(key)
@@ -61,8 +78,12 @@ class Child {
 
   next<T extends ChildReport>(key: string, timeoutMs: number, request?: ParentRequest): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`realtime client process: no "${key}" within ${timeoutMs} ms`)), timeoutMs)
-      const exited = (code: number | null) => reject(new Error(`realtime client process exited (code ${code}) while waiting for "${key}"`))
+      const timer = setTimeout(
+        () => reject(new Error(`realtime client process: no "${key}" within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
+      const exited = (code: number | null) =>
+        reject(new Error(`realtime client process exited (code ${code}) while waiting for "${key}"`))
       this.proc.once('exit', exited)
       this.waiting.set(key, (m) => {
         clearTimeout(timer)
@@ -78,7 +99,10 @@ class Child {
     let best = { rtt: Infinity, offset: 0 }
     for (let seq = 0; seq < rounds; seq++) {
       const sent = now()
-      const reply = await this.next<Extract<ChildReport, { type: 'clock' }>>(`clock:${seq}`, 5000, { type: 'clock', seq })
+      const reply = await this.next<Extract<ChildReport, { type: 'clock' }>>(`clock:${seq}`, 5000, {
+        type: 'clock',
+        seq,
+      })
       const back = now()
       if (back - sent < best.rtt) best = { rtt: back - sent, offset: (sent + back) / 2 - reply.now }
     }
@@ -110,13 +134,27 @@ export type Subscribers = {
 }
 
 /** Opens `ws` + `sse` subscribers of `channel` over `processes` children; resolves once all are connected (or failed). */
-export async function openSubscribers(opts: { url: string; channel: string; ws: number; sse: number; processes: number; connectTimeoutMs: number }): Promise<Subscribers> {
+export async function openSubscribers(opts: {
+  url: string
+  channel: string
+  ws: number
+  sse: number
+  processes: number
+  connectTimeoutMs: number
+}): Promise<Subscribers> {
   const wsShares = split(opts.ws, opts.processes)
   const sseShares = split(opts.sse, opts.processes)
   const children = wsShares.flatMap((ws, i) =>
     ws + sseShares[i]! === 0
       ? []
-      : [new Child({ BENCH_RT_URL: opts.url, BENCH_RT_CHANNEL: opts.channel, BENCH_RT_CHILD_WS: String(ws), BENCH_RT_CHILD_SSE: String(sseShares[i]) })],
+      : [
+          new Child({
+            BENCH_RT_URL: opts.url,
+            BENCH_RT_CHANNEL: opts.channel,
+            BENCH_RT_CHILD_WS: String(ws),
+            BENCH_RT_CHILD_SSE: String(sseShares[i]),
+          }),
+        ],
   )
   const stop = async () => void (await Promise.all(children.map((c) => c.stop())))
   try {
@@ -133,7 +171,23 @@ export async function openSubscribers(opts: { url: string; channel: string; ws: 
       connectMs: Math.max(...connected.map((c) => c.ms)),
       clock,
       pids: children.flatMap((c) => (c.proc.pid === undefined ? [] : [c.proc.pid])),
-      collect: async (ids, graceMs) => merge(await Promise.all(children.map(async (c) => shift((await c.next<Extract<ChildReport, { type: 'result' }>>('result', graceMs + 30_000, { type: 'collect', ids, graceMs })).result, c.offset)))),
+      collect: async (ids, graceMs) =>
+        merge(
+          await Promise.all(
+            children.map(async (c) =>
+              shift(
+                (
+                  await c.next<Extract<ChildReport, { type: 'result' }>>('result', graceMs + 30_000, {
+                    type: 'collect',
+                    ids,
+                    graceMs,
+                  })
+                ).result,
+                c.offset,
+              ),
+            ),
+          ),
+        ),
       stop,
     }
   } catch (err) {
@@ -146,7 +200,15 @@ export async function openSubscribers(opts: { url: string; channel: string; ws: 
 function shift(r: ChildResult, offset: number): ChildResult {
   const at = (t: number | null) => (t === null ? null : t + offset)
   const lat = (l: number[]) => l.map((x) => x + offset)
-  return { ...r, events: r.events.map((e) => ({ ...e, firstAt: at(e.firstAt), lastAt: { ws: at(e.lastAt.ws), sse: at(e.lastAt.sse) } })), latencies: { ws: lat(r.latencies.ws), sse: lat(r.latencies.sse) } }
+  return {
+    ...r,
+    events: r.events.map((e) => ({
+      ...e,
+      firstAt: at(e.firstAt),
+      lastAt: { ws: at(e.lastAt.ws), sse: at(e.lastAt.sse) },
+    })),
+    latencies: { ws: lat(r.latencies.ws), sse: lat(r.latencies.sse) },
+  }
 }
 
 function merge(results: ChildResult[]): ChildResult {
@@ -165,7 +227,14 @@ function merge(results: ChildResult[]): ChildResult {
       closedEarly: [...m.closedEarly, ...r.closedEarly],
       events: m.events.map((e, i) => {
         const o = r.events[i]!
-        return { id: e.id, sentAt: e.sentAt ?? o.sentAt, hubAt: e.hubAt ?? o.hubAt, received: e.received + o.received, firstAt: min(e.firstAt, o.firstAt), lastAt: { ws: max(e.lastAt.ws, o.lastAt.ws), sse: max(e.lastAt.sse, o.lastAt.sse) } }
+        return {
+          id: e.id,
+          sentAt: e.sentAt ?? o.sentAt,
+          hubAt: e.hubAt ?? o.hubAt,
+          received: e.received + o.received,
+          firstAt: min(e.firstAt, o.firstAt),
+          lastAt: { ws: max(e.lastAt.ws, o.lastAt.ws), sse: max(e.lastAt.sse, o.lastAt.sse) },
+        }
       }),
       latencies: { ws: [...m.latencies.ws, ...r.latencies.ws], sse: [...m.latencies.sse, ...r.latencies.sse] },
     }),

@@ -9,7 +9,10 @@ export const WARMUP = 3
 
 export type Options = { ws: number; sse: number; events: number; gapMs: number; sweep: number[]; processes: number }
 
-export type Published = { seq: number; sentAt: number; answeredAt: number } & ({ id: number; delivered: number } | { error: string })
+export type Published = { seq: number; sentAt: number; answeredAt: number } & (
+  | { id: number; delivered: number }
+  | { error: string }
+)
 
 type Pct = { p50: number; p99: number; max: number }
 
@@ -40,7 +43,17 @@ export type ScenarioResult = {
   toHub: Pct | null
   hubToFirst: Pct | null
   hubToLast: Pct | null
-  completeness: { expected: number; received: number; missing: number; duplicates: number; outOfOrder: number; unexpected: number; incompleteClients: number; closedEarly: number; closedSamples: string[] }
+  completeness: {
+    expected: number
+    received: number
+    missing: number
+    duplicates: number
+    outOfOrder: number
+    unexpected: number
+    incompleteClients: number
+    closedEarly: number
+    closedSamples: string[]
+  }
   lost: boolean
   saturated: boolean
   problems: string[]
@@ -80,23 +93,34 @@ export function summarize(i: SummaryInput): ScenarioResult {
   const ok = i.published.flatMap((p) => ('id' in p ? [p] : []))
   const byId = new Map(r.events.map((e) => [e.id, e]))
   const subscribers = subs.ws + subs.sse
-  const lastOf = (e: ChildResult['events'][number]) => (e.lastAt.ws === null ? e.lastAt.sse : e.lastAt.sse === null ? e.lastAt.ws : Math.max(e.lastAt.ws, e.lastAt.sse))
+  const lastOf = (e: ChildResult['events'][number]) =>
+    e.lastAt.ws === null ? e.lastAt.sse : e.lastAt.sse === null ? e.lastAt.ws : Math.max(e.lastAt.ws, e.lastAt.sse)
   const perEvent = i.published.map((p) => {
     const e = 'id' in p ? byId.get(p.id) : undefined
     const last = e ? lastOf(e) : null
-    return { seq: p.seq, id: 'id' in p ? p.id : null, postMs: p.answeredAt - p.sentAt, lastMs: last === null ? null : last - p.sentAt, received: e?.received ?? 0 }
+    return {
+      seq: p.seq,
+      id: 'id' in p ? p.id : null,
+      postMs: p.answeredAt - p.sentAt,
+      lastMs: last === null ? null : last - p.sentAt,
+      received: e?.received ?? 0,
+    }
   })
   const since = (pick: (e: ChildResult['events'][number]) => number | null) =>
-    pct(ok.flatMap((p) => {
-      const e = byId.get(p.id)
-      const t = e ? pick(e) : null
-      return t === null ? [] : [t - p.sentAt]
-    }))
+    pct(
+      ok.flatMap((p) => {
+        const e = byId.get(p.id)
+        const t = e ? pick(e) : null
+        return t === null ? [] : [t - p.sentAt]
+      }),
+    )
   const fromHub = (pick: (e: ChildResult['events'][number]) => number | null) =>
-    pct(r.events.flatMap((e) => {
-      const t = pick(e)
-      return e.hubAt === null || t === null ? [] : [t - e.hubAt]
-    }))
+    pct(
+      r.events.flatMap((e) => {
+        const t = pick(e)
+        return e.hubAt === null || t === null ? [] : [t - e.hubAt]
+      }),
+    )
   const postTotal = ok.reduce((n, p) => n + p.answeredAt - p.sentAt, 0)
   const c = {
     expected: subscribers * ok.length,
@@ -112,16 +136,33 @@ export function summarize(i: SummaryInput): ScenarioResult {
   const publishErrors = i.published.flatMap((p) => ('error' in p ? [`event ${p.seq}: ${p.error}`] : []))
   const deliveredMismatch = ok.filter((p) => p.delivered !== subscribers).length
   const problems: string[] = []
-  if (subs.failures.length) problems.push(`${subs.failures.length} of ${i.ws + i.sse} subscribers failed to connect (${samples(subs.failures).join('; ')})`)
+  if (subs.failures.length)
+    problems.push(
+      `${subs.failures.length} of ${i.ws + i.sse} subscribers failed to connect (${samples(subs.failures).join('; ')})`,
+    )
   if ('error' in i.hub) problems.push(`hub stats: ${i.hub.error}`)
-  else if (i.hub.websockets !== subs.ws || i.hub.sse !== subs.sse) problems.push(`the hub counts ${i.hub.websockets} WebSockets + ${i.hub.sse} SSE, the clients ${subs.ws} + ${subs.sse}`)
-  if (publishErrors.length) problems.push(`${publishErrors.length} publishes failed (${samples(publishErrors.map((e) => e.replace(/^event \d+: /, ''))).join('; ')})`)
-  if (deliveredMismatch) problems.push(`${deliveredMismatch} of ${ok.length} publishes answered a \`delivered\` other than ${subscribers}`)
+  else if (i.hub.websockets !== subs.ws || i.hub.sse !== subs.sse)
+    problems.push(
+      `the hub counts ${i.hub.websockets} WebSockets + ${i.hub.sse} SSE, the clients ${subs.ws} + ${subs.sse}`,
+    )
+  if (publishErrors.length)
+    problems.push(
+      `${publishErrors.length} publishes failed (${samples(publishErrors.map((e) => e.replace(/^event \d+: /, ''))).join('; ')})`,
+    )
+  if (deliveredMismatch)
+    problems.push(`${deliveredMismatch} of ${ok.length} publishes answered a \`delivered\` other than ${subscribers}`)
   if (c.missing || c.duplicates || c.outOfOrder || c.unexpected) {
-    problems.push(`${c.missing} deliveries missing, ${c.duplicates} duplicated, ${c.outOfOrder} out of order, ${c.unexpected} unexpected (${c.incompleteClients} clients incomplete)`)
+    problems.push(
+      `${c.missing} deliveries missing, ${c.duplicates} duplicated, ${c.outOfOrder} out of order, ${c.unexpected} unexpected (${c.incompleteClients} clients incomplete)`,
+    )
   }
-  if (c.closedEarly) problems.push(`${c.closedEarly} subscribers were disconnected during the run (${c.closedSamples.join('; ')})`)
-  const lost = subs.failures.length > 0 || publishErrors.length > 0 || c.missing + c.duplicates + c.outOfOrder + c.unexpected + c.closedEarly > 0 || c.received !== c.expected
+  if (c.closedEarly)
+    problems.push(`${c.closedEarly} subscribers were disconnected during the run (${c.closedSamples.join('; ')})`)
+  const lost =
+    subs.failures.length > 0 ||
+    publishErrors.length > 0 ||
+    c.missing + c.duplicates + c.outOfOrder + c.unexpected + c.closedEarly > 0 ||
+    c.received !== c.expected
   const lastClient = since(lastOf)
   return {
     name: i.name,
@@ -155,11 +196,14 @@ export function summarize(i: SummaryInput): ScenarioResult {
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US')
 const ms = (n: number) => (Math.abs(n) < 10 ? (Math.round(n * 10) / 10 || 0).toFixed(1) : String(Math.round(n)))
-const p = (x: Pct | null, keys: Array<keyof Pct> = ['p50', 'p99']) => (x ? keys.map((k) => ms(x[k])).join(' / ') : 'n/a')
+const p = (x: Pct | null, keys: Array<keyof Pct> = ['p50', 'p99']) =>
+  x ? keys.map((k) => ms(x[k])).join(' / ') : 'n/a'
 const secs = (n: number) => `${(n / 1000).toFixed(1)} s`
 
-const cores = (r: ScenarioResult) => ['workerd', 'clients', 'publisher'].map((k) => (r.cpu[k] ?? 0).toFixed(2)).join(' / ')
-const lossCell = (r: ScenarioResult) => `${int(r.completeness.missing)} / ${int(r.completeness.duplicates)} / ${int(r.completeness.outOfOrder)}`
+const cores = (r: ScenarioResult) =>
+  ['workerd', 'clients', 'publisher'].map((k) => (r.cpu[k] ?? 0).toFixed(2)).join(' / ')
+const lossCell = (r: ScenarioResult) =>
+  `${int(r.completeness.missing)} / ${int(r.completeness.duplicates)} / ${int(r.completeness.outOfOrder)}`
 
 /** One console line per scenario. */
 export function printable(r: ScenarioResult) {
@@ -179,8 +223,16 @@ export function verdict(r: ScenarioResult) {
     `${int(r.connected.ws)} WebSocket${r.connected.sse ? ` + ${int(r.connected.sse)} SSE` : ''} subscribers on one channel, ` +
     `${r.lost ? '**not** every event delivered' : 'every event delivered exactly once, in order'}, ` +
     `p99 publish → last client ${p99 === undefined ? 'n/a' : `${ms(p99)} ms`}`
-  const misses = [!enough && `fewer than ${int(TARGET_WS)} WebSockets`, r.lost && 'events or subscribers lost', !fast && `p99 not under ${TARGET_P99_MS} ms`].filter(Boolean)
-  return { met, lost: r.lost, text: `${met ? '**Target met**' : `**Target missed** (${misses.join(', ')})`}: ${what} (target: ${int(TARGET_WS)} WebSockets, every event, p99 < ${TARGET_P99_MS} ms).` }
+  const misses = [
+    !enough && `fewer than ${int(TARGET_WS)} WebSockets`,
+    r.lost && 'events or subscribers lost',
+    !fast && `p99 not under ${TARGET_P99_MS} ms`,
+  ].filter(Boolean)
+  return {
+    met,
+    lost: r.lost,
+    text: `${met ? '**Target met**' : `**Target missed** (${misses.join(', ')})`}: ${what} (target: ${int(TARGET_WS)} WebSockets, every event, p99 < ${TARGET_P99_MS} ms).`,
+  }
 }
 
 function mainTable(r: ScenarioResult) {
@@ -223,7 +275,8 @@ export function saturation(rows: ScenarioResult[]) {
   if (!rows.length) return 'No sweep (BENCH_RT_SWEEP=none).'
   const first = rows.find((r) => r.saturated)
   const max = Math.max(...rows.map((r) => r.asked.ws))
-  if (!first) return `**No saturation up to ${int(max)} WebSockets**: every sweep step delivered every event with p99 publish → last client under ${TARGET_P99_MS} ms.`
+  if (!first)
+    return `**No saturation up to ${int(max)} WebSockets**: every sweep step delivered every event with p99 publish → last client under ${TARGET_P99_MS} ms.`
   const why = first.lost
     ? `lost events or subscribers (${first.problems.join('; ')})`
     : `p99 publish → last client ${p(first.lastClient, ['p99'])} ms ≥ ${TARGET_P99_MS} ms ` +
@@ -232,11 +285,23 @@ export function saturation(rows: ScenarioResult[]) {
   return `**One hub saturates at ${int(first.asked.ws)} WebSockets** on this machine: ${why}.${below.length ? ` The largest step within the target was ${int(Math.max(...below))}.` : ''}`
 }
 
-export function section(o: { main: ScenarioResult; sweep: ScenarioResult[]; opts: Options; startedAt: Date; seconds: number; load: { start: number; end: number } }) {
+export function section(o: {
+  main: ScenarioResult
+  sweep: ScenarioResult[]
+  opts: Options
+  startedAt: Date
+  seconds: number
+  load: { start: number; end: number }
+}) {
   const { main, sweep, opts } = o
   const when = o.startedAt.toISOString().slice(0, 16).replace('T', ' ')
-  const env = ['BENCH_RT_WS', 'BENCH_RT_SSE', 'BENCH_RT_EVENTS', 'BENCH_RT_GAP_MS', 'BENCH_RT_SWEEP', 'BENCH_RT_PROCS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`)
-  const clock = [main, ...sweep].reduce((m, r) => (Math.abs(r.clock.offsetMs) > Math.abs(m.offsetMs) ? r.clock : m), main.clock)
+  const env = ['BENCH_RT_WS', 'BENCH_RT_SSE', 'BENCH_RT_EVENTS', 'BENCH_RT_GAP_MS', 'BENCH_RT_SWEEP', 'BENCH_RT_PROCS']
+    .filter((k) => process.env[k])
+    .map((k) => `${k}=${process.env[k]}`)
+  const clock = [main, ...sweep].reduce(
+    (m, r) => (Math.abs(r.clock.offsetMs) > Math.abs(m.offsetMs) ? r.clock : m),
+    main.clock,
+  )
   return [
     `## ${when} UTC: realtime fan-out (\`npm run bench:realtime\`${env.length ? `, ${env.join(' ')}` : ''})`,
     '',
@@ -253,6 +318,8 @@ export function section(o: { main: ScenarioResult; sweep: ScenarioResult[]; opts
     `- ${verdict(main).text}`,
     ...(main.problems.length ? [`- Problems: ${main.problems.join('; ')}.`] : []),
     '',
-    ...(sweep.length ? [`**Saturation sweep, WebSockets only:**`, '', sweepTable(sweep), '', `- ${saturation(sweep)}`, ''] : []),
+    ...(sweep.length
+      ? [`**Saturation sweep, WebSockets only:**`, '', sweepTable(sweep), '', `- ${saturation(sweep)}`, '']
+      : []),
   ].join('\n')
 }

@@ -24,7 +24,18 @@ import { startChild } from './child'
 import { accessToken } from './scenarios'
 import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
 import { openSubscribers } from './realtime-clients'
-import { printable, section, summarize, TARGET_P99_MS, TARGET_WS, verdict, WARMUP, type Options, type Published, type ScenarioResult } from './realtime-report'
+import {
+  printable,
+  section,
+  summarize,
+  TARGET_P99_MS,
+  TARGET_WS,
+  verdict,
+  WARMUP,
+  type Options,
+  type Published,
+  type ScenarioResult,
+} from './realtime-report'
 import { machine, writeDocs } from './report'
 import { build, readWranglerConfig, startWorkers } from './workers'
 
@@ -45,7 +56,8 @@ function int(name: string, fallback: number, min = 1) {
 function optionsFromEnv(): Options {
   const raw = process.env.BENCH_RT_SWEEP ?? '250,500,1000,2000,4000'
   const sweep = raw.trim() === 'none' || raw.trim() === '' ? [] : raw.split(',').map((s) => Number(s.trim()))
-  if (sweep.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`BENCH_RT_SWEEP must be positive integers separated by commas (or "none"), got "${raw}"`)
+  if (sweep.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`BENCH_RT_SWEEP must be positive integers separated by commas (or "none"), got "${raw}"`)
   return {
     ws: int('BENCH_RT_WS', 1000, 0),
     sse: int('BENCH_RT_SSE', 100, 0),
@@ -64,7 +76,9 @@ function checkFileLimit(opts: Options) {
   const limit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim())
   const need = 2 * Math.max(opts.ws + opts.sse, ...opts.sweep) + 1000
   if (Number.isFinite(limit) && limit < need) {
-    console.warn(`warning: ulimit -n is ${limit}, below the ~${need} this run needs; raise it (ulimit -n ${need}) before running, or expect refused sockets`)
+    console.warn(
+      `warning: ulimit -n is ${limit}, below the ~${need} this run needs; raise it (ulimit -n ${need}) before running, or expect refused sockets`,
+    )
   }
   return limit
 }
@@ -86,14 +100,17 @@ function cpuSeconds(pids: number[]) {
 /** The workerd processes Miniflare started (children of this process). */
 function workerdPids() {
   try {
-    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-        return stat.includes('(workerd)') && Number(stat.split(') ')[1]!.split(' ')[1]) === process.pid
-      } catch {
-        return false
-      }
-    })
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+          return stat.includes('(workerd)') && Number(stat.split(') ')[1]!.split(' ')[1]) === process.pid
+        } catch {
+          return false
+        }
+      })
   } catch {
     return []
   }
@@ -101,11 +118,15 @@ function workerdPids() {
 
 /** CPU used by each side while `work` runs, as a share of one core over its wall time. */
 async function measureCpu<T>(groups: Record<string, number[]>, work: () => Promise<T>) {
-  const before = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, cpuSeconds(pids).reduce((a, b) => a + b, 0)]))
+  const before = Object.fromEntries(
+    Object.entries(groups).map(([k, pids]) => [k, cpuSeconds(pids).reduce((a, b) => a + b, 0)]),
+  )
   const started = now()
   const value = await work()
   const wall = (now() - started) / 1000
-  const cpu = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, (cpuSeconds(pids).reduce((a, b) => a + b, 0) - before[k]!) / wall]))
+  const cpu = Object.fromEntries(
+    Object.entries(groups).map(([k, pids]) => [k, (cpuSeconds(pids).reduce((a, b) => a + b, 0) - before[k]!) / wall]),
+  )
   return { value, cpu }
 }
 
@@ -136,13 +157,16 @@ async function publishAll(url: string, token: string, channel: string, opts: Opt
   const out: Published[] = []
   for (let seq = 0; seq < opts.events && !interrupted(); seq++) {
     const sentAt = now()
-    const res = await send(url, token, channel, { event: 'bench', data: { seq, sentAt } }).catch((err: unknown) => err as Error)
+    const res = await send(url, token, channel, { event: 'bench', data: { seq, sentAt } }).catch(
+      (err: unknown) => err as Error,
+    )
     const answeredAt = now()
     if (res instanceof Error) out.push({ seq, sentAt, answeredAt, error: res.message })
     else {
       const text = await res.text()
       const body = res.ok ? (JSON.parse(text) as { data?: { id?: number; delivered?: number } }).data : undefined
-      if (typeof body?.id === 'number') out.push({ seq, sentAt, answeredAt, id: body.id, delivered: body.delivered ?? -1 })
+      if (typeof body?.id === 'number')
+        out.push({ seq, sentAt, answeredAt, id: body.id, delivered: body.delivered ?? -1 })
       else out.push({ seq, sentAt, answeredAt, error: `${res.status} ${text.slice(0, 200)}` })
     }
     if (opts.gapMs) await sleep(opts.gapMs)
@@ -154,9 +178,18 @@ async function runScenario(url: string, name: string, ws: number, sse: number, o
   const channel = `public:bench-${ws}-${sse}-${randomBytes(4).toString('hex')}`
   const token = await accessToken(url, 'admin') // fresh per scenario: the access token lives 15 minutes
   process.stdout.write(`${name}: connecting ${ws} WebSocket + ${sse} SSE on ${channel} ... `)
-  const subs = await openSubscribers({ url, channel, ws, sse, processes: opts.processes, connectTimeoutMs: 120_000 + 50 * (ws + sse) })
+  const subs = await openSubscribers({
+    url,
+    channel,
+    ws,
+    sse,
+    processes: opts.processes,
+    connectTimeoutMs: 120_000 + 50 * (ws + sse),
+  })
   try {
-    console.log(`${subs.ws} + ${subs.sse} in ${(subs.connectMs / 1000).toFixed(1)} s${subs.failures.length ? `, ${subs.failures.length} FAILED` : ''}`)
+    console.log(
+      `${subs.ws} + ${subs.sse} in ${(subs.connectMs / 1000).toFixed(1)} s${subs.failures.length ? `, ${subs.failures.length} FAILED` : ''}`,
+    )
     const hub = await hubCounts(url, token, channel)
     const groups = { workerd: workerdPids(), clients: subs.pids, publisher: [process.pid] }
     const { value, cpu } = await measureCpu(groups, async () => {
@@ -189,10 +222,16 @@ async function main() {
   await seedForBench(pg.url(DB)) // the demo admin publishes
   const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
   onShutdown('WebSocket proxy', proxy.stop)
-  const workers = await startWorkers(wrangler, { port: await freePort(), databaseUrl: pg.url(DB), wsProxy: `127.0.0.1:${proxy.port}` })
+  const workers = await startWorkers(wrangler, {
+    port: await freePort(),
+    databaseUrl: pg.url(DB),
+    wsProxy: `127.0.0.1:${proxy.port}`,
+  })
   onShutdown('Miniflare', workers.dispose)
   takeOverSignals()
-  console.log(`${machine()}\nulimit -n ${fileLimit}; ${opts.events} events per scenario, ${opts.gapMs} ms apart; clients in ${opts.processes} processes\n`)
+  console.log(
+    `${machine()}\nulimit -n ${fileLimit}; ${opts.events} events per scenario, ${opts.gapMs} ms apart; clients in ${opts.processes} processes\n`,
+  )
 
   const headline = await runScenario(workers.url, 'default', opts.ws, opts.sse, opts)
   const sweep: ScenarioResult[] = []
@@ -210,7 +249,23 @@ async function main() {
   console.log(`wrote ${writeDocs(text, intro)} (run took ${Math.round(seconds)} s)`)
   mkdirSync('bench/results', { recursive: true })
   const file = `bench/results/realtime-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`
-  writeFileSync(file, JSON.stringify({ startedAt, machine: machine(), fileLimit, load, opts, targets: { ws: TARGET_WS, p99Ms: TARGET_P99_MS }, main: headline, sweep }, null, 2))
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        startedAt,
+        machine: machine(),
+        fileLimit,
+        load,
+        opts,
+        targets: { ws: TARGET_WS, p99Ms: TARGET_P99_MS },
+        main: headline,
+        sweep,
+      },
+      null,
+      2,
+    ),
+  )
   console.log(`wrote ${file}`)
   const v = verdict(headline)
   console.log(`\n${v.lost ? 'FAILED' : v.met ? 'PASS' : 'DELIVERED, TARGET MISSED'}: ${v.text}`)

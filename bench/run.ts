@@ -31,14 +31,26 @@ async function main() {
   await seedForBench(pg.url(DB)) // the demo users (admin, moderator, user) the login scenarios sign in as
   const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
   onShutdown('WebSocket proxy', proxy.stop)
-  const node = await startChild('bench/node-baseline.ts', { BENCH_NODE_PORT: String(await freePort()), DATABASE_URL: pg.url(DB) })
+  const node = await startChild('bench/node-baseline.ts', {
+    BENCH_NODE_PORT: String(await freePort()),
+    DATABASE_URL: pg.url(DB),
+  })
   onShutdown('Node baseline', node.stop)
-  const workers = await startWorkers(wrangler, { port: await freePort(), databaseUrl: pg.url(DB), wsProxy: `127.0.0.1:${proxy.port}` })
+  const workers = await startWorkers(wrangler, {
+    port: await freePort(),
+    databaseUrl: pg.url(DB),
+    wsProxy: `127.0.0.1:${proxy.port}`,
+  })
   onShutdown('Miniflare', workers.dispose)
   takeOverSignals()
 
-  const ctx: ScenarioContext = { baseUrl: { worker: workers.url, node: `http://127.0.0.1:${node.port}` }, databaseUrl: pg.url(DB) }
-  console.log(`${machine()}\nautocannon -c ${opts.connections} -d ${opts.duration} (warm-up ${opts.warmup} s); some scenarios set their own -c\n`)
+  const ctx: ScenarioContext = {
+    baseUrl: { worker: workers.url, node: `http://127.0.0.1:${node.port}` },
+    databaseUrl: pg.url(DB),
+  }
+  console.log(
+    `${machine()}\nautocannon -c ${opts.connections} -d ${opts.duration} (warm-up ${opts.warmup} s); some scenarios set their own -c\n`,
+  )
   const rows: Row[] = []
   for (const scenario of scenarios) {
     if (interrupted()) return interrupted()
@@ -58,7 +70,10 @@ async function main() {
   const intro = readFileSync('bench/docs-intro.md', 'utf8')
   console.log(`wrote ${writeDocs(section(rows, opts, startedAt, seconds), intro)} (run took ${Math.round(seconds)} s)`)
   mkdirSync('bench/results', { recursive: true })
-  writeFileSync(`bench/results/${startedAt.toISOString().replace(/[:.]/g, '-')}.json`, JSON.stringify({ startedAt, opts, rows }, null, 2))
+  writeFileSync(
+    `bench/results/${startedAt.toISOString().replace(/[:.]/g, '-')}.json`,
+    JSON.stringify({ startedAt, opts, rows }, null, 2),
+  )
   return rows.some((r) => failed(r.m)) ? 1 : 0
 }
 

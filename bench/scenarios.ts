@@ -72,7 +72,8 @@ export async function accessToken(baseUrl: string, role: string) {
   const res = await fetch(new URL(req.path, baseUrl), { method: req.method, headers: req.headers, body: req.body })
   const text = await res.text()
   const token = res.ok ? (JSON.parse(text) as { data?: { accessToken?: unknown } }).data?.accessToken : undefined
-  if (typeof token !== 'string') throw new Error(`signing in as the demo ${role} failed: ${res.status} ${text.slice(0, 500)}`)
+  if (typeof token !== 'string')
+    throw new Error(`signing in as the demo ${role} failed: ${res.status} ${text.slice(0, 500)}`)
   return token
 }
 
@@ -91,19 +92,38 @@ export const scenarios: Scenario[] = [
   },
   { name: 'Node: readiness (Hono + pg Pool)', server: 'node', request: { path: '/api/v1/health/readiness' } },
   // Not a product route: the Worker must connect per request (DESIGN.md §2); this shows what that alone costs.
-  { name: 'Node: readiness, connect per request', server: 'node', request: { path: '/connect-per-request/api/v1/health/readiness' } },
+  {
+    name: 'Node: readiness, connect per request',
+    server: 'node',
+    request: { path: '/connect-per-request/api/v1/health/readiness' },
+  },
   {
     name: 'GET /api/v1/users?limit=20 (admin token, Postgres)',
     server: 'worker',
     headline: 'authenticated Postgres-backed GET',
-    setup: async (ctx) => ({ path: '/api/v1/users?limit=20', headers: { authorization: `Bearer ${await accessToken(ctx.baseUrl.worker, 'admin')}` } }),
+    setup: async (ctx) => ({
+      path: '/api/v1/users?limit=20',
+      headers: { authorization: `Bearer ${await accessToken(ctx.baseUrl.worker, 'admin')}` },
+    }),
   },
   { name: LOGIN, server: 'worker', connections: LOGIN_CONNECTIONS, request: loginRequest('user') },
   // Bench-only route (bench/hello-worker.js): the hash alone, in the same workerd, at the login's concurrency.
-  { name: 'PBKDF2-SHA256 ×100,000 only', server: 'worker', connections: LOGIN_CONNECTIONS, request: { path: PBKDF2_PATH }, partOf: hashStep(LOGIN, 'rps') },
+  {
+    name: 'PBKDF2-SHA256 ×100,000 only',
+    server: 'worker',
+    connections: LOGIN_CONNECTIONS,
+    request: { path: PBKDF2_PATH },
+    partOf: hashStep(LOGIN, 'rps'),
+  },
   // One request at a time: latencies without queueing, so the hash's share of a login is its own cost.
   { name: LOGIN_C1, server: 'worker', connections: 1, request: loginRequest('user') },
-  { name: 'PBKDF2-SHA256 ×100,000 only, one at a time', server: 'worker', connections: 1, request: { path: PBKDF2_PATH }, partOf: hashStep(LOGIN_C1, 'p50') },
+  {
+    name: 'PBKDF2-SHA256 ×100,000 only, one at a time',
+    server: 'worker',
+    connections: 1,
+    request: { path: PBKDF2_PATH },
+    partOf: hashStep(LOGIN_C1, 'p50'),
+  },
 ]
 
 /** Fails fast on a duplicated name or a reference (`nodeTwins`, `partOf.of`) to no scenario. */
@@ -112,7 +132,8 @@ export function checkScenarios(list: Scenario[] = scenarios) {
   for (const s of list) {
     if (names.has(s.name)) throw new Error(`bench/scenarios.ts: two scenarios are named "${s.name}"`)
     names.add(s.name)
-    if (!s.request === !s.setup) throw new Error(`bench/scenarios.ts: "${s.name}" needs exactly one of request and setup`)
+    if (!s.request === !s.setup)
+      throw new Error(`bench/scenarios.ts: "${s.name}" needs exactly one of request and setup`)
   }
   for (const s of list) {
     for (const ref of [...(s.nodeTwins ?? []), ...(s.partOf ? [s.partOf.of] : [])]) {

@@ -17,11 +17,17 @@ export function build() {
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     encoding: 'utf8',
   })
-  if (res.status !== 0) throw new Error(`wrangler build failed (${res.signal ?? `code ${res.status}`}):\n${res.stdout}${res.stderr}`)
+  if (res.status !== 0)
+    throw new Error(`wrangler build failed (${res.signal ?? `code ${res.status}`}):\n${res.stdout}${res.stderr}`)
   if (statSync('dist/index.js').mtimeMs < started) throw new Error('the build did not write dist/index.js')
 }
 
-export type QueueConsumer = { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string }
+export type QueueConsumer = {
+  maxBatchSize?: number
+  maxBatchTimeout?: number
+  maxRetries?: number
+  deadLetterQueue?: string
+}
 
 /** Imported lazily: importing wrangler installs signal handlers that exit with code 0 (see lifecycle.ts). */
 export async function readWranglerConfig() {
@@ -37,7 +43,12 @@ export async function readWranglerConfig() {
       deadLetterQueue: c.dead_letter_queue,
     }
   }
-  return { compatibilityDate: config.compatibility_date, compatibilityFlags: config.compatibility_flags, vars: config.vars, queueConsumers }
+  return {
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags,
+    vars: config.vars,
+    queueConsumers,
+  }
 }
 
 export type WranglerConfig = Awaited<ReturnType<typeof readWranglerConfig>>
@@ -138,6 +149,7 @@ async function assertHealthy(url: string) {
   } catch {
     // not JSON: reported below with the raw text
   }
-  if (res.status !== 200 || body?.success !== true) throw new Error(`health pre-check failed: GET /api/v1/health -> ${res.status} ${text.slice(0, 500)}`)
+  if (res.status !== 200 || body?.success !== true)
+    throw new Error(`health pre-check failed: GET /api/v1/health -> ${res.status} ${text.slice(0, 500)}`)
   if (body.data?.status !== 'ok') console.warn(`warning: /api/v1/health reports "${body.data?.status}": ${text}`)
 }

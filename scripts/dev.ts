@@ -8,7 +8,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
-import { assertPortFree, ensureDatabase, startPostgres, startWsProxy, type LocalPostgres, type WsProxy } from './local-stack'
+import {
+  assertPortFree,
+  ensureDatabase,
+  startPostgres,
+  startWsProxy,
+  type LocalPostgres,
+  type WsProxy,
+} from './local-stack'
 import { startEchoServer, type EchoServer } from './echo-server'
 import { migrateDatabase } from './migrate'
 import { seed } from './seed'
@@ -56,7 +63,8 @@ function pipe(stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) {
 async function waitForWorker(timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (wrangler?.exitCode !== null && wrangler?.exitCode !== undefined) throw new Error(`wrangler dev exited with code ${wrangler.exitCode}`)
+    if (wrangler?.exitCode !== null && wrangler?.exitCode !== undefined)
+      throw new Error(`wrangler dev exited with code ${wrangler.exitCode}`)
     try {
       if ((await fetch(`${base}/api/v1/health/liveness`)).ok) return
     } catch {
@@ -93,7 +101,10 @@ async function stop(code = 0) {
   if (ticker) clearInterval(ticker)
   if (wrangler && wrangler.exitCode === null) {
     wrangler.kill('SIGTERM')
-    await new Promise((r) => { wrangler!.once('exit', r); setTimeout(r, 5000) })
+    await new Promise((r) => {
+      wrangler!.once('exit', r)
+      setTimeout(r, 5000)
+    })
   }
   await proxy?.close()
   await echo?.close()
@@ -129,7 +140,17 @@ async function main() {
     JWT_SECRET: devSecret(),
     CORS_ORIGINS: '*',
   }
-  const args = ['dev', '--port', String(PORT), '--ip', '127.0.0.1', '--test-scheduled', '--persist-to', join(local, 'wrangler'), '--show-interactive-dev-session=false']
+  const args = [
+    'dev',
+    '--port',
+    String(PORT),
+    '--ip',
+    '127.0.0.1',
+    '--test-scheduled',
+    '--persist-to',
+    join(local, 'wrangler'),
+    '--show-interactive-dev-session=false',
+  ]
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`)
   wrangler = spawn(join(root, 'node_modules', '.bin', 'wrangler'), args, {
     cwd: root,
@@ -148,7 +169,9 @@ async function main() {
   startTicker()
 
   const users = seeded.users.map((u) => `    ${u.role.padEnd(10)} ${u.email} / ${u.password}`).join('\n')
-  const devices = seeded.devices.map((d) => `    ${d.serialNumber.padEnd(10)} ${d.key}  (${d.customer}, ${d.coldCell})`).join('\n')
+  const devices = seeded.devices
+    .map((d) => `    ${d.serialNumber.padEnd(10)} ${d.key}  (${d.customer}, ${d.coldCell})`)
+    .join('\n')
   console.log(`
 \x1b[32mOutpost is running\x1b[0m
   API        ${base}/api/v1

@@ -26,11 +26,21 @@ export async function startEchoServer(port = 0): Promise<EchoServer> {
         res.writeHead(200, { 'content-type': 'application/json' })
         return res.end(JSON.stringify(hits.filter((h) => h.path.startsWith(prefix))))
       }
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]))
-      hits.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() })
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+      )
+      hits.push({
+        method: req.method ?? 'GET',
+        path: url.pathname + url.search,
+        headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      })
       const [, route, arg] = url.pathname.split('/')
       if (route === 'status') {
-        const extra: Record<string, string> = url.searchParams.has('retryAfter') ? { 'retry-after': url.searchParams.get('retryAfter')! } : {}
+        const extra: Record<string, string> = url.searchParams.has('retryAfter')
+          ? { 'retry-after': url.searchParams.get('retryAfter')! }
+          : {}
         res.writeHead(Number(arg) || 500, extra)
         return res.end(`status ${arg}`)
       }

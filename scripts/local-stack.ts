@@ -42,7 +42,12 @@ export async function freePort(): Promise<number> {
 export type LocalPostgres = { port: number; url: (db: string) => string; stop: () => Promise<void> }
 
 /** Starts (initialising on first use) an embedded Postgres whose data lives in `dir`. */
-export async function startPostgres(opts: { dir: string; port: number; persistent?: boolean; quiet?: boolean }): Promise<LocalPostgres> {
+export async function startPostgres(opts: {
+  dir: string
+  port: number
+  persistent?: boolean
+  quiet?: boolean
+}): Promise<LocalPostgres> {
   await assertPortFree(opts.port, 'Postgres')
   mkdirSync(opts.dir, { recursive: true })
   const logs: string[] = []

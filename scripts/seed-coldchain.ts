@@ -20,10 +20,17 @@ export const DEFAULT_KEYS_FILE = join(dirname(fileURLToPath(import.meta.url)), '
 
 export type DemoDevice = { serialNumber: string; key: string; customer: string; coldCell: string }
 
-const userId = async (db: Db, email: string) => (await db.select({ id: schema.users.id }).from(schema.users).where(sql`lower(${schema.users.email}) = ${email}`))[0]!.id
+const userId = async (db: Db, email: string) =>
+  (await db.select({ id: schema.users.id }).from(schema.users).where(sql`lower(${schema.users.email}) = ${email}`))[0]!
+    .id
 
 /** Names are not unique in the schema, so "find by parent and name, else insert" keeps re-runs from duplicating. */
-async function findOrInsert<T extends { id: string }>(find: () => Promise<T[]>, insert: () => Promise<T[]>, created: string[], label: string) {
+async function findOrInsert<T extends { id: string }>(
+  find: () => Promise<T[]>,
+  insert: () => Promise<T[]>,
+  created: string[],
+  label: string,
+) {
   const [found] = await find()
   if (found) return found
   created.push(label)
@@ -39,7 +46,13 @@ function readKeys(file: string): Record<string, string> {
  * the file, or whose key was regenerated through the API since, gets a new key, so the printed
  * keys always work.
  */
-async function ensureDevice(db: Db, cell: DemoCell, coldCellId: string, keys: Record<string, string>, created: string[]) {
+async function ensureDevice(
+  db: Db,
+  cell: DemoCell,
+  coldCellId: string,
+  keys: Record<string, string>,
+  created: string[],
+) {
   const [existing] = await db.select().from(devices).where(eq(devices.serialNumber, cell.serial))
   const known = keys[cell.serial]
   if (existing && known && (await sha256Hex(known)) === existing.keyHash) return existing
@@ -47,16 +60,32 @@ async function ensureDevice(db: Db, cell: DemoCell, coldCellId: string, keys: Re
   keys[cell.serial] = key.key
   if (existing) {
     created.push(`new key for ${cell.serial}`)
-    return (await db.update(devices).set({ keyHash: key.keyHash, keyPrefix: key.keyPrefix }).where(eq(devices.id, existing.id)).returning())[0]!
+    return (
+      await db
+        .update(devices)
+        .set({ keyHash: key.keyHash, keyPrefix: key.keyPrefix })
+        .where(eq(devices.id, existing.id))
+        .returning()
+    )[0]!
   }
   created.push(`device ${cell.serial}`)
   const lastSlot = new Date(Math.floor(Date.now() / SLOT_MS) * SLOT_MS)
   // OFFLINE until it really posts: the sweep only watches ONLINE devices, so no SENSOR_ERROR appears by itself.
-  const values = { coldCellId, serialNumber: cell.serial, keyHash: key.keyHash, keyPrefix: key.keyPrefix, firmwareVersion: cell.firmware, lastSeenAt: lastSlot }
+  const values = {
+    coldCellId,
+    serialNumber: cell.serial,
+    keyHash: key.keyHash,
+    keyPrefix: key.keyPrefix,
+    firmwareVersion: cell.firmware,
+    lastSeenAt: lastSlot,
+  }
   return (await db.insert(devices).values(values).returning())[0]!
 }
 
-export async function seedColdChain(db: Db, opts: { keysFile?: string } = {}): Promise<{ created: string[]; devices: DemoDevice[] }> {
+export async function seedColdChain(
+  db: Db,
+  opts: { keysFile?: string } = {},
+): Promise<{ created: string[]; devices: DemoDevice[] }> {
   const keysFile = opts.keysFile ?? DEFAULT_KEYS_FILE
   const keys = readKeys(keysFile)
   const created: string[] = []
@@ -70,25 +99,51 @@ export async function seedColdChain(db: Db, opts: { keysFile?: string } = {}): P
       `customer ${c.name}`,
     )
     // A user attached to another customer meanwhile stays there (one customer per user).
-    await db.insert(customerUsers).values({ userId: await userId(db, c.user), customerId: customer.id }).onConflictDoNothing()
+    await db
+      .insert(customerUsers)
+      .values({ userId: await userId(db, c.user), customerId: customer.id })
+      .onConflictDoNothing()
     await db.insert(technicianCustomers).values({ technicianId: techId, customerId: customer.id }).onConflictDoNothing()
     for (const l of c.locations) {
       const location = await findOrInsert(
-        () => db.select().from(locations).where(and(eq(locations.customerId, customer.id), eq(locations.name, l.name))),
+        () =>
+          db
+            .select()
+            .from(locations)
+            .where(and(eq(locations.customerId, customer.id), eq(locations.name, l.name))),
         () => db.insert(locations).values({ customerId: customer.id, name: l.name, address: l.address }).returning(),
         created,
         `location ${l.name}`,
       )
       for (const cell of l.cells) {
         const row = await findOrInsert(
-          () => db.select().from(coldCells).where(and(eq(coldCells.locationId, location.id), eq(coldCells.name, cell.name))),
-          () => db.insert(coldCells).values({ locationId: location.id, name: cell.name, minTemp: cell.minTemp, maxTemp: cell.maxTemp, pendingReadings: cell.pendingReadings ?? 1 }).returning(),
+          () =>
+            db
+              .select()
+              .from(coldCells)
+              .where(and(eq(coldCells.locationId, location.id), eq(coldCells.name, cell.name))),
+          () =>
+            db
+              .insert(coldCells)
+              .values({
+                locationId: location.id,
+                name: cell.name,
+                minTemp: cell.minTemp,
+                maxTemp: cell.maxTemp,
+                pendingReadings: cell.pendingReadings ?? 1,
+              })
+              .returning(),
           created,
           `cold cell ${cell.name}`,
         )
         const device = await ensureDevice(db, cell, row.id, keys, created)
         demoDevices.push({ serialNumber: cell.serial, key: keys[cell.serial]!, customer: c.name, coldCell: cell.name })
-        await seedHistory(db, cell, { deviceId: device.id, coldCellId: device.coldCellId, customerId: customer.id, technicianId: techId }, created)
+        await seedHistory(
+          db,
+          cell,
+          { deviceId: device.id, coldCellId: device.coldCellId, customerId: customer.id, technicianId: techId },
+          created,
+        )
       }
     }
   }
@@ -104,12 +159,20 @@ async function seedHistory(db: Db, cell: DemoCell, ids: Ids, created: string[]) 
   const rows = readingsFor(cell, Date.now()).map((r) => ({ ...r, deviceId: ids.deviceId, coldCellId: ids.coldCellId }))
   let added = 0
   for (let i = 0; i < rows.length; i += 500) {
-    added += (await db.insert(readings).values(rows.slice(i, i + 500)).onConflictDoNothing().returning({ id: readings.id })).length
+    added += (
+      await db
+        .insert(readings)
+        .values(rows.slice(i, i + 500))
+        .onConflictDoNothing()
+        .returning({ id: readings.id })
+    ).length
   }
   if (added) created.push(`${added} readings for ${cell.serial}`)
   const [has] = await db.select({ id: alerts.id }).from(alerts).where(eq(alerts.deviceId, ids.deviceId)).limit(1)
   const demo = resolvedAlertsFor(cell, Date.now(), ids)
   if (has || !demo.length) return
-  await db.insert(alerts).values(demo.map((a) => ({ ...a, deviceId: ids.deviceId, coldCellId: ids.coldCellId, customerId: ids.customerId })))
+  await db
+    .insert(alerts)
+    .values(demo.map((a) => ({ ...a, deviceId: ids.deviceId, coldCellId: ids.coldCellId, customerId: ids.customerId })))
   created.push(`${demo.length} resolved alert(s) for ${cell.serial}`)
 }

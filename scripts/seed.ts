@@ -24,9 +24,33 @@ export const DEMO_USERS = [
 
 /** Demo cron jobs of user@outpost.dev, calling the local echo target that `npm run dev` starts. */
 const demoJobs = (echo: string) => [
-  { name: 'Heartbeat', cronExpression: '* * * * *', timezone: 'UTC', httpMethod: 'GET' as const, targetUrl: `${echo}/ok?job=heartbeat`, body: null, maxRetries: 0 },
-  { name: 'Flaky webhook', cronExpression: '*/5 * * * *', timezone: 'UTC', httpMethod: 'POST' as const, targetUrl: `${echo}/status/503?job=flaky`, body: '{"event":"ping"}', maxRetries: 2 },
-  { name: 'Nightly export', cronExpression: '0 2 * * *', timezone: 'Europe/Paris', httpMethod: 'POST' as const, targetUrl: `${echo}/ok?job=nightly`, body: '{"export":"all"}', maxRetries: 3 },
+  {
+    name: 'Heartbeat',
+    cronExpression: '* * * * *',
+    timezone: 'UTC',
+    httpMethod: 'GET' as const,
+    targetUrl: `${echo}/ok?job=heartbeat`,
+    body: null,
+    maxRetries: 0,
+  },
+  {
+    name: 'Flaky webhook',
+    cronExpression: '*/5 * * * *',
+    timezone: 'UTC',
+    httpMethod: 'POST' as const,
+    targetUrl: `${echo}/status/503?job=flaky`,
+    body: '{"event":"ping"}',
+    maxRetries: 2,
+  },
+  {
+    name: 'Nightly export',
+    cronExpression: '0 2 * * *',
+    timezone: 'Europe/Paris',
+    httpMethod: 'POST' as const,
+    targetUrl: `${echo}/ok?job=nightly`,
+    body: '{"export":"all"}',
+    maxRetries: 3,
+  },
 ]
 
 export const DEFAULT_ECHO_URL = 'http://127.0.0.1:8799'
@@ -39,21 +63,40 @@ export async function seed(url: string, opts: { echoUrl?: string; keysFile?: str
     for (const u of DEMO_USERS) {
       const rows = await db
         .insert(schema.users)
-        .values({ email: u.email, name: u.name, passwordHash: await hashPassword(u.password), emailVerifiedAt: new Date() })
+        .values({
+          email: u.email,
+          name: u.name,
+          passwordHash: await hashPassword(u.password),
+          emailVerifiedAt: new Date(),
+        })
         .onConflictDoNothing()
         .returning({ id: schema.users.id })
       if (rows.length) created.push(u.email)
-      const [user] = await db.select({ id: schema.users.id }).from(schema.users).where(sql`lower(${schema.users.email}) = ${u.email}`)
+      const [user] = await db
+        .select({ id: schema.users.id })
+        .from(schema.users)
+        .where(sql`lower(${schema.users.email}) = ${u.email}`)
       const [role] = await db.select({ id: schema.roles.id }).from(schema.roles).where(eq(schema.roles.name, u.role))
       // Ensures the demo role even on a database seeded before roles existed.
       await db.insert(schema.userRoles).values({ userId: user!.id, roleId: role!.id }).onConflictDoNothing()
     }
-    const [demo] = await db.select({ id: schema.users.id }).from(schema.users).where(sql`lower(${schema.users.email}) = 'user@outpost.dev'`)
-    await db.insert(schema.jobAccounts).values({ userId: demo!.id, plan: 'PRO', signingSecret: `whsec_${randomBytes(32).toString('base64url')}` }).onConflictDoNothing()
-    const existing = await db.select({ name: schema.jobs.name }).from(schema.jobs).where(eq(schema.jobs.userId, demo!.id))
+    const [demo] = await db
+      .select({ id: schema.users.id })
+      .from(schema.users)
+      .where(sql`lower(${schema.users.email}) = 'user@outpost.dev'`)
+    await db
+      .insert(schema.jobAccounts)
+      .values({ userId: demo!.id, plan: 'PRO', signingSecret: `whsec_${randomBytes(32).toString('base64url')}` })
+      .onConflictDoNothing()
+    const existing = await db
+      .select({ name: schema.jobs.name })
+      .from(schema.jobs)
+      .where(eq(schema.jobs.userId, demo!.id))
     for (const job of demoJobs(opts.echoUrl ?? DEFAULT_ECHO_URL)) {
       if (existing.some((e) => e.name === job.name)) continue
-      await db.insert(schema.jobs).values({ ...job, userId: demo!.id, nextRunAt: nextRunAt(job.cronExpression, job.timezone, new Date()) })
+      await db
+        .insert(schema.jobs)
+        .values({ ...job, userId: demo!.id, nextRunAt: nextRunAt(job.cronExpression, job.timezone, new Date()) })
       created.push(`job "${job.name}"`)
     }
     const coldChain = await seedColdChain(db, { keysFile: opts.keysFile })

@@ -43,7 +43,14 @@ function corsFromConfig(): MiddlewareHandler<AppEnv> {
     return cors({
       origin: origins.includes('*') ? '*' : origins,
       allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'Last-Event-ID'],
-      exposeHeaders: ['X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Retry-After'],
+      exposeHeaders: [
+        'X-Request-Id',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+        'RateLimit-Policy',
+        'Retry-After',
+      ],
       maxAge: 600,
     })(c, next)
   }
@@ -72,9 +79,13 @@ export function createApp() {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
-        c.json(errorBody('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, { allow: methods }), 405, {
-          Allow: methods.join(', '),
-        }),
+        c.json(
+          errorBody('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, { allow: methods }),
+          405,
+          {
+            Allow: methods.join(', '),
+          },
+        ),
     }),
   )
 
@@ -86,7 +97,8 @@ export function createApp() {
       bucket: 'api',
       rule: (config) => config.RATE_LIMIT_API,
       key: apiClientKey,
-      skip: (c) => c.req.path.startsWith('/api/v1/health') || /^\/api\/v1\/readings\/devices\/[^/]+\/readings$/.test(c.req.path),
+      skip: (c) =>
+        c.req.path.startsWith('/api/v1/health') || /^\/api\/v1\/readings\/devices\/[^/]+\/readings$/.test(c.req.path),
     }),
   )
   api
@@ -111,13 +123,21 @@ export function createApp() {
     .route('/', devRouter)
   app.route('/api/v1', api)
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  })
   app.route(
     '/',
     docsRouter(() =>
       app.getOpenAPI31Document({
         openapi: '3.1.0',
-        info: { title: 'Outpost API', version: '0.1.0', description: 'Edge backend on Cloudflare Workers. Every reply is `{ success, data | error }`.' },
+        info: {
+          title: 'Outpost API',
+          version: '0.1.0',
+          description: 'Edge backend on Cloudflare Workers. Every reply is `{ success, data | error }`.',
+        },
         servers: [{ url: '/' }],
       }),
     ),

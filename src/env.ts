@@ -17,7 +17,12 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefin
 const csv = z
   .string()
   .default('')
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
 const secret = z.string({ error: 'is required' }).refine((s) => byteLength(s) >= 32, 'must be at least 32 bytes')
 const rate = z
@@ -31,12 +36,24 @@ const rate = z
 
 const plan = z
   .string()
-  .regex(/^\d+\/\d+\/\d+\/\d+\/\d+$/, 'must be <maxJobs>/<minIntervalSec>/<maxTimeoutSec>/<maxRetries>/<logRetentionDays>')
+  .regex(
+    /^\d+\/\d+\/\d+\/\d+\/\d+$/,
+    'must be <maxJobs>/<minIntervalSec>/<maxTimeoutSec>/<maxRetries>/<logRetentionDays>',
+  )
   .transform((s) => {
-    const [maxJobs, minIntervalSec, maxTimeoutSec, maxRetries, logRetentionDays] = s.split('/').map(Number) as [number, number, number, number, number]
+    const [maxJobs, minIntervalSec, maxTimeoutSec, maxRetries, logRetentionDays] = s.split('/').map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
     return { maxJobs, minIntervalSec, maxTimeoutSec, maxRetries, logRetentionDays }
   })
-  .refine((p) => p.maxTimeoutSec >= 1 && p.minIntervalSec >= 60 && p.logRetentionDays >= 1, 'timeout ≥ 1 s, interval ≥ 60 s, retention ≥ 1 day')
+  .refine(
+    (p) => p.maxTimeoutSec >= 1 && p.minIntervalSec >= 60 && p.logRetentionDays >= 1,
+    'timeout ≥ 1 s, interval ≥ 60 s, retention ≥ 1 day',
+  )
 export type PlanLimits = z.infer<typeof plan>
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
@@ -49,7 +66,10 @@ const varsSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     DATABASE_URL: z.preprocess(
       blankToUndefined,
-      z.url({ protocol: /^postgres(ql)?$/, error: (i) => (i.input === undefined ? 'is required' : 'must be a postgres:// URL') }),
+      z.url({
+        protocol: /^postgres(ql)?$/,
+        error: (i) => (i.input === undefined ? 'is required' : 'must be a postgres:// URL'),
+      }),
     ),
     DATABASE_WS_PROXY: optional(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')),
     JWT_SECRET: secret,
@@ -69,18 +89,41 @@ const varsSchema = z
     EMAIL_API_URL: optional(z.url({ protocol: /^https?$/ })),
     EMAIL_API_KEY: optional(z.string()),
     PLAN_FREE: plan.default({ maxJobs: 5, minIntervalSec: 300, maxTimeoutSec: 10, maxRetries: 3, logRetentionDays: 7 }),
-    PLAN_PREMIUM: plan.default({ maxJobs: 50, minIntervalSec: 60, maxTimeoutSec: 30, maxRetries: 5, logRetentionDays: 30 }),
-    PLAN_PRO: plan.default({ maxJobs: 500, minIntervalSec: 60, maxTimeoutSec: 60, maxRetries: 10, logRetentionDays: 90 }),
+    PLAN_PREMIUM: plan.default({
+      maxJobs: 50,
+      minIntervalSec: 60,
+      maxTimeoutSec: 30,
+      maxRetries: 5,
+      logRetentionDays: 30,
+    }),
+    PLAN_PRO: plan.default({
+      maxJobs: 500,
+      minIntervalSec: 60,
+      maxTimeoutSec: 60,
+      maxRetries: 10,
+      logRetentionDays: 90,
+    }),
     AUTO_PAUSE_AFTER: int(1, 1000).default(10),
     DEVICE_OFFLINE_AFTER_SECONDS: int(60, 86_400).default(900),
-    CRON_ALLOWED_PRIVATE_HOSTS: z.string().default('127.0.0.1,localhost').transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)),
+    CRON_ALLOWED_PRIVATE_HOSTS: z
+      .string()
+      .default('127.0.0.1,localhost')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      ),
     STRIPE_WEBHOOK_SECRET: optional(z.string()),
     METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })
     if (Boolean(v.UPSTASH_REDIS_REST_URL) !== Boolean(v.UPSTASH_REDIS_REST_TOKEN)) {
-      issue(v.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL', 'must be set together with its pair')
+      issue(
+        v.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL',
+        'must be set together with its pair',
+      )
     }
     if (v.EMAIL_PROVIDER === 'http') {
       if (!v.EMAIL_API_URL) issue('EMAIL_API_URL', 'is required when EMAIL_PROVIDER=http')
@@ -91,7 +134,8 @@ const varsSchema = z
     }
   })
 
-const binding = (name: string) => z.custom<object>((b) => typeof b === 'object' && b !== null, `binding ${name} is missing`)
+const binding = (name: string) =>
+  z.custom<object>((b) => typeof b === 'object' && b !== null, `binding ${name} is missing`)
 
 const bindingsSchema = z.object({
   CHANNEL_HUB: binding('CHANNEL_HUB'),

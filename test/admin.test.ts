@@ -4,8 +4,16 @@ import { roles, sessions, userRoles, users } from '../src/db/schema'
 import { bumpRbacEpoch } from '../src/features/rbac/access.service'
 import { api, data, error, seedUser, withDb, type ApiResponse } from './helpers'
 
-type Stats = { users: { total: number; verified: number; unverified: number; signupsLast7Days: number }; roles: Record<string, number>; activeSessions: number }
-type Analytics = { days: number; activeUsersInPeriod: number; series: { date: string; signups: number; activeUsers: number }[] }
+type Stats = {
+  users: { total: number; verified: number; unverified: number; signupsLast7Days: number }
+  roles: Record<string, number>
+  activeSessions: number
+}
+type Analytics = {
+  days: number
+  activeUsersInPeriod: number
+  series: { date: string; signups: number; activeUsers: number }[]
+}
 type User = { id: string; email: string; name: string; emailVerified: boolean; roles: string[] }
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
@@ -20,9 +28,12 @@ const validationDetails = (res: ApiResponse<unknown>) => expectError(res, 422, '
 
 const adminToken = async () => (await seedUser({ roles: ['admin'] })).token
 const stats = async (token: string) => data(await call<Stats>('GET', '/admin/stats', token))
-const analytics = async (token: string, days?: number) => data(await call<Analytics>('GET', `/admin/analytics${days === undefined ? '' : `?days=${days}`}`, token))
-const setRole = (token: string, id: string, role: string) => call<User>('PUT', `/admin/users/${id}/role`, token, { role })
-const rolesOf = async (token: string, id: string) => data(await call<{ name: string }[]>('GET', `/rbac/users/${id}/roles`, token)).map((r) => r.name)
+const analytics = async (token: string, days?: number) =>
+  data(await call<Analytics>('GET', `/admin/analytics${days === undefined ? '' : `?days=${days}`}`, token))
+const setRole = (token: string, id: string, role: string) =>
+  call<User>('PUT', `/admin/users/${id}/role`, token, { role })
+const rolesOf = async (token: string, id: string) =>
+  data(await call<{ name: string }[]>('GET', `/rbac/users/${id}/roles`, token)).map((r) => r.name)
 /** 'YYYY-MM-DD' in UTC, `daysAgo` days before today. */
 const utcDay = (daysAgo = 0) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10)
 
@@ -34,7 +45,16 @@ async function makeSoleAdmin(userId: string) {
   })
 }
 const adminCount = () =>
-  withDb(async (db) => (await db.select({ u: userRoles.userId }).from(userRoles).innerJoin(roles, eq(roles.id, userRoles.roleId)).where(eq(roles.name, 'admin'))).length)
+  withDb(
+    async (db) =>
+      (
+        await db
+          .select({ u: userRoles.userId })
+          .from(userRoles)
+          .innerJoin(roles, eq(roles.id, userRoles.roleId))
+          .where(eq(roles.name, 'admin'))
+      ).length,
+  )
 
 /** A user who signed up `daysAgo` days ago, with no session. */
 async function backdatedUser(daysAgo: number) {
@@ -42,7 +62,14 @@ async function backdatedUser(daysAgo: number) {
     const at = new Date(Date.now() - daysAgo * 86_400_000)
     const [u] = await db
       .insert(users)
-      .values({ email: `old-${tag()}@example.com`, name: 'Old', passwordHash: 'x', emailVerifiedAt: at, createdAt: at, updatedAt: at })
+      .values({
+        email: `old-${tag()}@example.com`,
+        name: 'Old',
+        passwordHash: 'x',
+        emailVerifiedAt: at,
+        createdAt: at,
+        updatedAt: at,
+      })
       .returning({ id: users.id })
     return u!.id
   })
@@ -78,15 +105,21 @@ describe('GET /admin/stats', () => {
 
   it('counts holders per role, every role listed even with no holder', async () => {
     const token = await adminToken()
-    const role = data(await call<{ id: string; name: string }>('POST', '/rbac/roles', token, { name: `counted-${tag()}` }))
-    const empty = data(await call<{ id: string; name: string }>('POST', '/rbac/roles', token, { name: `empty-${tag()}` }))
+    const role = data(
+      await call<{ id: string; name: string }>('POST', '/rbac/roles', token, { name: `counted-${tag()}` }),
+    )
+    const empty = data(
+      await call<{ id: string; name: string }>('POST', '/rbac/roles', token, { name: `empty-${tag()}` }),
+    )
     const before = await stats(token)
     for (let i = 0; i < 2; i++) {
       const { user } = await seedUser({ roles: ['technician'] })
       await call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: role.id })
     }
     const after = await stats(token)
-    expect(Object.keys(after.roles)).toEqual(expect.arrayContaining(['admin', 'moderator', 'user', 'technician', 'customer', role.name, empty.name]))
+    expect(Object.keys(after.roles)).toEqual(
+      expect.arrayContaining(['admin', 'moderator', 'user', 'technician', 'customer', role.name, empty.name]),
+    )
     expect(after.roles[role.name]).toBe(2)
     expect(after.roles[empty.name]).toBe(0)
     expect(after.roles.technician! - before.roles.technician!).toBe(2)
@@ -108,8 +141,15 @@ describe('GET /admin/stats', () => {
     const loggedOut = await seedUser()
     const expired = await seedUser()
     const before = await stats(token)
-    expect((await api('/api/v1/auth/logout', { method: 'POST', json: { refreshToken: loggedOut.refreshToken } })).status).toBeLessThan(300)
-    await withDb((db) => db.update(sessions).set({ expiresAt: sql`now() - interval '1 minute'` }).where(eq(sessions.id, expired.sessionId)))
+    expect(
+      (await api('/api/v1/auth/logout', { method: 'POST', json: { refreshToken: loggedOut.refreshToken } })).status,
+    ).toBeLessThan(300)
+    await withDb((db) =>
+      db
+        .update(sessions)
+        .set({ expiresAt: sql`now() - interval '1 minute'` })
+        .where(eq(sessions.id, expired.sessionId)),
+    )
     const after = await stats(token)
     expect(before.activeSessions - after.activeSessions).toBe(2)
   })
@@ -121,7 +161,12 @@ describe('GET /admin/analytics', () => {
     const a = await analytics(token, 7)
     expect(a.days).toBe(7)
     expect(a.series.map((d) => d.date)).toEqual([6, 5, 4, 3, 2, 1, 0].map(utcDay))
-    for (const d of a.series) expect(d).toEqual({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), signups: expect.any(Number), activeUsers: expect.any(Number) })
+    for (const d of a.series)
+      expect(d).toEqual({
+        date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        signups: expect.any(Number),
+        activeUsers: expect.any(Number),
+      })
   })
 
   it('covers 30 days by default, and 1 or 365 days when asked', async () => {
@@ -139,9 +184,15 @@ describe('GET /admin/analytics', () => {
     const twice = await seedUser()
     await seedUser()
     // A second sign-in by the same user makes no second active user.
-    expect((await api('/api/v1/auth/login', { method: 'POST', json: { email: twice.user.email, password: twice.password } })).status).toBe(200)
+    expect(
+      (await api('/api/v1/auth/login', { method: 'POST', json: { email: twice.user.email, password: twice.password } }))
+        .status,
+    ).toBe(200)
     const after = (await analytics(token, 7)).series.at(-1)!
-    expect({ signups: after.signups - before.signups, activeUsers: after.activeUsers - before.activeUsers }).toEqual({ signups: 2, activeUsers: 2 })
+    expect({ signups: after.signups - before.signups, activeUsers: after.activeUsers - before.activeUsers }).toEqual({
+      signups: 2,
+      activeUsers: 2,
+    })
   })
 
   it('puts an older signup on its own day', async () => {
@@ -158,12 +209,16 @@ describe('GET /admin/analytics', () => {
     const token = await adminToken()
     const before = (await analytics(token, 7)).activeUsersInPeriod
     const u = await seedUser()
-    expect((await api('/api/v1/auth/login', { method: 'POST', json: { email: u.user.email, password: u.password } })).status).toBe(200)
+    expect(
+      (await api('/api/v1/auth/login', { method: 'POST', json: { email: u.user.email, password: u.password } })).status,
+    ).toBe(200)
     expect((await analytics(token, 7)).activeUsersInPeriod - before).toBe(1)
   })
 
   it.each(['0', '366', '-1', '1.5', 'week'])('refuses days=%s with 422', async (days) => {
-    expect(validationDetails(await call('GET', `/admin/analytics?days=${days}`, await adminToken()))).toHaveProperty(['query.days'])
+    expect(validationDetails(await call('GET', `/admin/analytics?days=${days}`, await adminToken()))).toHaveProperty([
+      'query.days',
+    ])
   })
 })
 
@@ -178,7 +233,11 @@ describe('GET /admin/users', () => {
     expect(res.status).toBe(200)
     expect(res.body.success && res.body.meta).toEqual({ page: 1, limit: 1, total: 2 })
     expect(data(res).map((u) => u.id)).toEqual([a.user.id])
-    expect(data(await call<User[]>('GET', `/admin/users?name=${t}&role=customer&sort=name&limit=1&page=2`, token)).map((u) => u.id)).toEqual([b.user.id])
+    expect(
+      data(await call<User[]>('GET', `/admin/users?name=${t}&role=customer&sort=name&limit=1&page=2`, token)).map(
+        (u) => u.id,
+      ),
+    ).toEqual([b.user.id])
   })
 
   it('refuses limit=101 and an unknown sort with 422', async () => {
@@ -222,7 +281,9 @@ describe('PUT /admin/users/:id/role', () => {
     const token = await adminToken()
     const { user } = await seedUser({ roles: ['user'] })
     // Like every other body error, the detail is keyed by the body field: `json.role`.
-    expect(validationDetails(await setRole(token, user.id, 'superuser'))).toEqual({ 'json.role': expect.stringContaining('superuser') })
+    expect(validationDetails(await setRole(token, user.id, 'superuser'))).toEqual({
+      'json.role': expect.stringContaining('superuser'),
+    })
     expect(await rolesOf(token, user.id)).toEqual(['user'])
   })
 
@@ -235,9 +296,15 @@ describe('PUT /admin/users/:id/role', () => {
   it('refuses a missing role, an empty one and an extra field with 422', async () => {
     const token = await adminToken()
     const { user } = await seedUser()
-    expect(validationDetails(await call('PUT', `/admin/users/${user.id}/role`, token, {}))).toHaveProperty(['json.role'])
-    expect(validationDetails(await call('PUT', `/admin/users/${user.id}/role`, token, { role: '' }))).toHaveProperty(['json.role'])
-    expect(validationDetails(await call('PUT', `/admin/users/${user.id}/role`, token, { role: 'user', roles: ['admin'] }))).toEqual({ 'json.roles': 'unknown field' })
+    expect(validationDetails(await call('PUT', `/admin/users/${user.id}/role`, token, {}))).toHaveProperty([
+      'json.role',
+    ])
+    expect(validationDetails(await call('PUT', `/admin/users/${user.id}/role`, token, { role: '' }))).toHaveProperty([
+      'json.role',
+    ])
+    expect(
+      validationDetails(await call('PUT', `/admin/users/${user.id}/role`, token, { role: 'user', roles: ['admin'] })),
+    ).toEqual({ 'json.roles': 'unknown field' })
   })
 
   it('refuses demoting the last admin with 409, and allows it once another admin exists', async () => {
@@ -256,7 +323,11 @@ describe('PUT /admin/users/:id/role', () => {
       await makeSoleAdmin(a.user.id)
       const b = await seedUser({ roles: ['admin'] })
       const answers = await Promise.all([setRole(a.token, b.user.id, 'user'), setRole(b.token, a.user.id, 'user')])
-      expect({ round, statuses: answers.map((r) => r.status).sort(), admins: await adminCount() }).toEqual({ round, statuses: expect.anything(), admins: 1 })
+      expect({ round, statuses: answers.map((r) => r.status).sort(), admins: await adminCount() }).toEqual({
+        round,
+        statuses: expect.anything(),
+        admins: 1,
+      })
     }
   })
 })
@@ -268,7 +339,9 @@ describe('DELETE /admin/users/:id', () => {
     const res = await call('DELETE', `/admin/users/${victim.user.id}`, token)
     expect(res.status).toBe(204)
     expect(res.body).toBeUndefined()
-    expect(data(await call<User[]>('GET', `/admin/users?email=${encodeURIComponent(victim.user.email)}`, token))).toEqual([])
+    expect(
+      data(await call<User[]>('GET', `/admin/users?email=${encodeURIComponent(victim.user.email)}`, token)),
+    ).toEqual([])
     expectError(await call('GET', '/rbac/me/roles', victim.token), 401, 'INVALID_TOKEN')
   })
 
@@ -306,7 +379,11 @@ describe('anonymous callers', () => {
     ['PUT', `/admin/users/${crypto.randomUUID()}/role`],
     ['DELETE', `/admin/users/${crypto.randomUUID()}`],
   ])('answers %s %s with 401 UNAUTHORIZED', async (method, path) => {
-    expectError(await call(method, path, undefined, method === 'PUT' ? { role: 'user' } : undefined), 401, 'UNAUTHORIZED')
+    expectError(
+      await call(method, path, undefined, method === 'PUT' ? { role: 'user' } : undefined),
+      401,
+      'UNAUTHORIZED',
+    )
   })
 })
 
@@ -317,7 +394,11 @@ describe('set role on the sole admin', () => {
       const [role] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, 'admin'))
       await db.delete(userRoles).where(and(eq(userRoles.roleId, role!.id), ne(userRoles.userId, admin.user.id)))
     })
-    const res = await api(`/api/v1/admin/users/${admin.user.id}/role`, { method: 'PUT', token: admin.token, json: { role: 'admin' } })
+    const res = await api(`/api/v1/admin/users/${admin.user.id}/role`, {
+      method: 'PUT',
+      token: admin.token,
+      json: { role: 'admin' },
+    })
     expect(res.status).toBe(200)
   })
 })

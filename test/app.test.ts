@@ -48,7 +48,11 @@ describe('unknown routes and methods', () => {
 
 describe('request body limit', () => {
   it('answers 413 PAYLOAD_TOO_LARGE when Content-Length exceeds MAX_BODY_BYTES', async () => {
-    const res = await api('/api/v1/health', { method: 'POST', body: 'x'.repeat(1_048_577), headers: { 'content-type': 'text/plain' } })
+    const res = await api('/api/v1/health', {
+      method: 'POST',
+      body: 'x'.repeat(1_048_577),
+      headers: { 'content-type': 'text/plain' },
+    })
     expect(res.status).toBe(413)
     expect(error(res).code).toBe('PAYLOAD_TOO_LARGE')
   })
@@ -76,7 +80,11 @@ describe('security headers and CORS', () => {
 
   it('answers a preflight from an origin listed in CORS_ORIGINS', async () => {
     const vars = { ...env, CORS_ORIGINS: 'https://app.example, https://admin.example' } as Env
-    const res = await app.request('/api/v1/health', { method: 'OPTIONS', headers: { origin: 'https://admin.example', 'access-control-request-method': 'POST' } }, vars)
+    const res = await app.request(
+      '/api/v1/health',
+      { method: 'OPTIONS', headers: { origin: 'https://admin.example', 'access-control-request-method': 'POST' } },
+      vars,
+    )
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBe('https://admin.example')
     expect(res.headers.get('access-control-allow-headers')).toContain('Authorization')
@@ -93,12 +101,19 @@ describe('request log', () => {
 
   it('writes one JSON line per request with method, path, status, duration and request id', async () => {
     const lines: string[] = []
-    for (const level of ['log', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation((line: string) => void lines.push(line))
+    for (const level of ['log', 'warn', 'error'] as const)
+      vi.spyOn(console, level).mockImplementation((line: string) => void lines.push(line))
     const vars = { ...env, LOG_LEVEL: 'info' } as Env
     await app.request('/api/v1/nope', { headers: { 'x-request-id': 'log-test-1' } }, vars)
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.msg === 'request')
     expect(entries).toHaveLength(1)
-    expect(entries[0]).toMatchObject({ level: 'warn', method: 'GET', path: '/api/v1/nope', status: 404, requestId: 'log-test-1' })
+    expect(entries[0]).toMatchObject({
+      level: 'warn',
+      method: 'GET',
+      path: '/api/v1/nope',
+      status: 404,
+      requestId: 'log-test-1',
+    })
     expect(entries[0]!.durationMs).toBeTypeOf('number')
   })
 })

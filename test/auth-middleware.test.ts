@@ -27,7 +27,8 @@ router.get('/me', requireAuth(), (c) => ok(c, c.get('user')))
 router.get('/admin', requireAuth(), requireRole('admin'), (c) => ok(c, 'secret'))
 router.get('/stream', requireAuth({ allowQueryToken: true }), (c) => ok(c, c.get('user')!.id))
 
-const get = (path: string, token?: string) => router.request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} }, env)
+const get = (path: string, token?: string) =>
+  router.request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} }, env)
 const codeOf = async (res: Response) => (await res.json<{ error: { code: string } }>()).error.code
 
 describe('requireAuth', () => {
@@ -35,7 +36,10 @@ describe('requireAuth', () => {
     const { user, token } = await seedUser({ name: 'Grace' })
     const res = await get('/me', token)
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ success: true, data: { id: user.id, email: user.email, name: 'Grace', roles: ['user'] } })
+    expect(await res.json()).toMatchObject({
+      success: true,
+      data: { id: user.id, email: user.email, name: 'Grace', roles: ['user'] },
+    })
   })
 
   it('answers 401 UNAUTHORIZED without a token', async () => {
@@ -45,7 +49,9 @@ describe('requireAuth', () => {
   })
 
   it('answers 401 INVALID_TOKEN for a non-bearer scheme or a garbage token', async () => {
-    expect(await codeOf(await router.request('/me', { headers: { authorization: 'Basic abc' } }, env))).toBe('INVALID_TOKEN')
+    expect(await codeOf(await router.request('/me', { headers: { authorization: 'Basic abc' } }, env))).toBe(
+      'INVALID_TOKEN',
+    )
     expect(await codeOf(await get('/me', 'not.a.jwt'))).toBe('INVALID_TOKEN')
   })
 
@@ -59,7 +65,9 @@ describe('requireAuth', () => {
     const { user, token } = await seedUser()
     expect((await router.request(`/stream?access_token=${token}`, {}, env)).status).toBe(200)
     expect((await router.request(`/me?access_token=${token}`, {}, env)).status).toBe(401)
-    expect(((await (await router.request(`/stream?access_token=${token}`, {}, env)).json()) as { data: string }).data).toBe(user.id)
+    expect(
+      ((await (await router.request(`/stream?access_token=${token}`, {}, env)).json()) as { data: string }).data,
+    ).toBe(user.id)
   })
 })
 

@@ -14,7 +14,15 @@ type Forge = { header?: Record<string, unknown>; claims?: Record<string, unknown
 
 /** Signs a token like ours, with one thing changed. */
 async function forge(sub: string, sid: string, f: Forge = {}) {
-  const claims: Record<string, unknown> = { sub, sid, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300, ...f.claims }
+  const claims: Record<string, unknown> = {
+    sub,
+    sid,
+    iss: config.JWT_ISSUER,
+    aud: config.JWT_AUDIENCE,
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 300,
+    ...f.claims,
+  }
   for (const k of f.omit ?? []) delete claims[k]
   const header = { alg: 'HS256', typ: 'at+jwt', kid: await kidOf(config.JWT_SECRET), ...f.header }
   return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(f.key ?? secret)
@@ -31,18 +39,34 @@ describe('the bad-token corpus: every mutation is refused on an authenticated ro
   const otherKey = new TextEncoder().encode('another-secret-that-is-also-32-bytes-long!')
 
   const corpus: [string, () => Promise<string> | string][] = [
-    ['alg none', () => new UnsecuredJWT({ sid }).setSubject(sub).setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE).setExpirationTime('5m').encode()],
+    [
+      'alg none',
+      () =>
+        new UnsecuredJWT({ sid })
+          .setSubject(sub)
+          .setIssuer(config.JWT_ISSUER)
+          .setAudience(config.JWT_AUDIENCE)
+          .setExpirationTime('5m')
+          .encode(),
+    ],
     ['alg swapped to HS512', () => forge(sub, sid, { header: { alg: 'HS512' } })],
     ['wrong audience', () => forge(sub, sid, { claims: { aud: 'someone-else' } })],
     ['wrong issuer', () => forge(sub, sid, { claims: { iss: 'evil' } })],
     ['typ JWT instead of at+jwt', () => forge(sub, sid, { header: { typ: 'JWT' } })],
     ['no typ', () => forge(sub, sid, { header: { typ: undefined } })],
     ['expired', () => forge(sub, sid, { claims: { exp: Math.floor(Date.now() / 1000) - 5 } })],
-    ['not yet valid (nbf in the future)', () => forge(sub, sid, { claims: { nbf: Math.floor(Date.now() / 1000) + 600 } })],
+    [
+      'not yet valid (nbf in the future)',
+      () => forge(sub, sid, { claims: { nbf: Math.floor(Date.now() / 1000) + 600 } }),
+    ],
     ['signed with another secret under our kid', () => forge(sub, sid, { key: otherKey })],
     ['unknown kid', () => forge(sub, sid, { header: { kid: 'deadbeefdeadbeef' } })],
     ['no kid', () => forge(sub, sid, { header: { kid: undefined } })],
-    ['payload swapped for another user', async () => `${h}.${toBase64Url(new TextEncoder().encode(JSON.stringify({ ...JSON.parse(atob(p.replace(/-/g, '+').replace(/_/g, '/'))), sub: crypto.randomUUID() })))}.${s}`],
+    [
+      'payload swapped for another user',
+      async () =>
+        `${h}.${toBase64Url(new TextEncoder().encode(JSON.stringify({ ...JSON.parse(atob(p.replace(/-/g, '+').replace(/_/g, '/'))), sub: crypto.randomUUID() })))}.${s}`,
+    ],
     ['signature flipped', () => flip(good)],
     ['signature stripped', () => `${h}.${p}.`],
     ['missing sid', () => forge(sub, sid, { omit: ['sid'] })],
@@ -63,7 +87,9 @@ describe('the bad-token corpus: every mutation is refused on an authenticated ro
   })
 
   it('answers TOKEN_EXPIRED, specifically, for an expired token', async () => {
-    const res = await api('/api/v1/auth/me', { token: await forge(sub, sid, { claims: { exp: Math.floor(Date.now() / 1000) - 5 } }) })
+    const res = await api('/api/v1/auth/me', {
+      token: await forge(sub, sid, { claims: { exp: Math.floor(Date.now() / 1000) - 5 } }),
+    })
     expect(error(res).code).toBe('TOKEN_EXPIRED')
   })
 
@@ -77,11 +103,23 @@ describe('auth rate limits', () => {
   afterEach(() => vi.restoreAllMocks())
   const tight = { ...env, RATE_LIMIT_AUTH: '2/900' } as Env
   const login = (email: string, ip: string, vars: Env = tight) =>
-    app.request('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip }, body: JSON.stringify({ email, password: 'whatever-password' }) }, vars)
+    app.request(
+      '/api/v1/auth/login',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
+        body: JSON.stringify({ email, password: 'whatever-password' }),
+      },
+      vars,
+    )
 
   it('allows RATE_LIMIT_AUTH attempts per IP and email, then answers 429 with Retry-After', async () => {
     const ip = '198.51.100.77'
-    const statuses = [await login('a@example.com', ip), await login('a@example.com', ip), await login('a@example.com', ip)]
+    const statuses = [
+      await login('a@example.com', ip),
+      await login('a@example.com', ip),
+      await login('a@example.com', ip),
+    ]
     expect(statuses.map((r) => r.status)).toEqual([401, 401, 429])
     expect(Number(statuses[2]!.headers.get('retry-after'))).toBeGreaterThan(0)
     // Another email from the same IP, and the same email from another IP, have their own budget.
@@ -91,7 +129,12 @@ describe('auth rate limits', () => {
 
   it('fails closed (503) when the limiter backend does not answer', async () => {
     vi.spyOn(globalThis, 'fetch').mockImplementation(() => new Promise<Response>(() => {}))
-    const vars = { ...tight, UPSTASH_REDIS_REST_URL: 'https://unreachable.upstash.test', UPSTASH_REDIS_REST_TOKEN: 'x', RATE_LIMIT_TIMEOUT_MS: '100' } as Env
+    const vars = {
+      ...tight,
+      UPSTASH_REDIS_REST_URL: 'https://unreachable.upstash.test',
+      UPSTASH_REDIS_REST_TOKEN: 'x',
+      RATE_LIMIT_TIMEOUT_MS: '100',
+    } as Env
     const res = await login('c@example.com', '198.51.100.79', vars)
     expect(res.status).toBe(503)
   })

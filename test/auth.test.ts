@@ -11,8 +11,10 @@ type Login = Pair & { user: User }
 const newEmail = () => `flow-${crypto.randomUUID().slice(0, 8)}@example.com`
 const PASSWORD = 'a perfectly fine password'
 
-const post = <T = unknown>(path: string, json: unknown, token?: string) => api<T>(`/api/v1${path}`, { method: 'POST', json, token })
-const put = <T = unknown>(path: string, json: unknown, token?: string) => api<T>(`/api/v1${path}`, { method: 'PUT', json, token })
+const post = <T = unknown>(path: string, json: unknown, token?: string) =>
+  api<T>(`/api/v1${path}`, { method: 'POST', json, token })
+const put = <T = unknown>(path: string, json: unknown, token?: string) =>
+  api<T>(`/api/v1${path}`, { method: 'PUT', json, token })
 const get = <T = unknown>(path: string, token?: string) => api<T>(`/api/v1${path}`, { token })
 
 async function codeFor(email: string, atLeast = 1) {
@@ -58,7 +60,12 @@ describe('signup → mailbox → verify → login → me → refresh → reuse �
     expect((await get('/auth/me', rotated.accessToken)).status).toBe(200)
 
     // The first token is presented again after the grace window: reuse, the family dies.
-    await withDb((db) => db.update(refreshTokens).set({ rotatedAt: sql`now() - interval '30 seconds'` }).where(isNull(refreshTokens.parentId)))
+    await withDb((db) =>
+      db
+        .update(refreshTokens)
+        .set({ rotatedAt: sql`now() - interval '30 seconds'` })
+        .where(isNull(refreshTokens.parentId)),
+    )
     const reuse = await post('/auth/refresh', { refreshToken: login.refreshToken })
     expect(reuse.status).toBe(401)
     expect(error(reuse).code).toBe('TOKEN_REUSED')
@@ -92,11 +99,16 @@ describe('signup → mailbox → verify → login → me → refresh → reuse �
 
   it('never mints two live tokens when one refresh token is used concurrently', async () => {
     const login = await verifiedLogin()
-    const results = await Promise.all(Array.from({ length: 6 }, () => post<Pair>('/auth/refresh', { refreshToken: login.refreshToken })))
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => post<Pair>('/auth/refresh', { refreshToken: login.refreshToken })),
+    )
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200])
     expect(new Set(results.map((r) => data(r).refreshToken)).size).toBe(1)
     const tokens = await withDb(async (db) => {
-      const [root] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, await sha256Hex(login.refreshToken)))
+      const [root] = await db
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, await sha256Hex(login.refreshToken)))
       return db.select().from(refreshTokens).where(eq(refreshTokens.sessionId, root!.sessionId))
     })
     expect(tokens).toHaveLength(2)
@@ -116,16 +128,18 @@ describe('registration', () => {
     expect(error(res).details).toEqual({ 'json.password': 'must be at least 10 characters' })
   })
 
-  it.each([['role', 'admin'], ['emailVerified', true], ['id', '00000000-0000-4000-8000-000000000000'], ['roles', ['admin']]])(
-    'refuses mass assignment of %s',
-    async (field, value) => {
-      const email = newEmail()
-      const res = await post('/auth/register', { email, password: PASSWORD, name: 'A', [field]: value })
-      expect(res.status).toBe(422)
-      expect(error(res).details).toEqual({ [`json.${field}`]: 'unknown field' })
-      expect(await withDb((db) => db.select().from(users).where(eq(users.email, email)))).toHaveLength(0)
-    },
-  )
+  it.each([
+    ['role', 'admin'],
+    ['emailVerified', true],
+    ['id', '00000000-0000-4000-8000-000000000000'],
+    ['roles', ['admin']],
+  ])('refuses mass assignment of %s', async (field, value) => {
+    const email = newEmail()
+    const res = await post('/auth/register', { email, password: PASSWORD, name: 'A', [field]: value })
+    expect(res.status).toBe(422)
+    expect(error(res).details).toEqual({ [`json.${field}`]: 'unknown field' })
+    expect(await withDb((db) => db.select().from(users).where(eq(users.email, email)))).toHaveLength(0)
+  })
 
   it('answers 409 for an email already registered, whatever its case', async () => {
     const email = await registered()
@@ -136,7 +150,9 @@ describe('registration', () => {
 
   it('creates one account when the same email registers twice at once', async () => {
     const email = newEmail()
-    const results = await Promise.all([1, 2, 3].map(() => post('/auth/register', { email, password: PASSWORD, name: 'Race' })))
+    const results = await Promise.all(
+      [1, 2, 3].map(() => post('/auth/register', { email, password: PASSWORD, name: 'Race' })),
+    )
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409])
   })
 
@@ -172,7 +188,9 @@ describe('email verification codes', () => {
     const code = await codeFor(email)
     const wrong = code === '000000' ? '111111' : '000000'
     const results = await Promise.all(Array.from({ length: 8 }, () => post('/auth/verify', { email, code: wrong })))
-    const [otp] = await withDb((db) => db.select().from(emailOtps).innerJoin(users, eq(users.id, emailOtps.userId)).where(eq(users.email, email)))
+    const [otp] = await withDb((db) =>
+      db.select().from(emailOtps).innerJoin(users, eq(users.id, emailOtps.userId)).where(eq(users.email, email)),
+    )
     expect(otp!.email_otps.attempts).toBe(5)
     expect(results.filter((r) => error(r).code === 'OTP_LOCKED').length).toBeGreaterThanOrEqual(3)
   })
@@ -223,7 +241,9 @@ describe('login', () => {
     const { user, password } = await seedUser()
     const { toBase64Url } = await import('../src/lib/crypto')
     const salt = crypto.getRandomValues(new Uint8Array(16))
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits'])
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, [
+      'deriveBits',
+    ])
     const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 1000 }, key, 256)
     const legacy = `pbkdf2-sha256$1000$${toBase64Url(salt)}$${toBase64Url(new Uint8Array(bits))}`
     await withDb((db) => db.update(users).set({ passwordHash: legacy }).where(eq(users.id, user.id)))
@@ -248,9 +268,13 @@ describe('forgot and reset password', () => {
       expect((await post('/auth/refresh', { refreshToken: s.refreshToken })).status).toBe(401)
       expect((await get('/auth/me', s.accessToken)).status).toBe(401)
     }
-    expect((await post('/auth/login', { email: user.email, password: 'correct horse battery staple' })).status).toBe(401)
+    expect((await post('/auth/login', { email: user.email, password: 'correct horse battery staple' })).status).toBe(
+      401,
+    )
     expect((await post('/auth/login', { email: user.email, password: 'a brand new password' })).status).toBe(200)
-    expect(error(await post('/auth/reset-password', { token, password: 'another new password' })).code).toBe('INVALID_RESET_TOKEN')
+    expect(error(await post('/auth/reset-password', { token, password: 'another new password' })).code).toBe(
+      'INVALID_RESET_TOKEN',
+    )
   })
 
   it('answers 202 for an unknown email and sends nothing', async () => {
@@ -264,7 +288,9 @@ describe('forgot and reset password', () => {
     await post('/auth/forgot-password', { email: user.email })
     const token = String((await readMailbox(user.email))[0]!.data.token)
     await withDb((db) => db.execute(sql`update password_resets set expires_at = now() - interval '1 second'`))
-    expect(error(await post('/auth/reset-password', { token, password: 'a brand new password' })).code).toBe('INVALID_RESET_TOKEN')
+    expect(error(await post('/auth/reset-password', { token, password: 'a brand new password' })).code).toBe(
+      'INVALID_RESET_TOKEN',
+    )
   })
 
   it('refuses a weak new password with 422', async () => {
@@ -283,7 +309,12 @@ describe('profile and password change', () => {
   it('updates the name and refuses role, email or id in the body', async () => {
     const { token } = await seedUser()
     expect(data(await put<User & { name: string }>('/auth/profile', { name: 'New Name' }, token)).name).toBe('New Name')
-    for (const extra of [{ role: 'admin' }, { email: 'x@example.com' }, { id: crypto.randomUUID() }, { emailVerified: true }]) {
+    for (const extra of [
+      { role: 'admin' },
+      { email: 'x@example.com' },
+      { id: crypto.randomUUID() },
+      { emailVerified: true },
+    ]) {
       const res = await put('/auth/profile', { name: 'X', ...extra }, token)
       expect(res.status).toBe(422)
       expect(Object.values(error(res).details ?? {})).toEqual(['unknown field'])
@@ -293,7 +324,11 @@ describe('profile and password change', () => {
   it('changes the password, ends the other sessions and keeps this one', async () => {
     const { user, token, password } = await seedUser()
     const other = data(await post<Login>('/auth/login', { email: user.email, password }))
-    const res = await put('/auth/change-password', { currentPassword: password, newPassword: 'my new long password' }, token)
+    const res = await put(
+      '/auth/change-password',
+      { currentPassword: password, newPassword: 'my new long password' },
+      token,
+    )
     expect(res.status).toBe(200)
     expect((await get('/auth/me', token)).status).toBe(200)
     expect((await get('/auth/me', other.accessToken)).status).toBe(401)
@@ -302,7 +337,11 @@ describe('profile and password change', () => {
 
   it('answers 422 when the current password is wrong', async () => {
     const { token } = await seedUser()
-    const res = await put('/auth/change-password', { currentPassword: 'wrong wrong wrong', newPassword: 'my new long password' }, token)
+    const res = await put(
+      '/auth/change-password',
+      { currentPassword: 'wrong wrong wrong', newPassword: 'my new long password' },
+      token,
+    )
     expect(res.status).toBe(422)
     expect(error(res).details).toEqual({ currentPassword: 'is incorrect' })
   })

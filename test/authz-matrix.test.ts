@@ -42,7 +42,10 @@ const stamp = () => crypto.randomUUID().replace(/-/g, '').slice(0, 12)
 /** A user row without a password hash or session: a target, never a caller. */
 async function freshUser(roleNames: string[] = ['user']) {
   return withDb(async (db) => {
-    const [u] = await db.insert(users).values({ email: `target-${stamp()}@example.com`, name: 'Target', passwordHash: 'x' }).returning({ id: users.id })
+    const [u] = await db
+      .insert(users)
+      .values({ email: `target-${stamp()}@example.com`, name: 'Target', passwordHash: 'x' })
+      .returning({ id: users.id })
     for (const name of roleNames) {
       const [r] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, name))
       await db.insert(userRoles).values({ userId: u!.id, roleId: r!.id })
@@ -53,7 +56,10 @@ async function freshUser(roleNames: string[] = ['user']) {
 
 async function freshRole(grant?: string) {
   return withDb(async (db) => {
-    const [r] = await db.insert(roles).values({ name: `matrix-${stamp()}` }).returning({ id: roles.id })
+    const [r] = await db
+      .insert(roles)
+      .values({ name: `matrix-${stamp()}` })
+      .returning({ id: roles.id })
     if (grant) await db.insert(rolePermissions).values({ roleId: r!.id, permissionId: grant })
     return r!.id
   })
@@ -61,7 +67,10 @@ async function freshRole(grant?: string) {
 
 async function freshPermission() {
   return withDb(async (db) => {
-    const [p] = await db.insert(permissions).values({ resource: `matrix${stamp()}`, action: 'read' }).returning({ id: permissions.id })
+    const [p] = await db
+      .insert(permissions)
+      .values({ resource: `matrix${stamp()}`, action: 'read' })
+      .returning({ id: permissions.id })
     return p!.id
   })
 }
@@ -75,84 +84,167 @@ const adminOnly = (status: number) => ({ anonymous: 401, user: 403, moderator: 4
 
 const ROWS: Row[] = [
   // users
-  { method: 'GET', route: '/users', path: () => '/users', expect: { anonymous: 401, user: 403, moderator: 200, admin: 200 } },
   {
-    method: 'POST', route: '/users', path: () => '/users',
+    method: 'GET',
+    route: '/users',
+    path: () => '/users',
+    expect: { anonymous: 401, user: 403, moderator: 200, admin: 200 },
+  },
+  {
+    method: 'POST',
+    route: '/users',
+    path: () => '/users',
     body: (c) => ({ email: `created-${c.stamp}@example.com`, password: 'long enough password', name: 'Created' }),
     expect: adminOnly(201),
   },
   { method: 'GET', route: '/users/:id (own)', path: (c) => `/users/${c.self}`, expect: ok(200) },
-  { method: 'GET', route: '/users/:id (other)', path: (c) => `/users/${c.other}`, expect: { anonymous: 401, user: 404, moderator: 200, admin: 200 } },
-  { method: 'PUT', route: '/users/:id (own name)', path: (c) => `/users/${c.self}`, body: (c) => ({ name: `Renamed ${c.stamp}` }), expect: ok(200) },
   {
-    method: 'PUT', route: '/users/:id (own email)', path: (c) => `/users/${c.self}`,
+    method: 'GET',
+    route: '/users/:id (other)',
+    path: (c) => `/users/${c.other}`,
+    expect: { anonymous: 401, user: 404, moderator: 200, admin: 200 },
+  },
+  {
+    method: 'PUT',
+    route: '/users/:id (own name)',
+    path: (c) => `/users/${c.self}`,
+    body: (c) => ({ name: `Renamed ${c.stamp}` }),
+    expect: ok(200),
+  },
+  {
+    method: 'PUT',
+    route: '/users/:id (own email)',
+    path: (c) => `/users/${c.self}`,
     body: (c) => ({ email: `changed-${c.stamp}@example.com` }),
     expect: { anonymous: 401, user: 403, moderator: 403, admin: 200 },
   },
   {
-    method: 'PUT', route: '/users/:id (other)', path: (c) => `/users/${c.other}`, body: (c) => ({ name: `Renamed ${c.stamp}` }),
+    method: 'PUT',
+    route: '/users/:id (other)',
+    path: (c) => `/users/${c.other}`,
+    body: (c) => ({ name: `Renamed ${c.stamp}` }),
     expect: { anonymous: 401, user: 404, moderator: 403, admin: 200 },
   },
   {
-    method: 'DELETE', route: '/users/:id (other)', fresh: async () => ({ target: await freshUser() }), path: (c) => `/users/${c.target}`,
+    method: 'DELETE',
+    route: '/users/:id (other)',
+    fresh: async () => ({ target: await freshUser() }),
+    path: (c) => `/users/${c.target}`,
     expect: adminOnly(204),
   },
   { method: 'DELETE', route: '/users/:id (own)', path: (c) => `/users/${c.self}`, expect: adminOnly(409) },
 
   // rbac: roles
   { method: 'GET', route: '/rbac/roles', path: () => '/rbac/roles', expect: adminOnly(200) },
-  { method: 'POST', route: '/rbac/roles', path: () => '/rbac/roles', body: (c) => ({ name: `created-${c.stamp}` }), expect: adminOnly(201) },
-  { method: 'GET', route: '/rbac/roles/:id', path: (c) => `/rbac/roles/${c.role}`, expect: adminOnly(200) },
-  { method: 'PUT', route: '/rbac/roles/:id', path: (c) => `/rbac/roles/${c.role}`, body: (c) => ({ description: `described ${c.stamp}` }), expect: adminOnly(200) },
   {
-    method: 'DELETE', route: '/rbac/roles/:id', fresh: async () => ({ role: await freshRole() }), path: (c) => `/rbac/roles/${c.role}`,
+    method: 'POST',
+    route: '/rbac/roles',
+    path: () => '/rbac/roles',
+    body: (c) => ({ name: `created-${c.stamp}` }),
+    expect: adminOnly(201),
+  },
+  { method: 'GET', route: '/rbac/roles/:id', path: (c) => `/rbac/roles/${c.role}`, expect: adminOnly(200) },
+  {
+    method: 'PUT',
+    route: '/rbac/roles/:id',
+    path: (c) => `/rbac/roles/${c.role}`,
+    body: (c) => ({ description: `described ${c.stamp}` }),
+    expect: adminOnly(200),
+  },
+  {
+    method: 'DELETE',
+    route: '/rbac/roles/:id',
+    fresh: async () => ({ role: await freshRole() }),
+    path: (c) => `/rbac/roles/${c.role}`,
     expect: adminOnly(204),
   },
 
   // rbac: permissions
   { method: 'GET', route: '/rbac/permissions', path: () => '/rbac/permissions', expect: adminOnly(200) },
   {
-    method: 'POST', route: '/rbac/permissions', path: () => '/rbac/permissions',
-    body: (c) => ({ resource: `created${c.stamp}`, action: 'read' }), expect: adminOnly(201),
-  },
-  { method: 'GET', route: '/rbac/permissions/:id', path: (c) => `/rbac/permissions/${c.permission}`, expect: adminOnly(200) },
-  {
-    method: 'PUT', route: '/rbac/permissions/:id', path: (c) => `/rbac/permissions/${c.permission}`,
-    body: (c) => ({ description: `described ${c.stamp}` }), expect: adminOnly(200),
+    method: 'POST',
+    route: '/rbac/permissions',
+    path: () => '/rbac/permissions',
+    body: (c) => ({ resource: `created${c.stamp}`, action: 'read' }),
+    expect: adminOnly(201),
   },
   {
-    method: 'DELETE', route: '/rbac/permissions/:id', fresh: async () => ({ permission: await freshPermission() }),
-    path: (c) => `/rbac/permissions/${c.permission}`, expect: adminOnly(204),
+    method: 'GET',
+    route: '/rbac/permissions/:id',
+    path: (c) => `/rbac/permissions/${c.permission}`,
+    expect: adminOnly(200),
+  },
+  {
+    method: 'PUT',
+    route: '/rbac/permissions/:id',
+    path: (c) => `/rbac/permissions/${c.permission}`,
+    body: (c) => ({ description: `described ${c.stamp}` }),
+    expect: adminOnly(200),
+  },
+  {
+    method: 'DELETE',
+    route: '/rbac/permissions/:id',
+    fresh: async () => ({ permission: await freshPermission() }),
+    path: (c) => `/rbac/permissions/${c.permission}`,
+    expect: adminOnly(204),
   },
 
   // rbac: assignments and grants
-  { method: 'GET', route: '/rbac/users/:userId/roles', path: (c) => `/rbac/users/${c.other}/roles`, expect: adminOnly(200) },
   {
-    method: 'POST', route: '/rbac/users/:userId/roles', fresh: async () => ({ target: await freshUser() }),
-    path: (c) => `/rbac/users/${c.target}/roles`, body: (c) => ({ roleId: c.role }), expect: adminOnly(201),
+    method: 'GET',
+    route: '/rbac/users/:userId/roles',
+    path: (c) => `/rbac/users/${c.other}/roles`,
+    expect: adminOnly(200),
   },
   {
-    method: 'DELETE', route: '/rbac/users/:userId/roles',
+    method: 'POST',
+    route: '/rbac/users/:userId/roles',
+    fresh: async () => ({ target: await freshUser() }),
+    path: (c) => `/rbac/users/${c.target}/roles`,
+    body: (c) => ({ roleId: c.role }),
+    expect: adminOnly(201),
+  },
+  {
+    method: 'DELETE',
+    route: '/rbac/users/:userId/roles',
     fresh: async (c) => {
       const target = await freshUser()
       await assign(target, c.role)
       return { target }
     },
-    path: (c) => `/rbac/users/${c.target}/roles`, body: (c) => ({ roleId: c.role }), expect: adminOnly(204),
+    path: (c) => `/rbac/users/${c.target}/roles`,
+    body: (c) => ({ roleId: c.role }),
+    expect: adminOnly(204),
   },
   {
-    method: 'POST', route: '/rbac/roles/:roleId/permissions', fresh: async () => ({ role: await freshRole() }),
-    path: (c) => `/rbac/roles/${c.role}/permissions`, body: (c) => ({ permissionId: c.permission }), expect: adminOnly(201),
+    method: 'POST',
+    route: '/rbac/roles/:roleId/permissions',
+    fresh: async () => ({ role: await freshRole() }),
+    path: (c) => `/rbac/roles/${c.role}/permissions`,
+    body: (c) => ({ permissionId: c.permission }),
+    expect: adminOnly(201),
   },
   {
-    method: 'DELETE', route: '/rbac/roles/:roleId/permissions', fresh: async (c) => ({ role: await freshRole(c.permission) }),
-    path: (c) => `/rbac/roles/${c.role}/permissions`, body: (c) => ({ permissionId: c.permission }), expect: adminOnly(204),
+    method: 'DELETE',
+    route: '/rbac/roles/:roleId/permissions',
+    fresh: async (c) => ({ role: await freshRole(c.permission) }),
+    path: (c) => `/rbac/roles/${c.role}/permissions`,
+    body: (c) => ({ permissionId: c.permission }),
+    expect: adminOnly(204),
   },
   {
-    method: 'POST', route: '/rbac/users/:userId/check-permission', path: (c) => `/rbac/users/${c.other}/check-permission`,
-    body: (c) => ({ resource: 'users', action: 'update', ownerId: c.other }), expect: adminOnly(200),
+    method: 'POST',
+    route: '/rbac/users/:userId/check-permission',
+    path: (c) => `/rbac/users/${c.other}/check-permission`,
+    body: (c) => ({ resource: 'users', action: 'update', ownerId: c.other }),
+    expect: adminOnly(200),
   },
-  { method: 'GET', route: '/rbac/users/:userId/permissions', path: (c) => `/rbac/users/${c.other}/permissions`, expect: adminOnly(200) },
+  {
+    method: 'GET',
+    route: '/rbac/users/:userId/permissions',
+    path: (c) => `/rbac/users/${c.other}/permissions`,
+    expect: adminOnly(200),
+  },
   { method: 'GET', route: '/rbac/me/roles', path: () => '/rbac/me/roles', expect: ok(200) },
   { method: 'GET', route: '/rbac/me/permissions', path: () => '/rbac/me/permissions', expect: ok(200) },
 
@@ -163,16 +255,24 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/admin/jobs', path: () => '/admin/jobs', expect: adminOnly(200) },
   { method: 'GET', route: '/admin/logs', path: () => '/admin/logs', expect: adminOnly(200) },
   {
-    method: 'PUT', route: '/admin/users/:id/role', fresh: async () => ({ target: await freshUser() }),
-    path: (c) => `/admin/users/${c.target}/role`, body: () => ({ role: 'moderator' }), expect: adminOnly(200),
+    method: 'PUT',
+    route: '/admin/users/:id/role',
+    fresh: async () => ({ target: await freshUser() }),
+    path: (c) => `/admin/users/${c.target}/role`,
+    body: () => ({ role: 'moderator' }),
+    expect: adminOnly(200),
   },
   {
-    method: 'DELETE', route: '/admin/users/:id', fresh: async () => ({ target: await freshUser() }),
-    path: (c) => `/admin/users/${c.target}`, expect: adminOnly(204),
+    method: 'DELETE',
+    route: '/admin/users/:id',
+    fresh: async () => ({ target: await freshUser() }),
+    path: (c) => `/admin/users/${c.target}`,
+    expect: adminOnly(204),
   },
 ]
 
-const title = (row: Row) => `${row.method} ${row.route} → ${ACTORS.map((a) => `${SHORT[a]} ${row.expect[a]}`).join(' · ')}`
+const title = (row: Row) =>
+  `${row.method} ${row.route} → ${ACTORS.map((a) => `${SHORT[a]} ${row.expect[a]}`).join(' · ')}`
 /** "200", or "403 FORBIDDEN" for an error, so a failing cell shows both numbers and codes. */
 const cell = (status: number, code?: string) => (code ? `${status} ${code}` : `${status}`)
 
@@ -220,15 +320,23 @@ describe('authorization matrix: users, rbac and admin routes', () => {
     const answers = new Map<string, string>()
     for (const row of ROWS) {
       const res = await call(row, { ...base, self: base.other, stamp: stamp() }, 'not.a.jwt')
-      answers.set(`${row.method} ${row.route}`, cell(res.status, res.body?.success === false ? res.body.error.code : undefined))
+      answers.set(
+        `${row.method} ${row.route}`,
+        cell(res.status, res.body?.success === false ? res.body.error.code : undefined),
+      )
     }
-    expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(ROWS.map((r) => [`${r.method} ${r.route}`, '401 INVALID_TOKEN'])))
+    expect(Object.fromEntries(answers)).toEqual(
+      Object.fromEntries(ROWS.map((r) => [`${r.method} ${r.route}`, '401 INVALID_TOKEN'])),
+    )
   })
 
   it('has a row for every route the users, rbac and admin routers serve', () => {
     const served = app.routes
       // PUT /users/plan belongs to the cron service (every user sets their own plan; test/jobs.test.ts).
-      .filter((r) => r.method !== 'ALL' && /^\/api\/v1\/(users|rbac|admin)(\/|$)/.test(r.path) && r.path !== '/api/v1/users/plan')
+      .filter(
+        (r) =>
+          r.method !== 'ALL' && /^\/api\/v1\/(users|rbac|admin)(\/|$)/.test(r.path) && r.path !== '/api/v1/users/plan',
+      )
       .map((r) => `${r.method} ${r.path.replace('/api/v1', '')}`)
     const covered = new Set(ROWS.map((r) => `${r.method} ${r.route.split(' ')[0]}`))
     expect(served.length).toBeGreaterThanOrEqual(29)

@@ -5,28 +5,64 @@ import { api, seedUser, withDb } from './helpers'
 
 export type Customer = { id: string; name: string; contactEmail: string | null }
 export type Location = { id: string; customerId: string; name: string; address: string | null }
-export type ColdCell = { id: string; locationId: string; customerId: string; name: string; minTemp: number; maxTemp: number; pendingReadings: number; pendingSeconds: number; deadband: number }
-export type Device = { id: string; coldCellId: string; locationId: string; customerId: string; serialNumber: string; keyPrefix: string; status: string; lastSeenAt: string | null; firmwareVersion: string | null }
+export type ColdCell = {
+  id: string
+  locationId: string
+  customerId: string
+  name: string
+  minTemp: number
+  maxTemp: number
+  pendingReadings: number
+  pendingSeconds: number
+  deadband: number
+}
+export type Device = {
+  id: string
+  coldCellId: string
+  locationId: string
+  customerId: string
+  serialNumber: string
+  keyPrefix: string
+  status: string
+  lastSeenAt: string | null
+  firmwareVersion: string | null
+}
 export type DeviceWithKey = Device & { apiKey: string }
 
 /** Ids of one customer's tree: a location, a cold cell and a device. */
-export type Tree = { customerId: string; locationId: string; coldCellId: string; deviceId: string; serialNumber: string }
+export type Tree = {
+  customerId: string
+  locationId: string
+  coldCellId: string
+  deviceId: string
+  serialNumber: string
+}
 
-export const call = <T = unknown>(method: string, path: string, token: string, json?: unknown) => api<T>(`/api/v1${path}`, { method, token, json })
+export const call = <T = unknown>(method: string, path: string, token: string, json?: unknown) =>
+  api<T>(`/api/v1${path}`, { method, token, json })
 
 export const serial = () => `T-${crypto.randomUUID().slice(0, 8)}`
 
 /** A customer named `name` with one location, a freezer (-25..-18 °C) and a device. */
 export async function seedTree(name = 'Tenant'): Promise<Tree> {
   const [customer] = await withDb((db) => db.insert(customers).values({ name }).returning({ id: customers.id }))
-  const { location, cell, device, serialNumber } = await seedDevice({ customerId: customer!.id, minTemp: -25, maxTemp: -18 })
+  const { location, cell, device, serialNumber } = await seedDevice({
+    customerId: customer!.id,
+    minTemp: -25,
+    maxTemp: -18,
+  })
   return { customerId: customer!.id, locationId: location.id, coldCellId: cell.id, deviceId: device.id, serialNumber }
 }
 
 /** A signed-in technician linked to these customers. */
 export async function technicianOf(...customerIds: string[]) {
   const tech = await seedUser({ roles: ['technician'] })
-  if (customerIds.length) await withDb((db) => db.insert(technicianCustomers).values(customerIds.map((customerId) => ({ technicianId: tech.user.id, customerId }))))
+  if (customerIds.length)
+    await withDb((db) =>
+      db
+        .insert(technicianCustomers)
+        .values(customerIds.map((customerId) => ({ technicianId: tech.user.id, customerId }))),
+    )
   return tech
 }
 

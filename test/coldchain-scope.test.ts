@@ -8,7 +8,13 @@ import { data, seedUser } from './helpers'
 import { admin, call, customerUserOf, seedTree, serial, technicianOf, type Tree } from './coldchain-helpers'
 
 type Kind = 'read' | 'update' | 'create' | 'regenerate' | 'delete'
-type Op = { name: string; kind: Kind; method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: (t: Tree) => string; body?: (t: Tree) => unknown }
+type Op = {
+  name: string
+  kind: Kind
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE'
+  path: (t: Tree) => string
+  body?: (t: Tree) => unknown
+}
 
 // Deletes run last and children first, so each one meets its own target still in place.
 const OPS: Op[] = [
@@ -16,14 +22,61 @@ const OPS: Op[] = [
   { name: 'GET location', kind: 'read', method: 'GET', path: (t) => `/locations/${t.locationId}` },
   { name: 'GET cold cell', kind: 'read', method: 'GET', path: (t) => `/coldcells/${t.coldCellId}` },
   { name: 'GET device', kind: 'read', method: 'GET', path: (t) => `/devices/${t.deviceId}` },
-  { name: 'PUT customer', kind: 'update', method: 'PUT', path: (t) => `/customers/${t.customerId}`, body: () => ({ name: 'Renamed' }) },
-  { name: 'PUT location', kind: 'update', method: 'PUT', path: (t) => `/locations/${t.locationId}`, body: () => ({ name: 'Renamed' }) },
-  { name: 'PUT cold cell', kind: 'update', method: 'PUT', path: (t) => `/coldcells/${t.coldCellId}`, body: () => ({ maxTemp: -15 }) },
-  { name: 'PUT device', kind: 'update', method: 'PUT', path: (t) => `/devices/${t.deviceId}`, body: () => ({ firmwareVersion: '9.9.9' }) },
-  { name: 'POST location under customer', kind: 'create', method: 'POST', path: () => '/locations', body: (t) => ({ customerId: t.customerId, name: 'Child' }) },
-  { name: 'POST cold cell under location', kind: 'create', method: 'POST', path: () => '/coldcells', body: (t) => ({ locationId: t.locationId, name: 'Child', minTemp: 0, maxTemp: 4 }) },
-  { name: 'POST device under cold cell', kind: 'create', method: 'POST', path: () => '/devices', body: (t) => ({ coldCellId: t.coldCellId, serialNumber: serial() }) },
-  { name: 'POST regenerate-key', kind: 'regenerate', method: 'POST', path: (t) => `/devices/${t.deviceId}/regenerate-key` },
+  {
+    name: 'PUT customer',
+    kind: 'update',
+    method: 'PUT',
+    path: (t) => `/customers/${t.customerId}`,
+    body: () => ({ name: 'Renamed' }),
+  },
+  {
+    name: 'PUT location',
+    kind: 'update',
+    method: 'PUT',
+    path: (t) => `/locations/${t.locationId}`,
+    body: () => ({ name: 'Renamed' }),
+  },
+  {
+    name: 'PUT cold cell',
+    kind: 'update',
+    method: 'PUT',
+    path: (t) => `/coldcells/${t.coldCellId}`,
+    body: () => ({ maxTemp: -15 }),
+  },
+  {
+    name: 'PUT device',
+    kind: 'update',
+    method: 'PUT',
+    path: (t) => `/devices/${t.deviceId}`,
+    body: () => ({ firmwareVersion: '9.9.9' }),
+  },
+  {
+    name: 'POST location under customer',
+    kind: 'create',
+    method: 'POST',
+    path: () => '/locations',
+    body: (t) => ({ customerId: t.customerId, name: 'Child' }),
+  },
+  {
+    name: 'POST cold cell under location',
+    kind: 'create',
+    method: 'POST',
+    path: () => '/coldcells',
+    body: (t) => ({ locationId: t.locationId, name: 'Child', minTemp: 0, maxTemp: 4 }),
+  },
+  {
+    name: 'POST device under cold cell',
+    kind: 'create',
+    method: 'POST',
+    path: () => '/devices',
+    body: (t) => ({ coldCellId: t.coldCellId, serialNumber: serial() }),
+  },
+  {
+    name: 'POST regenerate-key',
+    kind: 'regenerate',
+    method: 'POST',
+    path: (t) => `/devices/${t.deviceId}/regenerate-key`,
+  },
   { name: 'DELETE device', kind: 'delete', method: 'DELETE', path: (t) => `/devices/${t.deviceId}` },
   { name: 'DELETE cold cell', kind: 'delete', method: 'DELETE', path: (t) => `/coldcells/${t.coldCellId}` },
   { name: 'DELETE location', kind: 'delete', method: 'DELETE', path: (t) => `/locations/${t.locationId}` },
@@ -41,17 +94,42 @@ type Actor = {
 }
 
 const ACTORS: Actor[] = [
-  { title: 'an admin reads, changes, extends and deletes all of it', make: () => admin(), expected: (op) => FULL[op.kind], seesA: true },
+  {
+    title: 'an admin reads, changes, extends and deletes all of it',
+    make: () => admin(),
+    expected: (op) => FULL[op.kind],
+    seesA: true,
+  },
   {
     title: 'a linked technician manages the tree but cannot delete the customer (403)',
     make: (a) => technicianOf(a.customerId),
     expected: (op) => (op.name === 'DELETE customer' ? 403 : FULL[op.kind]),
     seesA: true,
   },
-  { title: 'a user of customer A reads its tree and gets 403 on every write', make: (a) => customerUserOf(a.customerId), expected: (op) => (op.kind === 'read' ? 200 : 403), seesA: true },
-  { title: 'a user of customer B gets 404 everywhere in A, creating under A included', make: (_, b) => customerUserOf(b.customerId), expected: () => 404, seesA: false },
-  { title: 'a technician linked to B but not A gets 404 everywhere in A', make: (_, b) => technicianOf(b.customerId), expected: () => 404, seesA: false },
-  { title: 'a user without a cold-chain role gets 404 everywhere', make: () => seedUser(), expected: () => 404, seesA: false },
+  {
+    title: 'a user of customer A reads its tree and gets 403 on every write',
+    make: (a) => customerUserOf(a.customerId),
+    expected: (op) => (op.kind === 'read' ? 200 : 403),
+    seesA: true,
+  },
+  {
+    title: 'a user of customer B gets 404 everywhere in A, creating under A included',
+    make: (_, b) => customerUserOf(b.customerId),
+    expected: () => 404,
+    seesA: false,
+  },
+  {
+    title: 'a technician linked to B but not A gets 404 everywhere in A',
+    make: (_, b) => technicianOf(b.customerId),
+    expected: () => 404,
+    seesA: false,
+  },
+  {
+    title: 'a user without a cold-chain role gets 404 everywhere',
+    make: () => seedUser(),
+    expected: () => 404,
+    seesA: false,
+  },
 ]
 
 const LISTS = [
@@ -71,7 +149,11 @@ describe('cold-chain scope matrix', () => {
       expect(ids.includes(list.id(a)), `${list.path} lists A`).toBe(seesA)
     }
     // Filtering by a foreign parent narrows to nothing rather than revealing anything.
-    for (const path of [`/locations?customerId=${a.customerId}`, `/coldcells?locationId=${a.locationId}`, `/devices?coldCellId=${a.coldCellId}`]) {
+    for (const path of [
+      `/locations?customerId=${a.customerId}`,
+      `/coldcells?locationId=${a.locationId}`,
+      `/devices?coldCellId=${a.coldCellId}`,
+    ]) {
       expect(data(await call<unknown[]>('GET', path, token)).length > 0, path).toBe(seesA)
     }
 
@@ -99,9 +181,15 @@ describe('admin-only customer management', () => {
     const other = await technicianOf()
     for (const actor of [await technicianOf(a.customerId), await customerUserOf(a.customerId)]) {
       expect((await call('POST', '/customers', actor.token, { name: 'Mine' })).status).toBe(403)
-      expect((await call('POST', `/customers/${a.customerId}/technicians`, actor.token, { userId: other.user.id })).status).toBe(403)
-      expect((await call('DELETE', `/customers/${a.customerId}/technicians/${other.user.id}`, actor.token)).status).toBe(403)
-      expect((await call('POST', `/customers/${a.customerId}/users`, actor.token, { userId: actor.user.id })).status).toBe(403)
+      expect(
+        (await call('POST', `/customers/${a.customerId}/technicians`, actor.token, { userId: other.user.id })).status,
+      ).toBe(403)
+      expect(
+        (await call('DELETE', `/customers/${a.customerId}/technicians/${other.user.id}`, actor.token)).status,
+      ).toBe(403)
+      expect(
+        (await call('POST', `/customers/${a.customerId}/users`, actor.token, { userId: actor.user.id })).status,
+      ).toBe(403)
       expect((await call('DELETE', `/customers/${a.customerId}/users/${actor.user.id}`, actor.token)).status).toBe(403)
     }
   })
@@ -109,15 +197,23 @@ describe('admin-only customer management', () => {
   it('answers 404 on the link routes of a customer outside the caller’s scope', async () => {
     const [a, b] = [await seedTree('A'), await seedTree('B')]
     const tech = await technicianOf(b.customerId)
-    expect((await call('POST', `/customers/${a.customerId}/technicians`, tech.token, { userId: tech.user.id })).status).toBe(404)
-    expect((await call('DELETE', `/customers/${a.customerId}/technicians/${tech.user.id}`, tech.token)).status).toBe(404)
-    expect((await call('POST', `/customers/${a.customerId}/users`, tech.token, { userId: tech.user.id })).status).toBe(404)
+    expect(
+      (await call('POST', `/customers/${a.customerId}/technicians`, tech.token, { userId: tech.user.id })).status,
+    ).toBe(404)
+    expect((await call('DELETE', `/customers/${a.customerId}/technicians/${tech.user.id}`, tech.token)).status).toBe(
+      404,
+    )
+    expect((await call('POST', `/customers/${a.customerId}/users`, tech.token, { userId: tech.user.id })).status).toBe(
+      404,
+    )
   })
 
   it('lets a linked technician rename its customer', async () => {
     const a = await seedTree('A')
     const tech = await technicianOf(a.customerId)
-    expect(data(await call<{ name: string }>('PUT', `/customers/${a.customerId}`, tech.token, { name: 'A renamed' })).name).toBe('A renamed')
+    expect(
+      data(await call<{ name: string }>('PUT', `/customers/${a.customerId}`, tech.token, { name: 'A renamed' })).name,
+    ).toBe('A renamed')
   })
 })
 
@@ -125,7 +221,9 @@ describe('moving within scope', () => {
   it('lets a technician of A and B move a device between them, but not into a cold cell outside its scope (404)', async () => {
     const [a, b, c] = [await seedTree('A'), await seedTree('B'), await seedTree('C')]
     const tech = await technicianOf(a.customerId, b.customerId)
-    const moved = await call<{ customerId: string }>('PUT', `/devices/${a.deviceId}`, tech.token, { coldCellId: b.coldCellId })
+    const moved = await call<{ customerId: string }>('PUT', `/devices/${a.deviceId}`, tech.token, {
+      coldCellId: b.coldCellId,
+    })
     expect(data(moved).customerId).toBe(b.customerId)
     expect((await call('PUT', `/devices/${a.deviceId}`, tech.token, { coldCellId: c.coldCellId })).status).toBe(404)
   })

@@ -11,7 +11,13 @@ const router = createRouter()
     createRoute({
       method: 'post',
       path: '/things',
-      request: { body: { content: { 'application/json': { schema: z.strictObject({ name: z.string().min(2), count: z.number().int() }) } } } },
+      request: {
+        body: {
+          content: {
+            'application/json': { schema: z.strictObject({ name: z.string().min(2), count: z.number().int() }) },
+          },
+        },
+      },
       responses: { 201: { description: 'created' } },
     }),
     (c) => ok(c, c.req.valid('json'), 201),
@@ -23,7 +29,8 @@ const router = createRouter()
     throw ApiError.conflict('Already exists', { email: 'taken' })
   })
 
-const post = (body: string) => router.request('/things', { method: 'POST', body, headers: { 'content-type': 'application/json' } }, env)
+const post = (body: string) =>
+  router.request('/things', { method: 'POST', body, headers: { 'content-type': 'application/json' } }, env)
 
 describe('createRouter', () => {
   it('accepts a valid body', async () => {
@@ -43,7 +50,9 @@ describe('createRouter', () => {
   it('rejects unknown fields instead of storing them (no mass assignment)', async () => {
     const res = await post(JSON.stringify({ name: 'ab', count: 1, role: 'admin' }))
     expect(res.status).toBe(422)
-    expect((await res.json<{ error: { details: Record<string, string> } }>()).error.details).toEqual({ 'json.role': 'unknown field' })
+    expect((await res.json<{ error: { details: Record<string, string> } }>()).error.details).toEqual({
+      'json.role': 'unknown field',
+    })
   })
 
   it('answers 400 BAD_REQUEST for malformed JSON', async () => {
@@ -60,7 +69,10 @@ describe('createRouter', () => {
   it('formats a thrown ApiError with its status, code and details', async () => {
     const res = await router.request('/conflict', {}, env)
     expect(res.status).toBe(409)
-    expect(await res.json()).toEqual({ success: false, error: { code: 'CONFLICT', message: 'Already exists', details: { email: 'taken' } } })
+    expect(await res.json()).toEqual({
+      success: false,
+      error: { code: 'CONFLICT', message: 'Already exists', details: { email: 'taken' } },
+    })
   })
 
   it('hides the message and stack of an unexpected error outside development', async () => {

@@ -20,7 +20,10 @@ const message = (over: Partial<EmailMessage> = {}): EmailMessage => ({
 })
 
 async function deliver(messages: EmailMessage[], vars: Partial<Env> = {}) {
-  const batch = createMessageBatch('email', messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })))
+  const batch = createMessageBatch(
+    'email',
+    messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+  )
   const ctx = createExecutionContext()
   await worker.queue(batch, { ...env, ...vars } as Env, ctx)
   return getQueueResult(batch, ctx)

@@ -23,7 +23,12 @@ describe('env validation', () => {
   })
 
   it('names every bad variable in one error', () => {
-    const issues = issuesOf({ JWT_SECRET: 'short', DATABASE_URL: undefined, ENVIRONMENT: 'staging', RATE_LIMIT_API: 'lots' })
+    const issues = issuesOf({
+      JWT_SECRET: 'short',
+      DATABASE_URL: undefined,
+      ENVIRONMENT: 'staging',
+      RATE_LIMIT_API: 'lots',
+    })
     expect(Object.keys(issues).sort()).toEqual(['DATABASE_URL', 'ENVIRONMENT', 'JWT_SECRET', 'RATE_LIMIT_API'])
     expect(issues.JWT_SECRET).toBe('must be at least 32 bytes')
     expect(issues.DATABASE_URL).toBe('is required')
@@ -39,7 +44,9 @@ describe('env validation', () => {
   })
 
   it('requires both Upstash credentials or neither', () => {
-    expect(issuesOf({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io' })).toEqual({ UPSTASH_REDIS_REST_TOKEN: 'must be set together with its pair' })
+    expect(issuesOf({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io' })).toEqual({
+      UPSTASH_REDIS_REST_TOKEN: 'must be set together with its pair',
+    })
   })
 
   it('requires the API URL and key when EMAIL_PROVIDER=http', () => {
@@ -55,7 +62,11 @@ describe('env validation', () => {
   })
 
   it('answers a request with one 500 CONFIG_ERROR naming the variables, never a crash in a handler', async () => {
-    const res = await app.request('/api/v1/health/liveness', {}, withVars({ JWT_SECRET: 'short', DATABASE_URL: 'mysql://x' }))
+    const res = await app.request(
+      '/api/v1/health/liveness',
+      {},
+      withVars({ JWT_SECRET: 'short', DATABASE_URL: 'mysql://x' }),
+    )
     expect(res.status).toBe(500)
     const body = await res.json<{ error: { code: string; message: string } }>()
     expect(body.error.code).toBe('CONFIG_ERROR')

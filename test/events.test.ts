@@ -4,7 +4,15 @@ import { loadConfig } from '../src/env'
 import { emit, on } from '../src/lib/events'
 import { withDb } from './helpers'
 
-const payload = { jobId: crypto.randomUUID(), userId: crypto.randomUUID(), jobName: 'x', executionId: crypto.randomUUID(), error: 'TIMEOUT', consecutiveFailures: 1, paused: false }
+const payload = {
+  jobId: crypto.randomUUID(),
+  userId: crypto.randomUUID(),
+  jobName: 'x',
+  executionId: crypto.randomUUID(),
+  error: 'TIMEOUT',
+  consecutiveFailures: 1,
+  paused: false,
+}
 
 describe('domain events', () => {
   it('runs every listener, and a failing one is logged without failing the emitter or the others', async () => {

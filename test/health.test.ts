@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { app } from '../src/app'
 import { api, data } from './helpers'
 
-type Health = { status: string; checks: Record<string, { status: string; latencyMs: number; backend?: string; error?: string }> }
+type Health = {
+  status: string
+  checks: Record<string, { status: string; latencyMs: number; backend?: string; error?: string }>
+}
 
 // Postgres stopped, as the Worker sees it: nothing accepts connections at the address.
 const postgresDown = { ...env, DATABASE_URL: 'postgres://postgres:password@127.0.0.1:9/outpost' } as Env

@@ -19,14 +19,25 @@ export type Envelope<T = unknown> =
 export type ApiResponse<T> = { status: number; headers: Headers; body: Envelope<T> }
 
 /** Calls the Worker like a client would. `json` is serialised and sent as the body. */
-export async function api<T = unknown>(path: string, init: RequestInit & { json?: unknown; token?: string } = {}): Promise<ApiResponse<T>> {
+export async function api<T = unknown>(
+  path: string,
+  init: RequestInit & { json?: unknown; token?: string } = {},
+): Promise<ApiResponse<T>> {
   const { json, token, ...rest } = init
   const headers = new Headers(rest.headers)
   if (json !== undefined) headers.set('content-type', 'application/json')
   if (token) headers.set('authorization', `Bearer ${token}`)
-  const res = await SELF.fetch(`${BASE}${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body })
+  const res = await SELF.fetch(`${BASE}${path}`, {
+    ...rest,
+    headers,
+    body: json !== undefined ? JSON.stringify(json) : rest.body,
+  })
   const text = await res.text()
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Envelope<T>) : (undefined as never) }
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Envelope<T>) : (undefined as never),
+  }
 }
 
 /** Narrows an envelope to its data, failing the test with the error when it is not a success. */
@@ -57,15 +68,25 @@ export const DEFAULT_PASSWORD = 'correct horse battery staple'
  * Inserts a user with its roles (verified unless told otherwise), signs it in, and returns it
  * with a live access token and refresh token.
  */
-export async function seedUser(opts: { roles?: string[]; email?: string; name?: string; password?: string; verified?: boolean } = {}) {
+export async function seedUser(
+  opts: { roles?: string[]; email?: string; name?: string; password?: string; verified?: boolean } = {},
+) {
   const email = opts.email ?? `user-${crypto.randomUUID().slice(0, 8)}@example.com`
   const password = opts.password ?? DEFAULT_PASSWORD
   return withDb(async (db) => {
     const [user] = await db
       .insert(users)
-      .values({ email, name: opts.name ?? 'Test User', passwordHash: await hashPassword(password), emailVerifiedAt: opts.verified === false ? null : new Date() })
+      .values({
+        email,
+        name: opts.name ?? 'Test User',
+        passwordHash: await hashPassword(password),
+        emailVerifiedAt: opts.verified === false ? null : new Date(),
+      })
       .returning()
-    const roleRows = await db.select({ id: roles.id }).from(roles).where(inArray(roles.name, opts.roles ?? ['user']))
+    const roleRows = await db
+      .select({ id: roles.id })
+      .from(roles)
+      .where(inArray(roles.name, opts.roles ?? ['user']))
     if (roleRows.length) await db.insert(userRoles).values(roleRows.map((r) => ({ userId: user!.id, roleId: r.id })))
     const session = await startSession(db, user!.id, {})
     const token = await signAccessToken(loadConfig(env), { sub: user!.id, sid: session.sessionId })
@@ -73,7 +94,15 @@ export async function seedUser(opts: { roles?: string[]; email?: string; name?: 
   })
 }
 
-export type Mail = { id: string; to: string; subject: string; template: string; text: string; createdAt: string; data: Record<string, unknown> }
+export type Mail = {
+  id: string
+  to: string
+  subject: string
+  template: string
+  text: string
+  createdAt: string
+  data: Record<string, unknown>
+}
 
 /**
  * Waits for the `email` queue consumer to deliver mail for `to`, and reads it the way a developer

@@ -4,19 +4,32 @@ import { alerts, devices, readings } from '../src/db/schema'
 import { api, data, error, withDb } from './helpers'
 import { post, reading, seedDevice, tick } from './coldchain-fixtures'
 
-const alertsOf = (deviceId: string) => withDb((db) => db.select().from(alerts).where(eq(alerts.deviceId, deviceId)))
-const countReadings = async (deviceId: string) => (await withDb((db) => db.select().from(readings).where(eq(readings.deviceId, deviceId)))).length
+const countReadings = async (deviceId: string) =>
+  (await withDb((db) => db.select().from(readings).where(eq(readings.deviceId, deviceId)))).length
 
 describe('readings ingestion', () => {
   it('accepts one reading with 202, stores it and marks the device ONLINE', async () => {
     const d = await seedDevice()
-    const res = await post(d.serialNumber, d.key, { temperature: 2.5, humidity: 40, powerStatus: true, doorStatus: false, batteryLevel: 90 })
+    const res = await post(d.serialNumber, d.key, {
+      temperature: 2.5,
+      humidity: 40,
+      powerStatus: true,
+      doorStatus: false,
+      batteryLevel: 90,
+    })
     expect(res.status).toBe(202)
     expect(data(res)).toEqual({ accepted: 1, stored: 1, alerts: [] })
     const [device] = await withDb((db) => db.select().from(devices).where(eq(devices.id, d.device.id)))
     expect(device).toMatchObject({ status: 'ONLINE', lastSeenAt: expect.any(Date) })
     const [row] = await withDb((db) => db.select().from(readings).where(eq(readings.deviceId, d.device.id)))
-    expect(row).toMatchObject({ temperature: 2.5, humidity: 40, powerStatus: true, doorStatus: false, batteryLevel: 90, coldCellId: d.cell.id })
+    expect(row).toMatchObject({
+      temperature: 2.5,
+      humidity: 40,
+      powerStatus: true,
+      doorStatus: false,
+      batteryLevel: 90,
+      coldCellId: d.cell.id,
+    })
   })
 
   it('stores a replayed batch once', async () => {
@@ -57,7 +70,12 @@ describe('readings ingestion', () => {
       { temperature: 2, powerStatus: true, deviceId: 'x' },
       { readings: [] },
       { readings: Array.from({ length: 501 }, () => reading(2)) },
-      { readings: [{ temperature: 2, powerStatus: true }, { temperature: 3, powerStatus: true }] },
+      {
+        readings: [
+          { temperature: 2, powerStatus: true },
+          { temperature: 3, powerStatus: true },
+        ],
+      },
       { temperature: 2, powerStatus: true, recordedAt: new Date(Date.now() + 3_600_000).toISOString() },
       { temperature: 2, powerStatus: true, recordedAt: 'yesterday' },
     ]

@@ -14,7 +14,10 @@ const dev = { ...env, ENVIRONMENT: 'development' } as Env
 // The tick's sends are captured here, and each test delivers them itself: the real queue's
 // consumer would otherwise race the test for the same execution. (The end-to-end test uses it.)
 const sent: unknown[] = []
-const capture = { send: async (b: unknown) => void sent.push(b), sendBatch: async (m: { body: unknown }[]) => void sent.push(...m.map((x) => x.body)) }
+const capture = {
+  send: async (b: unknown) => void sent.push(b),
+  sendBatch: async (m: { body: unknown }[]) => void sent.push(...m.map((x) => x.body)),
+}
 const realConfig = loadConfig(dev)
 const config = { ...realConfig, bindings: { ...realConfig.bindings, JOBS_QUEUE: capture as unknown as Queue } }
 const ECHO = env.TEST_ECHO_URL
@@ -23,7 +26,15 @@ type Hit = { method: string; path: string; headers: Record<string, string>; body
 const hitsFor = async (tag: string) => (await fetch(`${ECHO}/__hits?path=${encodeURIComponent(tag)}`)).json<Hit[]>()
 
 async function createJob(token: string, over: Record<string, unknown>) {
-  const res = await app.request('/api/v1/jobs', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'run', cronExpression: '*/5 * * * *', ...over }) }, dev)
+  const res = await app.request(
+    '/api/v1/jobs',
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'run', cronExpression: '*/5 * * * *', ...over }),
+    },
+    dev,
+  )
   const body = await res.json<{ data: { id: string } }>()
   if (res.status !== 201) throw new Error(`create failed ${res.status} ${JSON.stringify(body)}`)
   return body.data.id
@@ -61,7 +72,12 @@ describe('the minute tick', () => {
     const { token } = await seedUser()
     const jobId = await createJob(token, { targetUrl: `${ECHO}/ok?t=${crypto.randomUUID()}` })
     const now = new Date(Math.floor(Date.now() / 60_000) * 60_000)
-    await withDb((db) => db.update(jobs).set({ nextRunAt: new Date(now.getTime() - 60 * 60_000) }).where(eq(jobs.id, jobId)))
+    await withDb((db) =>
+      db
+        .update(jobs)
+        .set({ nextRunAt: new Date(now.getTime() - 60 * 60_000) })
+        .where(eq(jobs.id, jobId)),
+    )
     expect((await withDb((db) => dispatchDueJobs(db, config, now))).dispatched).toBe(1)
     const [job] = await withDb((db) => db.select().from(jobs).where(eq(jobs.id, jobId)))
     expect(job!.nextRunAt!.getTime()).toBeGreaterThan(now.getTime())
@@ -86,7 +102,8 @@ describe('tick to consumer, end to end through the real jobs queue', () => {
     await withDb((db) => db.update(jobs).set({ nextRunAt: at }).where(eq(jobs.id, jobId)))
     expect((await withDb((db) => dispatchDueJobs(db, realConfig, at))).dispatched).toBe(1)
     const deadline = Date.now() + 10_000
-    while ((await executionsOf(jobId))[0]?.status !== 'FAILED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    while ((await executionsOf(jobId))[0]?.status !== 'FAILED' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100))
     expect(await executionsOf(jobId)).toMatchObject([{ status: 'FAILED', attempt: 1, error: 'BLOCKED_TARGET' }])
     expect(await hitsFor(tag)).toHaveLength(0)
   })
@@ -96,7 +113,12 @@ describe('the jobs consumer', () => {
   it('calls the target once with a signature an independent HMAC verifies, and records the result', async () => {
     const { token } = await seedUser()
     const tag = `/ok?sig=${crypto.randomUUID()}`
-    const jobId = await createJob(token, { targetUrl: `${ECHO}${tag}`, httpMethod: 'POST', body: '{"hello":"world"}', headers: { 'X-Custom': 'yes' } })
+    const jobId = await createJob(token, {
+      targetUrl: `${ECHO}${tag}`,
+      httpMethod: 'POST',
+      body: '{"hello":"world"}',
+      headers: { 'X-Custom': 'yes' },
+    })
     await dueAndDispatch(jobId)
     const [execution] = await executionsOf(jobId)
     expect((await deliver(execution!.id)).explicitAcks).toEqual(['m0'])
@@ -110,10 +132,20 @@ describe('the jobs consumer', () => {
     expect(hit.headers['idempotency-key']).toBe(execution!.id)
     expect(hit.headers['x-custom']).toBe('yes')
 
-    const secretRes = await app.request('/api/v1/jobs/signing-secret', { headers: { authorization: `Bearer ${token}` } }, dev)
+    const secretRes = await app.request(
+      '/api/v1/jobs/signing-secret',
+      { headers: { authorization: `Bearer ${token}` } },
+      dev,
+    )
     const secret = (await secretRes.json<{ data: { signingSecret: string } }>()).data.signingSecret
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(hit.headers['outpost-signature']!)!
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    )
     const mac = Uint8Array.from(v1!.match(/../g)!.map((h) => parseInt(h, 16)))
     expect(await crypto.subtle.verify('HMAC', key, mac, new TextEncoder().encode(`${t}.${hit.body}`))).toBe(true)
     expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60)
@@ -147,7 +179,11 @@ describe('the jobs consumer', () => {
 
   it('times out a slow target and retries with backoff until maxRetries, then fails, emails the owner', async () => {
     const { token, user } = await seedUser()
-    const jobId = await createJob(token, { targetUrl: `${ECHO}/slow?ms=3000&s=${crypto.randomUUID()}`, timeout: 1, maxRetries: 1 })
+    const jobId = await createJob(token, {
+      targetUrl: `${ECHO}/slow?ms=3000&s=${crypto.randomUUID()}`,
+      timeout: 1,
+      maxRetries: 1,
+    })
     await dueAndDispatch(jobId)
     const [execution] = await executionsOf(jobId)
     const first = await deliver(execution!.id)
@@ -165,12 +201,22 @@ describe('the jobs consumer', () => {
   it('auto-pauses a job after AUTO_PAUSE_AFTER consecutive failures and tells the owner', async () => {
     const { token, user } = await seedUser()
     const jobId = await createJob(token, { targetUrl: `${ECHO}/status/404?a=${crypto.randomUUID()}` })
-    await withDb((db) => db.update(jobs).set({ consecutiveFailures: config.AUTO_PAUSE_AFTER - 1 }).where(eq(jobs.id, jobId)))
+    await withDb((db) =>
+      db
+        .update(jobs)
+        .set({ consecutiveFailures: config.AUTO_PAUSE_AFTER - 1 })
+        .where(eq(jobs.id, jobId)),
+    )
     await dueAndDispatch(jobId)
     const [execution] = await executionsOf(jobId)
     await deliver(execution!.id)
     const [job] = await withDb((db) => db.select().from(jobs).where(eq(jobs.id, jobId)))
-    expect(job).toMatchObject({ status: 'PAUSED', pausedReason: 'FAILURES', nextRunAt: null, consecutiveFailures: config.AUTO_PAUSE_AFTER })
+    expect(job).toMatchObject({
+      status: 'PAUSED',
+      pausedReason: 'FAILURES',
+      nextRunAt: null,
+      consecutiveFailures: config.AUTO_PAUSE_AFTER,
+    })
     const mail = await readMailbox(user.email)
     expect(mail[0]!.subject).toContain('paused')
     const [note] = await withDb((db) => db.select().from(notifications).where(eq(notifications.userId, user.id)))
@@ -180,16 +226,25 @@ describe('the jobs consumer', () => {
   it('refuses a target that became private at call time (BLOCKED_TARGET), without retrying', async () => {
     const { token } = await seedUser()
     const jobId = await createJob(token, { targetUrl: `${ECHO}/ok`, maxRetries: 3 })
-    await withDb((db) => db.update(jobs).set({ targetUrl: 'http://169.254.169.254/latest/meta-data/' }).where(eq(jobs.id, jobId)))
+    await withDb((db) =>
+      db.update(jobs).set({ targetUrl: 'http://169.254.169.254/latest/meta-data/' }).where(eq(jobs.id, jobId)),
+    )
     await dueAndDispatch(jobId)
     const [execution] = await executionsOf(jobId)
     expect((await deliver(execution!.id)).explicitAcks).toEqual(['m0'])
-    expect((await executionsOf(jobId))[0]).toMatchObject({ status: 'FAILED', error: 'BLOCKED_TARGET', httpStatus: null })
+    expect((await executionsOf(jobId))[0]).toMatchObject({
+      status: 'FAILED',
+      error: 'BLOCKED_TARGET',
+      httpStatus: null,
+    })
   })
 
   it('honours Retry-After from the target when it asks to slow down', async () => {
     const { token } = await seedUser()
-    const jobId = await createJob(token, { targetUrl: `${ECHO}/status/503?retryAfter=120&r=${crypto.randomUUID()}`, maxRetries: 2 })
+    const jobId = await createJob(token, {
+      targetUrl: `${ECHO}/status/503?retryAfter=120&r=${crypto.randomUUID()}`,
+      maxRetries: 2,
+    })
     await dueAndDispatch(jobId)
     const [execution] = await executionsOf(jobId)
     const res = await deliver(execution!.id)
@@ -200,8 +255,15 @@ describe('the jobs consumer', () => {
   it('runs a job now on request, through the queue, with a MANUAL execution', async () => {
     const { token } = await seedUser()
     const jobId = await createJob(token, { targetUrl: `${ECHO}/ok?m=${crypto.randomUUID()}` })
-    const res = await app.request(`/api/v1/jobs/${jobId}/run`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }, dev)
+    const res = await app.request(
+      `/api/v1/jobs/${jobId}/run`,
+      { method: 'POST', headers: { authorization: `Bearer ${token}` } },
+      dev,
+    )
     expect(res.status).toBe(202)
-    expect((await res.json<{ data: { trigger: string; status: string } }>()).data).toMatchObject({ trigger: 'MANUAL', status: 'PENDING' })
+    expect((await res.json<{ data: { trigger: string; status: string } }>()).data).toMatchObject({
+      trigger: 'MANUAL',
+      status: 'PENDING',
+    })
   })
 })

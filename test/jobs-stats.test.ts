@@ -28,7 +28,8 @@ const startOfTodayUtc = () => {
   return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
 }
 /** A moment `daysAgo` UTC days before today, at hh:mm UTC (always in the past for daysAgo ≥ 1). */
-const dayAt = (daysAgo: number, hh: number, mm = 0) => new Date(startOfTodayUtc() - daysAgo * DAY + hh * HOUR + mm * MINUTE)
+const dayAt = (daysAgo: number, hh: number, mm = 0) =>
+  new Date(startOfTodayUtc() - daysAgo * DAY + hh * HOUR + mm * MINUTE)
 const hoursAgo = (h: number) => new Date(Date.now() - h * HOUR)
 const utcDate = (d: Date) => d.toISOString().slice(0, 10)
 
@@ -87,7 +88,8 @@ const expectedTrend = (days: number, counts: Record<number, [number, number]>) =
   })
 
 /** The expected hourly distribution: 24 buckets from `{ hour: executions }`. */
-const expectedHourly = (counts: Record<number, number>) => Array.from({ length: 24 }, (_, hour) => ({ hour, executions: counts[hour] ?? 0 }))
+const expectedHourly = (counts: Record<number, number>) =>
+  Array.from({ length: 24 }, (_, hour) => ({ hour, executions: counts[hour] ?? 0 }))
 
 describe('GET /stats', () => {
   let dave: { token: string }
@@ -98,7 +100,11 @@ describe('GET /stats', () => {
     const e = await seedUser()
     dave = d
     erin = e
-    const [a, b, c] = await seedJobs(d.user.id, [{ name: 'Nightly backup' }, { name: 'Invoice sync' }, { name: 'Old report', status: 'PAUSED' }])
+    const [a, b, c] = await seedJobs(d.user.id, [
+      { name: 'Nightly backup' },
+      { name: 'Invoice sync' },
+      { name: 'Old report', status: 'PAUSED' },
+    ])
     await seedRuns([
       { job: a!, at: hoursAgo(1), status: 'SUCCESS', durationMs: 100 },
       { job: a!, at: hoursAgo(2), status: 'SUCCESS', durationMs: 300 },
@@ -173,7 +179,14 @@ describe('GET /stats/analytics', () => {
       { name: 'Ping' },
       { name: 'Webhook relay' },
     ])
-    ids = { backup: backup!.id, invoices: invoices!.id, cache: cache!.id, report: report!.id, ping: ping!.id, relay: relay!.id }
+    ids = {
+      backup: backup!.id,
+      invoices: invoices!.id,
+      cache: cache!.id,
+      report: report!.id,
+      ping: ping!.id,
+      relay: relay!.id,
+    }
     const now = new Date()
     nowHour = now.getUTCHours()
     await seedRuns([
@@ -210,7 +223,9 @@ describe('GET /stats/analytics', () => {
     expect(res.status).toBe(200)
     const a = data(res)
     expect(a.days).toBe(7)
-    expect(a.trend).toEqual(expectedTrend(7, { 6: [1, 0], 5: [1, 0], 4: [0, 2], 3: [1, 0], 2: [0, 1], 1: [3, 0], 0: [0, 0] }))
+    expect(a.trend).toEqual(
+      expectedTrend(7, { 6: [1, 0], 5: [1, 0], 4: [0, 2], 3: [1, 0], 2: [0, 1], 1: [3, 0], 0: [0, 0] }),
+    )
     expect(a.trend.at(-1)!.date).toBe(utcDate(new Date()))
     expect(a.successRate).toBeCloseTo(6 / 9, 10)
     expect(a.slowestJobs).toEqual([
@@ -234,7 +249,9 @@ describe('GET /stats/analytics', () => {
     const a = data(await getAnalytics(carol.token, '?days=30'))
     expect(a.days).toBe(30)
     expect(a.trend).toHaveLength(30)
-    expect(a.trend).toEqual(expectedTrend(30, { 29: [1, 0], 8: [1, 0], 6: [1, 0], 5: [1, 0], 4: [0, 2], 3: [1, 0], 2: [0, 1], 1: [3, 0] }))
+    expect(a.trend).toEqual(
+      expectedTrend(30, { 29: [1, 0], 8: [1, 0], 6: [1, 0], 5: [1, 0], 4: [0, 2], 3: [1, 0], 2: [0, 1], 1: [3, 0] }),
+    )
     expect(a.successRate).toBeCloseTo(8 / 11, 10)
     const expected: Record<number, number> = { 0: 2, 3: 2, 9: 2, 10: 1, 12: 1, 14: 3, 23: 1 }
     expected[nowHour] = (expected[nowHour] ?? 0) + 1
@@ -250,7 +267,13 @@ describe('GET /stats/analytics', () => {
 
   it('shows an empty period as zero-filled days and hours with a null success rate', async () => {
     const { token } = await seedUser()
-    expect(data(await getAnalytics(token))).toEqual({ days: 7, successRate: null, trend: expectedTrend(7, {}), hourly: expectedHourly({}), slowestJobs: [] })
+    expect(data(await getAnalytics(token))).toEqual({
+      days: 7,
+      successRate: null,
+      trend: expectedTrend(7, {}),
+      hourly: expectedHourly({}),
+      slowestJobs: [],
+    })
   })
 
   it('answers 422 for any period other than 7 or 30 days', async () => {
@@ -270,7 +293,12 @@ describe('GET /stats/analytics', () => {
 })
 
 describe('stats in the OpenAPI document', () => {
-  type Operation = { tags: string[]; security: Record<string, string[]>[]; responses: Record<string, unknown>; parameters?: { name: string; in: string }[] }
+  type Operation = {
+    tags: string[]
+    security: Record<string, string[]>[]
+    responses: Record<string, unknown>
+    parameters?: { name: string; in: string }[]
+  }
   type Doc = { paths: Record<string, { get?: Operation }>; components: { schemas: Record<string, unknown> } }
 
   it('documents both routes under Cron jobs, with bearer auth, 401/422 errors and named schemas', async () => {
@@ -284,6 +312,8 @@ describe('stats in the OpenAPI document', () => {
     }
     expect(Object.keys(analytics?.responses ?? {})).toContain('422')
     expect(analytics?.parameters).toEqual([expect.objectContaining({ name: 'days', in: 'query' })])
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Stats', 'StatsAnalytics', 'StatsTrendPoint', 'StatsHourBucket', 'StatsSlowJob']))
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Stats', 'StatsAnalytics', 'StatsTrendPoint', 'StatsHourBucket', 'StatsSlowJob']),
+    )
   })
 })

@@ -3,10 +3,25 @@ import { describe, expect, it } from 'vitest'
 import { jobs } from '../src/db/schema'
 import { api, data, error, seedUser, withDb } from './helpers'
 
-type Job = { id: string; status: string; nextRunAt: string | null; pausedReason: string | null; timeout: number; maxRetries: number; cronExpression: string; timezone: string }
+type Job = {
+  id: string
+  status: string
+  nextRunAt: string | null
+  pausedReason: string | null
+  timeout: number
+  maxRetries: number
+  cronExpression: string
+  timezone: string
+}
 
-const call = <T = unknown>(method: string, path: string, token: string, json?: unknown) => api<T>(`/api/v1${path}`, { method, token, json })
-const valid = (over: Record<string, unknown> = {}) => ({ name: 'Nightly', cronExpression: '*/5 * * * *', targetUrl: 'https://example.com/hook', ...over })
+const call = <T = unknown>(method: string, path: string, token: string, json?: unknown) =>
+  api<T>(`/api/v1${path}`, { method, token, json })
+const valid = (over: Record<string, unknown> = {}) => ({
+  name: 'Nightly',
+  cronExpression: '*/5 * * * *',
+  targetUrl: 'https://example.com/hook',
+  ...over,
+})
 
 describe('creating jobs', () => {
   it('creates a job with defaults and its next run in the future', async () => {
@@ -14,28 +29,55 @@ describe('creating jobs', () => {
     const res = await call<Job & Record<string, unknown>>('POST', '/jobs', token, valid())
     expect(res.status).toBe(201)
     const job = data(res)
-    expect(job).toMatchObject({ status: 'ACTIVE', timezone: 'UTC', httpMethod: 'GET', targetType: 'HTTP', timeout: 10, maxRetries: 0, consecutiveFailures: 0, lastRunAt: null })
+    expect(job).toMatchObject({
+      status: 'ACTIVE',
+      timezone: 'UTC',
+      httpMethod: 'GET',
+      targetType: 'HTTP',
+      timeout: 10,
+      maxRetries: 0,
+      consecutiveFailures: 0,
+      lastRunAt: null,
+    })
     expect(new Date(job.nextRunAt!).getTime()).toBeGreaterThan(Date.now())
     expect(new Date(job.nextRunAt!).getUTCMinutes() % 5).toBe(0)
   })
 
   it('answers 422 with a message per bad field', async () => {
     const { token } = await seedUser()
-    const res = await call('POST', '/jobs', token, valid({ cronExpression: '61 * * * *', timezone: 'Mars/Olympus', targetUrl: 'http://127.0.0.1/admin' }))
+    const res = await call(
+      'POST',
+      '/jobs',
+      token,
+      valid({ cronExpression: '61 * * * *', timezone: 'Mars/Olympus', targetUrl: 'http://127.0.0.1/admin' }),
+    )
     expect(res.status).toBe(422)
-    expect(Object.keys(error(res).details ?? {}).sort()).toEqual(['json.cronExpression', 'json.targetUrl', 'json.timezone'])
+    expect(Object.keys(error(res).details ?? {}).sort()).toEqual([
+      'json.cronExpression',
+      'json.targetUrl',
+      'json.timezone',
+    ])
   })
 
   it('enforces the plan: minimum interval, timeout and retries', async () => {
     const { token } = await seedUser()
     const res = await call('POST', '/jobs', token, valid({ cronExpression: '* * * * *', timeout: 60, maxRetries: 9 }))
     expect(res.status).toBe(422)
-    expect(Object.keys(error(res).details ?? {}).sort()).toEqual(['json.cronExpression', 'json.maxRetries', 'json.timeout'])
+    expect(Object.keys(error(res).details ?? {}).sort()).toEqual([
+      'json.cronExpression',
+      'json.maxRetries',
+      'json.timeout',
+    ])
   })
 
   it('refuses mass assignment of owner, status or counters', async () => {
     const { token } = await seedUser()
-    for (const extra of [{ userId: crypto.randomUUID() }, { status: 'PAUSED' }, { consecutiveFailures: 0 }, { id: crypto.randomUUID() }]) {
+    for (const extra of [
+      { userId: crypto.randomUUID() },
+      { status: 'PAUSED' },
+      { consecutiveFailures: 0 },
+      { id: crypto.randomUUID() },
+    ]) {
       const res = await call('POST', '/jobs', token, valid(extra))
       expect(res.status).toBe(422)
       expect(Object.values(error(res).details ?? {})).toEqual(['unknown field'])
@@ -58,7 +100,9 @@ describe('creating jobs', () => {
   it('creates exactly one job when 20 creates race at the plan cap minus one', async () => {
     const { token } = await seedUser()
     for (let i = 0; i < 4; i++) expect((await call('POST', '/jobs', token, valid({ name: `j${i}` }))).status).toBe(201)
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call('POST', '/jobs', token, valid({ name: `race${i}` }))))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call('POST', '/jobs', token, valid({ name: `race${i}` }))),
+    )
     expect(results.filter((r) => r.status === 201)).toHaveLength(1)
     expect(results.filter((r) => r.status === 403).every((r) => error(r).code === 'PLAN_LIMIT')).toBe(true)
     expect(data(await call<Job[]>('GET', '/jobs?limit=100', token))).toHaveLength(5)
@@ -70,8 +114,21 @@ describe('reading, updating and deleting jobs', () => {
     const owner = await seedUser()
     const other = await seedUser()
     const job = data(await call<Job>('POST', '/jobs', owner.token, valid()))
-    for (const [method, path] of [['GET', ''], ['PUT', ''], ['DELETE', ''], ['POST', '/pause'], ['POST', '/resume'], ['POST', '/run'], ['GET', '/logs']] as const) {
-      const res = await call(method, `/jobs/${job.id}${path}`, other.token, method === 'PUT' ? { name: 'x' } : undefined)
+    for (const [method, path] of [
+      ['GET', ''],
+      ['PUT', ''],
+      ['DELETE', ''],
+      ['POST', '/pause'],
+      ['POST', '/resume'],
+      ['POST', '/run'],
+      ['GET', '/logs'],
+    ] as const) {
+      const res = await call(
+        method,
+        `/jobs/${job.id}${path}`,
+        other.token,
+        method === 'PUT' ? { name: 'x' } : undefined,
+      )
       expect(res.status, `${method} ${path}`).toBe(404)
     }
   })
@@ -79,7 +136,9 @@ describe('reading, updating and deleting jobs', () => {
   it('updates fields, recomputing the next run when the schedule changes', async () => {
     const { token } = await seedUser()
     const job = data(await call<Job>('POST', '/jobs', token, valid()))
-    const updated = data(await call<Job>('PUT', `/jobs/${job.id}`, token, { cronExpression: '0 9 * * *', timezone: 'Asia/Tokyo' }))
+    const updated = data(
+      await call<Job>('PUT', `/jobs/${job.id}`, token, { cronExpression: '0 9 * * *', timezone: 'Asia/Tokyo' }),
+    )
     expect(updated).toMatchObject({ cronExpression: '0 9 * * *', timezone: 'Asia/Tokyo' })
     expect(new Date(updated.nextRunAt!).getUTCHours()).toBe(0)
     expect((await call('PUT', `/jobs/${job.id}`, token, { timeout: 999 })).status).toBe(422)
@@ -88,7 +147,11 @@ describe('reading, updating and deleting jobs', () => {
   it('pauses (no next run) and resumes (next run again)', async () => {
     const { token } = await seedUser()
     const job = data(await call<Job>('POST', '/jobs', token, valid()))
-    expect(data(await call<Job>('POST', `/jobs/${job.id}/pause`, token))).toMatchObject({ status: 'PAUSED', nextRunAt: null, pausedReason: 'USER' })
+    expect(data(await call<Job>('POST', `/jobs/${job.id}/pause`, token))).toMatchObject({
+      status: 'PAUSED',
+      nextRunAt: null,
+      pausedReason: 'USER',
+    })
     const resumed = data(await call<Job>('POST', `/jobs/${job.id}/resume`, token))
     expect(resumed.status).toBe('ACTIVE')
     expect(resumed.nextRunAt).not.toBeNull()
@@ -126,7 +189,9 @@ describe('plans', () => {
   it('pauses, on a downgrade, the jobs the new plan does not allow, and refuses to resume them', async () => {
     const { token } = await seedUser()
     await call('PUT', '/users/plan', token, { plan: 'PRO' })
-    const fast = data(await call<Job>('POST', '/jobs', token, valid({ name: 'every minute', cronExpression: '* * * * *' })))
+    const fast = data(
+      await call<Job>('POST', '/jobs', token, valid({ name: 'every minute', cronExpression: '* * * * *' })),
+    )
     const long = data(await call<Job>('POST', '/jobs', token, valid({ name: 'long timeout', timeout: 60 })))
     const fine = data(await call<Job>('POST', '/jobs', token, valid({ name: 'fine' })))
     const down = data(await call<{ pausedJobIds: string[] }>('PUT', '/users/plan', token, { plan: 'FREE' }))
@@ -149,7 +214,9 @@ describe('signing secret', () => {
     const first = data(await call<{ signingSecret: string }>('GET', '/jobs/signing-secret', token)).signingSecret
     expect(first).toMatch(/^whsec_[\w-]{43}$/)
     expect(data(await call<{ signingSecret: string }>('GET', '/jobs/signing-secret', token)).signingSecret).toBe(first)
-    const rotated = data(await call<{ signingSecret: string }>('POST', '/jobs/signing-secret/rotate', token)).signingSecret
+    const rotated = data(
+      await call<{ signingSecret: string }>('POST', '/jobs/signing-secret/rotate', token),
+    ).signingSecret
     expect(rotated).not.toBe(first)
   })
 })

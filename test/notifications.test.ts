@@ -11,15 +11,26 @@ import { emit, on, type DomainEvents } from '../src/lib/events'
 import type { ChannelHub } from '../src/objects/channel-hub'
 import { api, data, error, seedUser, withDb } from './helpers'
 
-type Note = { id: string; type: string; title: string; message: string; data: Record<string, unknown>; readAt: string | null; createdAt: string }
+type Note = {
+  id: string
+  type: string
+  title: string
+  message: string
+  data: Record<string, unknown>
+  readAt: string | null
+  createdAt: string
+}
 type Hubs = Parameters<typeof notify>[1]
 
-const call = <T = Note>(method: string, path: string, token?: string, json?: unknown) => api<T>(`/api/v1${path}`, { method, token, json })
+const call = <T = Note>(method: string, path: string, token?: string, json?: unknown) =>
+  api<T>(`/api/v1${path}`, { method, token, json })
 const list = (token: string, query = '') => call<Note[]>('GET', `/notifications${query}`, token)
 
 /** What the real ChannelHub of `channel` kept in its replay buffer: `{ event, data }` oldest first. */
 async function replayed(channel: string) {
-  const { messages } = await runInDurableObject(hubFor(env.CHANNEL_HUB, channel), (hub: ChannelHub) => hub.replay(channel, 0))
+  const { messages } = await runInDurableObject(hubFor(env.CHANNEL_HUB, channel), (hub: ChannelHub) =>
+    hub.replay(channel, 0),
+  )
   return messages.map((m) => ({ event: m.event, data: m.payload }))
 }
 
@@ -39,16 +50,30 @@ async function seedNotes(userId: string, n: number, opts: { read?: boolean } = {
   return withDb(async (db) => {
     const rows = await db
       .insert(notifications)
-      .values(Array.from({ length: n }, (_, i) => ({ userId, type: 'info', title: `n${i}`, message: 'm', createdAt: new Date(base + i * 1000), readAt: opts.read ? new Date(base) : null })))
+      .values(
+        Array.from({ length: n }, (_, i) => ({
+          userId,
+          type: 'info',
+          title: `n${i}`,
+          message: 'm',
+          createdAt: new Date(base + i * 1000),
+          readAt: opts.read ? new Date(base) : null,
+        })),
+      )
       .returning()
     return rows.map((r) => r.id)
   })
 }
 
-const rowsOf = (userId: string) => withDb((db) => db.select().from(notifications).where(eq(notifications.userId, userId)))
+const rowsOf = (userId: string) =>
+  withDb((db) => db.select().from(notifications).where(eq(notifications.userId, userId)))
 
 /** Polls until `done` holds for what `read` returns: listeners run under waitUntil, after the response. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean = Boolean, timeoutMs = 5000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean = Boolean,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await read()
@@ -56,16 +81,30 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
     await new Promise((r) => setTimeout(r, 50))
   }
 }
-const rowsSoon = (userId: string) => eventually(() => rowsOf(userId), (rows) => rows.length > 0)
+const rowsSoon = (userId: string) =>
+  eventually(
+    () => rowsOf(userId),
+    (rows) => rows.length > 0,
+  )
 
 describe('GET /notifications', () => {
   it('lists your notifications newest first, in pages that share one total', async () => {
     const { user, token } = await seedUser()
     const ids = await seedNotes(user.id, 5)
     const pages = await Promise.all([1, 2, 3].map((p) => list(token, `?limit=2&page=${p}`)))
-    expect(pages.map((p) => p.body.success && p.body.meta)).toEqual([1, 2, 3].map((page) => ({ page, limit: 2, total: 5 })))
+    expect(pages.map((p) => p.body.success && p.body.meta)).toEqual(
+      [1, 2, 3].map((page) => ({ page, limit: 2, total: 5 })),
+    )
     expect(pages.flatMap((p) => data(p).map((n) => n.id))).toEqual([...ids].reverse())
-    expect(Object.keys(data(pages[0]!)[0]!).sort()).toEqual(['createdAt', 'data', 'id', 'message', 'readAt', 'title', 'type'])
+    expect(Object.keys(data(pages[0]!)[0]!).sort()).toEqual([
+      'createdAt',
+      'data',
+      'id',
+      'message',
+      'readAt',
+      'title',
+      'type',
+    ])
   })
 
   it('filters with unread=true and unread=false, and refuses any other value with 422', async () => {
@@ -73,7 +112,11 @@ describe('GET /notifications', () => {
     const read = await seedNotes(user.id, 2, { read: true })
     const unread = await seedNotes(user.id, 1)
     expect(data(await list(token, '?unread=true')).map((n) => n.id)).toEqual(unread)
-    expect(data(await list(token, '?unread=false')).map((n) => n.id).sort()).toEqual([...read].sort())
+    expect(
+      data(await list(token, '?unread=false'))
+        .map((n) => n.id)
+        .sort(),
+    ).toEqual([...read].sort())
     expect((await list(token, '?unread=yes')).status).toBe(422)
   })
 
@@ -126,7 +169,13 @@ describe('PATCH /notifications/:id/read', () => {
     const other = await seedUser()
     const [id] = await seedNotes(user.id, 1)
     const before = Date.now()
-    const note = data(await call('PATCH', `/notifications/${id}/read`, token, { readAt: '2000-01-01T00:00:00.000Z', userId: other.user.id, read: false }))
+    const note = data(
+      await call('PATCH', `/notifications/${id}/read`, token, {
+        readAt: '2000-01-01T00:00:00.000Z',
+        userId: other.user.id,
+        read: false,
+      }),
+    )
     expect(new Date(note.readAt!).getTime()).toBeGreaterThanOrEqual(before - 1000)
     expect(await rowsOf(user.id)).toMatchObject([{ id, userId: user.id }])
   })
@@ -149,7 +198,9 @@ describe('POST /notifications/read-all', () => {
     const a = await seedUser()
     const b = await seedUser()
     await seedNotes(b.user.id, 2)
-    expect(data(await call<{ updated: number }>('POST', '/notifications/read-all', a.token, { userId: b.user.id }))).toEqual({ updated: 0 })
+    expect(
+      data(await call<{ updated: number }>('POST', '/notifications/read-all', a.token, { userId: b.user.id })),
+    ).toEqual({ updated: 0 })
     expect((await rowsOf(b.user.id)).every((n) => n.readAt === null)).toBe(true)
   })
 })
@@ -182,7 +233,12 @@ describe('DELETE /notifications/:id', () => {
 describe('anonymous callers', () => {
   it('get 401 on every notifications route', async () => {
     const id = crypto.randomUUID()
-    for (const [method, path] of [['GET', '/notifications'], ['PATCH', `/notifications/${id}/read`], ['POST', '/notifications/read-all'], ['DELETE', `/notifications/${id}`]] as const) {
+    for (const [method, path] of [
+      ['GET', '/notifications'],
+      ['PATCH', `/notifications/${id}/read`],
+      ['POST', '/notifications/read-all'],
+      ['DELETE', `/notifications/${id}`],
+    ] as const) {
       const res = await call(method, path)
       expect(res.status, `${method} ${path}`).toBe(401)
       expect(error(res).code).toBe('UNAUTHORIZED')
@@ -193,8 +249,21 @@ describe('anonymous callers', () => {
 describe('notify()', () => {
   it('persists the notification and pushes its public shape to user:<id> as "notification"', async () => {
     const { user } = await seedUser()
-    const note = await withDb((db) => notify(db, env.CHANNEL_HUB, user.id, { type: 'job.failed', title: 'Job failed', message: 'It broke', data: { jobId: 'j1', n: 2 } }))
-    expect(note).toMatchObject({ type: 'job.failed', title: 'Job failed', message: 'It broke', data: { jobId: 'j1', n: 2 }, readAt: null })
+    const note = await withDb((db) =>
+      notify(db, env.CHANNEL_HUB, user.id, {
+        type: 'job.failed',
+        title: 'Job failed',
+        message: 'It broke',
+        data: { jobId: 'j1', n: 2 },
+      }),
+    )
+    expect(note).toMatchObject({
+      type: 'job.failed',
+      title: 'Job failed',
+      message: 'It broke',
+      data: { jobId: 'j1', n: 2 },
+      readAt: null,
+    })
     expect(new Date(note.createdAt).toISOString()).toBe(note.createdAt)
     expect((await rowsOf(user.id)).map((r) => r.id)).toEqual([note.id])
     expect(await replayed(`user:${user.id}`)).toEqual([{ event: 'notification', data: note }])
@@ -203,8 +272,14 @@ describe('notify()', () => {
   it('keeps the notification and logs when the push fails', async () => {
     const { user } = await seedUser()
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const note = await withDb((db) => notify(db, unreachableHubs, user.id, { type: 'info', title: 'Hi', message: 'Still here' }))
-    expect(errors.mock.calls.some(([line]) => String(line).includes('notification push failed') && String(line).includes(note.id))).toBe(true)
+    const note = await withDb((db) =>
+      notify(db, unreachableHubs, user.id, { type: 'info', title: 'Hi', message: 'Still here' }),
+    )
+    expect(
+      errors.mock.calls.some(
+        ([line]) => String(line).includes('notification push failed') && String(line).includes(note.id),
+      ),
+    ).toBe(true)
     errors.mockRestore()
     expect((await rowsOf(user.id)).map((r) => r.id)).toEqual([note.id])
   })
@@ -212,8 +287,12 @@ describe('notify()', () => {
   it('refuses a type that is not a short slug, or an oversize message, storing nothing', async () => {
     const { user } = await seedUser()
     await withDb(async (db) => {
-      await expect(notify(db, env.CHANNEL_HUB, user.id, { type: 'Welcome!', title: 't', message: 'm' })).rejects.toThrow()
-      await expect(notify(db, env.CHANNEL_HUB, user.id, { type: 'info', title: 't', message: 'x'.repeat(2001) })).rejects.toThrow()
+      await expect(
+        notify(db, env.CHANNEL_HUB, user.id, { type: 'Welcome!', title: 't', message: 'm' }),
+      ).rejects.toThrow()
+      await expect(
+        notify(db, env.CHANNEL_HUB, user.id, { type: 'info', title: 't', message: 'x'.repeat(2001) }),
+      ).rejects.toThrow()
     })
     expect(await rowsOf(user.id)).toEqual([])
     expect(await replayed(`user:${user.id}`)).toEqual([])
@@ -223,7 +302,11 @@ describe('notify()', () => {
 describe('user.created and user.deleted', () => {
   it('welcomes a self-registered user with a notification', async () => {
     const email = `reg-${crypto.randomUUID().slice(0, 8)}@example.com`
-    const res = await call<{ id: string }>('POST', '/auth/register', undefined, { email, password: 'a perfectly fine password', name: 'Ada' })
+    const res = await call<{ id: string }>('POST', '/auth/register', undefined, {
+      email,
+      password: 'a perfectly fine password',
+      name: 'Ada',
+    })
     expect(res.status).toBe(201)
     const [welcome] = await rowsSoon(data(res).id)
     expect(welcome).toMatchObject({ type: 'welcome', readAt: null })
@@ -233,16 +316,24 @@ describe('user.created and user.deleted', () => {
   it('welcomes a user an administrator created', async () => {
     const admin = await seedUser({ roles: ['admin'] })
     const email = `made-${crypto.randomUUID().slice(0, 8)}@example.com`
-    const res = await call<{ id: string }>('POST', '/users', admin.token, { email, password: 'a perfectly fine password', name: 'Grace' })
+    const res = await call<{ id: string }>('POST', '/users', admin.token, {
+      email,
+      password: 'a perfectly fine password',
+      name: 'Grace',
+    })
     expect(res.status).toBe(201)
     expect((await rowsSoon(data(res).id)).map((r) => r.type)).toEqual(['welcome'])
   })
 
   it('pushes the welcome notification to the new user channel', async () => {
     const { user } = await seedUser()
-    await withDb((db) => emit('user.created', { userId: user.id, email: user.email, name: 'Ada' }, { db, config: loadConfig(env) }))
+    await withDb((db) =>
+      emit('user.created', { userId: user.id, email: user.email, name: 'Ada' }, { db, config: loadConfig(env) }),
+    )
     const [welcome] = await rowsOf(user.id)
-    expect(await replayed(`user:${user.id}`)).toMatchObject([{ event: 'notification', data: { id: welcome!.id, type: 'welcome' } }])
+    expect(await replayed(`user:${user.id}`)).toMatchObject([
+      { event: 'notification', data: { id: welcome!.id, type: 'welcome' } },
+    ])
   })
 
   it('tells the deleted user channel "account.deleted"', async () => {
@@ -260,7 +351,9 @@ describe('user.created and user.deleted', () => {
       await seedNotes(user.id, 2)
       expect((await call('DELETE', `${path}/${user.id}`, admin.token)).status).toBe(204)
       expect(await eventually(async () => seen.some((p) => p.userId === user.id && p.email === user.email))).toBe(true)
-      const [left] = await withDb((db) => db.select({ n: count() }).from(notifications).where(eq(notifications.userId, user.id)))
+      const [left] = await withDb((db) =>
+        db.select({ n: count() }).from(notifications).where(eq(notifications.userId, user.id)),
+      )
       expect(left!.n).toBe(0)
     }
   })
@@ -272,10 +365,16 @@ describe('user.created and user.deleted', () => {
       throw new Error('listener broke')
     })
     const email = `fail-${crypto.randomUUID().slice(0, 8)}@example.com`
-    const res = await call<{ id: string }>('POST', '/auth/register', undefined, { email, password: 'a perfectly fine password', name: 'Lin' })
+    const res = await call<{ id: string }>('POST', '/auth/register', undefined, {
+      email,
+      password: 'a perfectly fine password',
+      name: 'Lin',
+    })
     expect(res.status).toBe(201)
     expect((await rowsSoon(data(res).id)).map((r) => r.type)).toEqual(['welcome'])
-    expect(await eventually(async () => errors.mock.calls.some(([line]) => String(line).includes('listener broke')))).toBe(true)
+    expect(
+      await eventually(async () => errors.mock.calls.some(([line]) => String(line).includes('listener broke'))),
+    ).toBe(true)
     errors.mockRestore()
   })
 })

@@ -20,7 +20,8 @@ function limited(opts: { failClosed?: boolean } = {}) {
   })
   router.use('*', rateLimit({ bucket, rule: () => ({ limit: 3, windowSec: 60 }), failClosed: opts.failClosed }))
   router.get('/ping', (c) => ok(c, 'pong'))
-  return (vars: Partial<Env> = {}, ip = '203.0.113.7') => router.request('/ping', { headers: { 'cf-connecting-ip': ip } }, { ...env, ...vars })
+  return (vars: Partial<Env> = {}, ip = '203.0.113.7') =>
+    router.request('/ping', { headers: { 'cf-connecting-ip': ip } }, { ...env, ...vars })
 }
 
 const upstashVars = { UPSTASH_REDIS_REST_URL: env.TEST_UPSTASH_URL, UPSTASH_REDIS_REST_TOKEN: env.TEST_UPSTASH_TOKEN }
@@ -76,7 +77,11 @@ for (const backend of backends) {
 describe('when the limiter backend does not answer', () => {
   // Simulates an unreachable Upstash at the fetch boundary: the request never completes.
   const hang = () => vi.spyOn(globalThis, 'fetch').mockImplementation(() => new Promise<Response>(() => {}))
-  const slowUpstash = { UPSTASH_REDIS_REST_URL: 'https://unreachable.upstash.test', UPSTASH_REDIS_REST_TOKEN: 'x', RATE_LIMIT_TIMEOUT_MS: '100' }
+  const slowUpstash = {
+    UPSTASH_REDIS_REST_URL: 'https://unreachable.upstash.test',
+    UPSTASH_REDIS_REST_TOKEN: 'x',
+    RATE_LIMIT_TIMEOUT_MS: '100',
+  }
 
   it('fails open by default, so an outage of Redis does not take the API down', async () => {
     hang()
@@ -93,7 +98,11 @@ describe('when the limiter backend does not answer', () => {
   })
 
   it('fails closed when Upstash refuses the connection', async () => {
-    const res = await limited({ failClosed: true })({ ...slowUpstash, UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9', RATE_LIMIT_TIMEOUT_MS: '2000' })
+    const res = await limited({ failClosed: true })({
+      ...slowUpstash,
+      UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
+      RATE_LIMIT_TIMEOUT_MS: '2000',
+    })
     expect(res.status).toBe(503)
   })
 })
@@ -133,7 +142,9 @@ describe('RateLimiter Durable Object (sliding window)', () => {
 
 describe.runIf(hasRedis)('Upstash backend health', () => {
   it('answers PING through the REST protocol', async () => {
-    await expect(upstashBackend({ url: env.TEST_UPSTASH_URL, token: env.TEST_UPSTASH_TOKEN, timeoutMs: 1000 }).ping()).resolves.toBeUndefined()
+    await expect(
+      upstashBackend({ url: env.TEST_UPSTASH_URL, token: env.TEST_UPSTASH_TOKEN, timeoutMs: 1000 }).ping(),
+    ).resolves.toBeUndefined()
   })
 })
 
@@ -143,7 +154,9 @@ describe('the API-wide limit (RATE_LIMIT_API)', () => {
 
   it('limits every /api/v1 route per client IP, unknown paths included', async () => {
     const ip = `192.0.2.${Math.floor(Math.random() * 250)}`
-    const statuses = [await get('/api/v1/nope', ip), await get('/api/v1/nope', ip), await get('/api/v1/nope', ip)].map((r) => r.status)
+    const statuses = [await get('/api/v1/nope', ip), await get('/api/v1/nope', ip), await get('/api/v1/nope', ip)].map(
+      (r) => r.status,
+    )
     expect(statuses).toEqual([404, 404, 429])
   })
 

@@ -4,7 +4,14 @@ import { roles, userRoles } from '../src/db/schema'
 import { bumpRbacEpoch } from '../src/features/rbac/access.service'
 import { api, data, error, seedUser, withDb, type ApiResponse } from './helpers'
 
-type Role = { id: string; name: string; description: string; isSystem: boolean; permissions: string[]; createdAt: string }
+type Role = {
+  id: string
+  name: string
+  description: string
+  isSystem: boolean
+  permissions: string[]
+  createdAt: string
+}
 type Permission = { id: string; resource: string; action: string; key: string; description: string; createdAt: string }
 type Access = { roles: string[]; permissions: string[] }
 type Check = { allowed: boolean; grant: 'all' | 'own' | 'none' }
@@ -24,8 +31,10 @@ const createRole = async (token: string, name = `role-${tag()}`, description?: s
   data(await call<Role>('POST', '/rbac/roles', token, { name, description }))
 const createPermission = async (token: string, resource = `res${tag()}`, action = 'read') =>
   data(await call<Permission>('POST', '/rbac/permissions', token, { resource, action }))
-const roleNamed = async (token: string, name: string) => data(await call<Role[]>('GET', '/rbac/roles', token)).find((r) => r.name === name)!
-const permissionKeyed = async (token: string, key: string) => data(await call<Permission[]>('GET', '/rbac/permissions', token)).find((p) => p.key === key)!
+const roleNamed = async (token: string, name: string) =>
+  data(await call<Role[]>('GET', '/rbac/roles', token)).find((r) => r.name === name)!
+const permissionKeyed = async (token: string, key: string) =>
+  data(await call<Permission[]>('GET', '/rbac/permissions', token)).find((p) => p.key === key)!
 const myAccess = async (token: string) => data(await call<Access>('GET', '/rbac/me/permissions', token))
 
 /** Leaves `userId` as the only holder of the admin role. */
@@ -37,16 +46,37 @@ async function makeSoleAdmin(userId: string) {
   })
 }
 const adminCount = () =>
-  withDb(async (db) => (await db.select({ u: userRoles.userId }).from(userRoles).innerJoin(roles, eq(roles.id, userRoles.roleId)).where(eq(roles.name, 'admin'))).length)
+  withDb(
+    async (db) =>
+      (
+        await db
+          .select({ u: userRoles.userId })
+          .from(userRoles)
+          .innerJoin(roles, eq(roles.id, userRoles.roleId))
+          .where(eq(roles.name, 'admin'))
+      ).length,
+  )
 
 describe('roles', () => {
   it('lists the default roles as system roles with their permissions', async () => {
     const list = data(await call<Role[]>('GET', '/rbac/roles', await adminToken()))
     const byName = Object.fromEntries(list.map((r) => [r.name, r]))
-    expect(Object.values(byName).filter((r) => r.isSystem).map((r) => r.name).sort()).toEqual(['admin', 'customer', 'moderator', 'technician', 'user'])
+    expect(
+      Object.values(byName)
+        .filter((r) => r.isSystem)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['admin', 'customer', 'moderator', 'technician', 'user'])
     expect(byName.admin!.permissions).toEqual(['*:*'])
     expect(byName.moderator!.permissions).toEqual(['posts:manage', 'users:read', 'users:read_own', 'users:update_own'])
-    expect(byName.user!.permissions).toEqual(['posts:create', 'posts:delete_own', 'posts:read', 'posts:update_own', 'users:read_own', 'users:update_own'])
+    expect(byName.user!.permissions).toEqual([
+      'posts:create',
+      'posts:delete_own',
+      'posts:read',
+      'posts:update_own',
+      'users:read_own',
+      'users:update_own',
+    ])
     expect(byName.customer!.permissions).toEqual(expect.arrayContaining(['users:read_own', 'users:update_own']))
     expect(byName.technician!.permissions).toEqual(expect.arrayContaining(['users:read_own', 'users:update_own']))
   })
@@ -70,7 +100,10 @@ describe('roles', () => {
   it('creates exactly one role when two requests race for the same name', async () => {
     const token = await adminToken()
     const name = `race-${tag()}`
-    const answers = await Promise.all([call('POST', '/rbac/roles', token, { name }), call('POST', '/rbac/roles', token, { name })])
+    const answers = await Promise.all([
+      call('POST', '/rbac/roles', token, { name }),
+      call('POST', '/rbac/roles', token, { name }),
+    ])
     expect(answers.map((r) => r.status).sort()).toEqual([201, 409])
     expect(data(await call<Role[]>('GET', '/rbac/roles', token)).filter((r) => r.name === name)).toHaveLength(1)
   })
@@ -116,7 +149,9 @@ describe('roles', () => {
     const token = await adminToken()
     const moderator = await roleNamed(token, 'moderator')
     expectError(await call('PUT', `/rbac/roles/${moderator.id}`, token, { name: `mods-${tag()}` }), 409, 'CONFLICT')
-    const res = await call<Role>('PUT', `/rbac/roles/${moderator.id}`, token, { description: 'Reads users and manages posts' })
+    const res = await call<Role>('PUT', `/rbac/roles/${moderator.id}`, token, {
+      description: 'Reads users and manages posts',
+    })
     expect(res.status).toBe(200)
     expect(data(res)).toMatchObject({ name: 'moderator', description: 'Reads users and manages posts' })
   })
@@ -151,23 +186,38 @@ describe('permissions', () => {
   it('lists permissions with their resource:action key, the wildcard included', async () => {
     const list = data(await call<Permission[]>('GET', '/rbac/permissions', await adminToken()))
     expect(list.find((p) => p.key === '*:*')).toMatchObject({ resource: '*', action: '*' })
-    expect(list.map((p) => p.key)).toEqual(expect.arrayContaining(['users:read', 'users:read_own', 'users:update_own', 'posts:manage']))
+    expect(list.map((p) => p.key)).toEqual(
+      expect.arrayContaining(['users:read', 'users:read_own', 'users:update_own', 'posts:manage']),
+    )
     for (const p of list) expect(p.key).toBe(`${p.resource}:${p.action}`)
   })
 
   it('creates a permission with its key', async () => {
     const token = await adminToken()
     const resource = `reports${tag()}`
-    const res = await call<Permission>('POST', '/rbac/permissions', token, { resource, action: 'export', description: 'Export reports' })
+    const res = await call<Permission>('POST', '/rbac/permissions', token, {
+      resource,
+      action: 'export',
+      description: 'Export reports',
+    })
     expect(res.status).toBe(201)
-    expect(data(res)).toMatchObject({ resource, action: 'export', key: `${resource}:export`, description: 'Export reports' })
+    expect(data(res)).toMatchObject({
+      resource,
+      action: 'export',
+      key: `${resource}:export`,
+      description: 'Export reports',
+    })
     expect(data(await call<Permission>('GET', `/rbac/permissions/${data(res).id}`, token))).toEqual(data(res))
   })
 
   it('answers 409 CONFLICT for a resource and action pair that exists', async () => {
     const token = await adminToken()
     const p = await createPermission(token)
-    expectError(await call('POST', '/rbac/permissions', token, { resource: p.resource, action: p.action }), 409, 'CONFLICT')
+    expectError(
+      await call('POST', '/rbac/permissions', token, { resource: p.resource, action: p.action }),
+      409,
+      'CONFLICT',
+    )
     expectError(await call('POST', '/rbac/permissions', token, { resource: 'users', action: 'read' }), 409, 'CONFLICT')
   })
 
@@ -200,7 +250,11 @@ describe('permissions', () => {
     const token = await adminToken()
     const p = await createPermission(token)
     expectError(await call('GET', `/rbac/permissions/${crypto.randomUUID()}`, token), 404, 'NOT_FOUND')
-    expectError(await call('PUT', `/rbac/permissions/${crypto.randomUUID()}`, token, { description: 'x' }), 404, 'NOT_FOUND')
+    expectError(
+      await call('PUT', `/rbac/permissions/${crypto.randomUUID()}`, token, { description: 'x' }),
+      404,
+      'NOT_FOUND',
+    )
     validationDetails(await call('PUT', `/rbac/permissions/${p.id}`, token, {}))
     expect(validationDetails(await call('GET', '/rbac/permissions/users:read', token))).toHaveProperty(['param.id'])
   })
@@ -229,7 +283,11 @@ describe('user roles', () => {
     const role = await createRole(token)
     const first = await call<Role[]>('POST', `/rbac/users/${user.id}/roles`, token, { roleId: role.id })
     expect(first.status).toBe(201)
-    expect(data(first).map((r) => r.name).sort()).toEqual([role.name, 'user'].sort())
+    expect(
+      data(first)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([role.name, 'user'].sort())
     const again = await call<Role[]>('POST', `/rbac/users/${user.id}/roles`, token, { roleId: role.id })
     expect(again.status).toBe(200)
     expect(data(again)).toEqual(data(first))
@@ -239,7 +297,9 @@ describe('user roles', () => {
     const token = await adminToken()
     const { user } = await seedUser({ roles: ['user'] })
     const role = await createRole(token)
-    const answers = await Promise.all([0, 1].map(() => call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: role.id })))
+    const answers = await Promise.all(
+      [0, 1].map(() => call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: role.id })),
+    )
     expect(answers.map((r) => r.status).sort()).toEqual([200, 201])
   })
 
@@ -247,11 +307,25 @@ describe('user roles', () => {
     const token = await adminToken()
     const { user } = await seedUser()
     const role = await createRole(token)
-    expectError(await call('POST', `/rbac/users/${crypto.randomUUID()}/roles`, token, { roleId: role.id }), 404, 'NOT_FOUND')
-    expectError(await call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: crypto.randomUUID() }), 404, 'NOT_FOUND')
+    expectError(
+      await call('POST', `/rbac/users/${crypto.randomUUID()}/roles`, token, { roleId: role.id }),
+      404,
+      'NOT_FOUND',
+    )
+    expectError(
+      await call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: crypto.randomUUID() }),
+      404,
+      'NOT_FOUND',
+    )
     expectError(await call('GET', `/rbac/users/${crypto.randomUUID()}/roles`, token), 404, 'NOT_FOUND')
-    expect(validationDetails(await call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: 'admin' }))).toHaveProperty(['json.roleId'])
-    expect(validationDetails(await call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: role.id, userId: user.id }))).toEqual({
+    expect(
+      validationDetails(await call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: 'admin' })),
+    ).toHaveProperty(['json.roleId'])
+    expect(
+      validationDetails(
+        await call('POST', `/rbac/users/${user.id}/roles`, token, { roleId: role.id, userId: user.id }),
+      ),
+    ).toEqual({
       'json.userId': 'unknown field',
     })
   })
@@ -263,18 +337,28 @@ describe('user roles', () => {
     expect((await call('DELETE', `/rbac/users/${user.id}/roles`, token, { roleId: customer.id })).status).toBe(204)
     expect(data(await call<Role[]>('GET', `/rbac/users/${user.id}/roles`, token)).map((r) => r.name)).toEqual(['user'])
     expectError(await call('DELETE', `/rbac/users/${user.id}/roles`, token, { roleId: customer.id }), 404, 'NOT_FOUND')
-    expectError(await call('DELETE', `/rbac/users/${crypto.randomUUID()}/roles`, token, { roleId: customer.id }), 404, 'NOT_FOUND')
+    expectError(
+      await call('DELETE', `/rbac/users/${crypto.randomUUID()}/roles`, token, { roleId: customer.id }),
+      404,
+      'NOT_FOUND',
+    )
   })
 
   it('refuses removing the admin role from the last admin with 409, and allows it once another admin exists', async () => {
     const admin = await seedUser({ roles: ['admin'] })
     await makeSoleAdmin(admin.user.id)
     const adminRole = await roleNamed(admin.token, 'admin')
-    expectError(await call('DELETE', `/rbac/users/${admin.user.id}/roles`, admin.token, { roleId: adminRole.id }), 409, 'CONFLICT')
+    expectError(
+      await call('DELETE', `/rbac/users/${admin.user.id}/roles`, admin.token, { roleId: adminRole.id }),
+      409,
+      'CONFLICT',
+    )
     expect((await call('GET', '/rbac/roles', admin.token)).status).toBe(200)
 
     await seedUser({ roles: ['admin'] })
-    expect((await call('DELETE', `/rbac/users/${admin.user.id}/roles`, admin.token, { roleId: adminRole.id })).status).toBe(204)
+    expect(
+      (await call('DELETE', `/rbac/users/${admin.user.id}/roles`, admin.token, { roleId: adminRole.id })).status,
+    ).toBe(204)
   })
 
   it('keeps an admin when the last two admins remove each other’s admin role at the same time', async () => {
@@ -287,7 +371,11 @@ describe('user roles', () => {
         call('DELETE', `/rbac/users/${b.user.id}/roles`, a.token, { roleId: adminRole.id }),
         call('DELETE', `/rbac/users/${a.user.id}/roles`, b.token, { roleId: adminRole.id }),
       ])
-      expect({ round, statuses: answers.map((r) => r.status).sort(), admins: await adminCount() }).toEqual({ round, statuses: expect.anything(), admins: 1 })
+      expect({ round, statuses: answers.map((r) => r.status).sort(), admins: await adminCount() }).toEqual({
+        round,
+        statuses: expect.anything(),
+        admins: 1,
+      })
     }
   })
 })
@@ -309,9 +397,19 @@ describe('role permissions', () => {
     const token = await adminToken()
     const role = await createRole(token)
     const p = await createPermission(token)
-    expectError(await call('POST', `/rbac/roles/${crypto.randomUUID()}/permissions`, token, { permissionId: p.id }), 404, 'NOT_FOUND')
-    expectError(await call('POST', `/rbac/roles/${role.id}/permissions`, token, { permissionId: crypto.randomUUID() }), 404, 'NOT_FOUND')
-    expect(validationDetails(await call('POST', `/rbac/roles/${role.id}/permissions`, token, {}))).toHaveProperty(['json.permissionId'])
+    expectError(
+      await call('POST', `/rbac/roles/${crypto.randomUUID()}/permissions`, token, { permissionId: p.id }),
+      404,
+      'NOT_FOUND',
+    )
+    expectError(
+      await call('POST', `/rbac/roles/${role.id}/permissions`, token, { permissionId: crypto.randomUUID() }),
+      404,
+      'NOT_FOUND',
+    )
+    expect(validationDetails(await call('POST', `/rbac/roles/${role.id}/permissions`, token, {}))).toHaveProperty([
+      'json.permissionId',
+    ])
   })
 
   it('revokes a permission with 204, and answers 404 when the role does not have it', async () => {
@@ -321,8 +419,16 @@ describe('role permissions', () => {
     await call('POST', `/rbac/roles/${role.id}/permissions`, token, { permissionId: p.id })
     expect((await call('DELETE', `/rbac/roles/${role.id}/permissions`, token, { permissionId: p.id })).status).toBe(204)
     expect(data(await call<Role>('GET', `/rbac/roles/${role.id}`, token)).permissions).toEqual([])
-    expectError(await call('DELETE', `/rbac/roles/${role.id}/permissions`, token, { permissionId: p.id }), 404, 'NOT_FOUND')
-    expectError(await call('DELETE', `/rbac/roles/${crypto.randomUUID()}/permissions`, token, { permissionId: p.id }), 404, 'NOT_FOUND')
+    expectError(
+      await call('DELETE', `/rbac/roles/${role.id}/permissions`, token, { permissionId: p.id }),
+      404,
+      'NOT_FOUND',
+    )
+    expectError(
+      await call('DELETE', `/rbac/roles/${crypto.randomUUID()}/permissions`, token, { permissionId: p.id }),
+      404,
+      'NOT_FOUND',
+    )
   })
 })
 
@@ -334,40 +440,79 @@ describe('check-permission', () => {
     const token = await adminToken()
     const { user } = await seedUser({ roles: ['user'] })
     const { user: other } = await seedUser()
-    expect(await check(token, user.id, { resource: 'users', action: 'update', ownerId: user.id })).toEqual({ allowed: true, grant: 'own' })
-    expect(await check(token, user.id, { resource: 'users', action: 'update', ownerId: other.id })).toEqual({ allowed: false, grant: 'own' })
-    expect(await check(token, user.id, { resource: 'users', action: 'update' })).toEqual({ allowed: false, grant: 'own' })
+    expect(await check(token, user.id, { resource: 'users', action: 'update', ownerId: user.id })).toEqual({
+      allowed: true,
+      grant: 'own',
+    })
+    expect(await check(token, user.id, { resource: 'users', action: 'update', ownerId: other.id })).toEqual({
+      allowed: false,
+      grant: 'own',
+    })
+    expect(await check(token, user.id, { resource: 'users', action: 'update' })).toEqual({
+      allowed: false,
+      grant: 'own',
+    })
   })
 
   it('answers grant "all" for a full permission, whoever owns the record', async () => {
     const token = await adminToken()
     const { user: moderator } = await seedUser({ roles: ['moderator'] })
     const { user: other } = await seedUser()
-    expect(await check(token, moderator.id, { resource: 'users', action: 'read', ownerId: other.id })).toEqual({ allowed: true, grant: 'all' })
-    expect(await check(token, moderator.id, { resource: 'posts', action: 'delete' })).toEqual({ allowed: true, grant: 'all' })
+    expect(await check(token, moderator.id, { resource: 'users', action: 'read', ownerId: other.id })).toEqual({
+      allowed: true,
+      grant: 'all',
+    })
+    expect(await check(token, moderator.id, { resource: 'posts', action: 'delete' })).toEqual({
+      allowed: true,
+      grant: 'all',
+    })
   })
 
   it('answers grant "all" for anything to an admin through *:*', async () => {
     const token = await adminToken()
     const { user: admin } = await seedUser({ roles: ['admin'] })
-    expect(await check(token, admin.id, { resource: 'anything', action: 'whatever' })).toEqual({ allowed: true, grant: 'all' })
+    expect(await check(token, admin.id, { resource: 'anything', action: 'whatever' })).toEqual({
+      allowed: true,
+      grant: 'all',
+    })
   })
 
   it('answers grant "none" when no role grants it', async () => {
     const token = await adminToken()
     const { user } = await seedUser({ roles: ['user'] })
-    expect(await check(token, user.id, { resource: 'rbac', action: 'manage', ownerId: user.id })).toEqual({ allowed: false, grant: 'none' })
-    expect(await check(token, user.id, { resource: 'users', action: 'delete', ownerId: user.id })).toEqual({ allowed: false, grant: 'none' })
+    expect(await check(token, user.id, { resource: 'rbac', action: 'manage', ownerId: user.id })).toEqual({
+      allowed: false,
+      grant: 'none',
+    })
+    expect(await check(token, user.id, { resource: 'users', action: 'delete', ownerId: user.id })).toEqual({
+      allowed: false,
+      grant: 'none',
+    })
   })
 
   it('answers 404 for an unknown user and 422 for a bad body', async () => {
     const token = await adminToken()
     const { user } = await seedUser()
-    expectError(await call('POST', `/rbac/users/${crypto.randomUUID()}/check-permission`, token, { resource: 'users', action: 'read' }), 404, 'NOT_FOUND')
-    expect(validationDetails(await call('POST', `/rbac/users/${user.id}/check-permission`, token, { resource: 'users' }))).toHaveProperty(['json.action'])
-    expect(validationDetails(await call('POST', `/rbac/users/${user.id}/check-permission`, token, { resource: 'users', action: 'read', ownerId: 'me' }))).toHaveProperty([
-      'json.ownerId',
-    ])
+    expectError(
+      await call('POST', `/rbac/users/${crypto.randomUUID()}/check-permission`, token, {
+        resource: 'users',
+        action: 'read',
+      }),
+      404,
+      'NOT_FOUND',
+    )
+    expect(
+      validationDetails(await call('POST', `/rbac/users/${user.id}/check-permission`, token, { resource: 'users' })),
+    ).toHaveProperty(['json.action'])
+    expect(
+      validationDetails(
+        await call('POST', `/rbac/users/${user.id}/check-permission`, token, {
+          resource: 'users',
+          action: 'read',
+          ownerId: 'me',
+        }),
+      ),
+    ).toHaveProperty(['json.ownerId'])
   })
 })
 
@@ -378,7 +523,16 @@ describe('effective permissions', () => {
     const res = await call<Access>('GET', `/rbac/users/${user.id}/permissions`, token)
     expect(data(res)).toEqual({
       roles: ['moderator', 'user'],
-      permissions: ['posts:create', 'posts:delete_own', 'posts:manage', 'posts:read', 'posts:update_own', 'users:read', 'users:read_own', 'users:update_own'],
+      permissions: [
+        'posts:create',
+        'posts:delete_own',
+        'posts:manage',
+        'posts:read',
+        'posts:update_own',
+        'users:read',
+        'users:read_own',
+        'users:update_own',
+      ],
     })
     expectError(await call('GET', `/rbac/users/${crypto.randomUUID()}/permissions`, token), 404, 'NOT_FOUND')
   })
@@ -387,7 +541,13 @@ describe('effective permissions', () => {
     const { token } = await seedUser({ roles: ['moderator'] })
     const res = await call<Role[]>('GET', '/rbac/me/roles', token)
     expect(res.status).toBe(200)
-    expect(data(res)).toEqual([expect.objectContaining({ name: 'moderator', isSystem: true, permissions: ['posts:manage', 'users:read', 'users:read_own', 'users:update_own'] })])
+    expect(data(res)).toEqual([
+      expect.objectContaining({
+        name: 'moderator',
+        isSystem: true,
+        permissions: ['posts:manage', 'users:read', 'users:read_own', 'users:update_own'],
+      }),
+    ])
   })
 
   it('answers the caller their own roles and permissions on /rbac/me/permissions', async () => {
@@ -410,7 +570,9 @@ describe('changes take effect on the next request', () => {
     const reader = await seedUser({ roles: ['user'] })
     expect((await call('GET', '/users', reader.token)).status).toBe(403)
     const role = await createRole(token, `readers-${tag()}`)
-    await call('POST', `/rbac/roles/${role.id}/permissions`, token, { permissionId: (await permissionKeyed(token, 'users:read')).id })
+    await call('POST', `/rbac/roles/${role.id}/permissions`, token, {
+      permissionId: (await permissionKeyed(token, 'users:read')).id,
+    })
 
     expect((await call('POST', `/rbac/users/${reader.user.id}/roles`, token, { roleId: role.id })).status).toBe(201)
     expect((await call('GET', '/users', reader.token)).status).toBe(200)
@@ -426,7 +588,9 @@ describe('changes take effect on the next request', () => {
     const userRole = await roleNamed(token, 'user')
     const reports = await createPermission(token, 'reports', 'read')
     try {
-      expect((await call('POST', `/rbac/roles/${userRole.id}/permissions`, token, { permissionId: reports.id })).status).toBe(201)
+      expect(
+        (await call('POST', `/rbac/roles/${userRole.id}/permissions`, token, { permissionId: reports.id })).status,
+      ).toBe(201)
       expect((await myAccess(userToken)).permissions).toContain('reports:read')
     } finally {
       await call('DELETE', `/rbac/roles/${userRole.id}/permissions`, token, { permissionId: reports.id })
@@ -438,7 +602,9 @@ describe('changes take effect on the next request', () => {
     const token = await adminToken()
     const holder = await seedUser({ roles: ['user'] })
     const role = await createRole(token)
-    await call('POST', `/rbac/roles/${role.id}/permissions`, token, { permissionId: (await permissionKeyed(token, 'users:read')).id })
+    await call('POST', `/rbac/roles/${role.id}/permissions`, token, {
+      permissionId: (await permissionKeyed(token, 'users:read')).id,
+    })
     await call('POST', `/rbac/users/${holder.user.id}/roles`, token, { roleId: role.id })
     expect((await call('GET', '/users', holder.token)).status).toBe(200)
 
@@ -497,6 +663,10 @@ describe('the admin lock-out guards', () => {
     const token = await adminToken()
     const admin = await roleNamed(token, 'admin')
     const superPerm = await permissionKeyed(token, '*:*')
-    expectError(await call('DELETE', `/rbac/roles/${admin.id}/permissions`, token, { permissionId: superPerm.id }), 409, 'CONFLICT')
+    expectError(
+      await call('DELETE', `/rbac/roles/${admin.id}/permissions`, token, { permissionId: superPerm.id }),
+      409,
+      'CONFLICT',
+    )
   })
 })

@@ -12,7 +12,11 @@ const post = (path: string, json: unknown, token?: string) => api(`/api/v1${path
 
 describe('realtime send routes', () => {
   it('are admin-only: 401 without a token, 403 for a user', async () => {
-    const routes = ['/sse/admin/send/channel/public:x', `/sse/admin/send/user/${cast.alice.user.id}`, '/sse/admin/broadcast']
+    const routes = [
+      '/sse/admin/send/channel/public:x',
+      `/sse/admin/send/user/${cast.alice.user.id}`,
+      '/sse/admin/broadcast',
+    ]
     for (const path of routes) {
       expect((await post(path, { event: 'x' })).status, path).toBe(401)
       expect((await post(path, { event: 'x' }, cast.alice.token)).status, path).toBe(403)
@@ -51,9 +55,19 @@ describe('realtime send routes', () => {
     const merged = await openSse(`/api/v1/sse/connect?channels=${a},${b}`)
     await merged.next()
     await Promise.all([wsA.next('presence'), wsB.next('presence')])
-    const result = data(await post('/sse/admin/broadcast', { event: 'system_announcement', data: { message: 'New features available!' } }, cast.admin.token))
+    const result = data(
+      await post(
+        '/sse/admin/broadcast',
+        { event: 'system_announcement', data: { message: 'New features available!' } },
+        cast.admin.token,
+      ),
+    )
     expect(result).toMatchObject({ channels: 2, delivered: 4 })
-    for (const s of [wsA, wsB]) expect((await s.next('message')).data).toMatchObject({ event: 'system_announcement', broadcastId: (result as { broadcastId: string }).broadcastId })
+    for (const s of [wsA, wsB])
+      expect((await s.next('message')).data).toMatchObject({
+        event: 'system_announcement',
+        broadcastId: (result as { broadcastId: string }).broadcastId,
+      })
     expect(await merged.next()).toMatchObject({ event: 'system_announcement' })
     // The copy on the second channel is not delivered again; the next event is the one after it.
     await post(`/sse/admin/send/channel/${b}`, { event: 'after' }, cast.admin.token)
@@ -68,9 +82,18 @@ describe('realtime send routes', () => {
     await tab.next()
     const ws = await openSocket(`user:${cast.alice.user.id}`, { token: cast.alice.token })
     await ws.next('presence')
-    const sent = data(await post(`/sse/admin/send/user/${cast.alice.user.id}`, { event: 'notification', data: { message: 'Your report is ready' } }, cast.admin.token))
+    const sent = data(
+      await post(
+        `/sse/admin/send/user/${cast.alice.user.id}`,
+        { event: 'notification', data: { message: 'Your report is ready' } },
+        cast.admin.token,
+      ),
+    )
     expect(sent).toMatchObject({ channel: `user:${cast.alice.user.id}`, delivered: 2 })
-    expect(await tab.next()).toMatchObject({ event: 'notification', data: { payload: { message: 'Your report is ready' } } })
+    expect(await tab.next()).toMatchObject({
+      event: 'notification',
+      data: { payload: { message: 'Your report is ready' } },
+    })
     expect((await ws.next('message')).data).toMatchObject({ event: 'notification' })
     await tab.close()
     ws.ws.close()
@@ -82,15 +105,35 @@ describe('realtime send routes', () => {
     const sse = await openSse(`/api/v1/sse/connect?channels=${a},${b}`)
     await sse.next()
     await ws.next('presence')
-    const stats = data(await api<{ totals: Record<string, number>; channels: { channel: string }[] }>('/api/v1/sse/admin/stats', { token: cast.admin.token }))
-    expect(stats.channels.filter((c) => c.channel === a || c.channel === b).sort((x, y) => x.channel.localeCompare(y.channel))).toEqual([
+    const stats = data(
+      await api<{ totals: Record<string, number>; channels: { channel: string }[] }>('/api/v1/sse/admin/stats', {
+        token: cast.admin.token,
+      }),
+    )
+    expect(
+      stats.channels
+        .filter((c) => c.channel === a || c.channel === b)
+        .sort((x, y) => x.channel.localeCompare(y.channel)),
+    ).toEqual([
       { channel: a, websockets: 1, sse: 1, users: 1, lastEventId: 0 },
       { channel: b, websockets: 0, sse: 1, users: 0, lastEventId: 0 },
     ])
     expect(stats.totals.connections).toBeGreaterThanOrEqual(2)
-    const clients = data(await api<{ id: string; userId: string | null; transport: string; channels: string[] }[]>('/api/v1/sse/admin/clients', { token: cast.admin.token }))
-    expect(clients.find((c) => c.transport === 'sse' && c.channels.includes(a))).toMatchObject({ userId: null, channels: [a, b] })
-    expect(clients.find((c) => c.transport === 'websocket' && c.channels.includes(a))).toMatchObject({ userId: cast.alice.user.id, channels: [a], connectedAt: expect.any(String) })
+    const clients = data(
+      await api<{ id: string; userId: string | null; transport: string; channels: string[] }[]>(
+        '/api/v1/sse/admin/clients',
+        { token: cast.admin.token },
+      ),
+    )
+    expect(clients.find((c) => c.transport === 'sse' && c.channels.includes(a))).toMatchObject({
+      userId: null,
+      channels: [a, b],
+    })
+    expect(clients.find((c) => c.transport === 'websocket' && c.channels.includes(a))).toMatchObject({
+      userId: cast.alice.user.id,
+      channels: [a],
+      connectedAt: expect.any(String),
+    })
     await sse.close()
     ws.ws.close()
   })

@@ -5,12 +5,21 @@ import { BASE, seedUser } from './helpers'
 export type SseEvent = { id?: string; event: string; data: unknown }
 
 const within = <T>(ms: number, what: string, p: Promise<T>) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms))])
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
+  ])
 
 /** Opens an SSE stream; `next()` resolves with the next event (comments skipped). */
 export async function openSse(path: string, headers: Record<string, string> = {}) {
   const res = await SELF.fetch(`${BASE}${path}`, { headers })
-  if (!res.ok || !res.body) return { res, next: () => Promise.reject(new Error(`no stream: ${res.status}`)), close: async () => {}, comments: [] as string[] }
+  if (!res.ok || !res.body)
+    return {
+      res,
+      next: () => Promise.reject(new Error(`no stream: ${res.status}`)),
+      close: async () => {},
+      comments: [] as string[],
+    }
   const reader = res.body.getReader()
   const decoder = new TextDecoder()
   const comments: string[] = []
@@ -52,7 +61,15 @@ export async function openSocket(channel: string, opts: { token?: string; since?
   if (opts.protocols) headers['sec-websocket-protocol'] = opts.protocols
   const res = await SELF.fetch(`${BASE}/api/v1/realtime/channels/${encodeURIComponent(channel)}/ws?${q}`, { headers })
   const ws = res.webSocket
-  if (!ws) return { res, ws: undefined as never, next: () => Promise.reject(new Error(`no socket: ${res.status}`)), send: () => {}, frames: [] as Frame[], closed: Promise.resolve(0) }
+  if (!ws)
+    return {
+      res,
+      ws: undefined as never,
+      next: () => Promise.reject(new Error(`no socket: ${res.status}`)),
+      send: () => {},
+      frames: [] as Frame[],
+      closed: Promise.resolve(0),
+    }
   ws.accept()
   const frames: Frame[] = []
   let waiting: (() => void)[] = []
@@ -66,15 +83,19 @@ export async function openSocket(channel: string, opts: { token?: string; since?
   const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)))
   /** The next frame named `event` after the last one returned (earlier frames of other events are skipped). */
   const next = (event: string, ms = 5_000) =>
-    within(ms, `a "${event}" frame`, new Promise<Frame>((resolve) => {
-      const look = () => {
-        for (; cursor < frames.length; cursor++) {
-          if (frames[cursor]!.event === event) return resolve(frames[cursor++]!)
+    within(
+      ms,
+      `a "${event}" frame`,
+      new Promise<Frame>((resolve) => {
+        const look = () => {
+          for (; cursor < frames.length; cursor++) {
+            if (frames[cursor]!.event === event) return resolve(frames[cursor++]!)
+          }
+          waiting.push(look)
         }
-        waiting.push(look)
-      }
-      look()
-    }))
+        look()
+      }),
+    )
   return { res, ws, next, send: (f: unknown) => ws.send(typeof f === 'string' ? f : JSON.stringify(f)), frames, closed }
 }
 

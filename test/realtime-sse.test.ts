@@ -13,7 +13,11 @@ beforeAll(async () => {
 
 const unique = uniqueChannel
 const send = (channel: string, event: string, payload: unknown, token = cast.admin.token) =>
-  api<{ channel: string; id: number; delivered: number }>(`/api/v1/sse/admin/send/channel/${channel}`, { method: 'POST', token, json: { event, data: payload } })
+  api<{ channel: string; id: number; delivered: number }>(`/api/v1/sse/admin/send/channel/${channel}`, {
+    method: 'POST',
+    token,
+    json: { event, data: payload },
+  })
 const publishMany = async (channel: string, n: number, from = 0) => {
   for (let i = from; i < from + n; i++) await hubFor(env.CHANNEL_HUB, channel).publish(channel, 'tick', { i })
 }
@@ -29,7 +33,11 @@ describe('SSE streams', () => {
     expect(connected).toMatchObject({ event: 'connected', id: `${ch}:0`, data: { channels: [ch] } })
     expect(data(await send(ch, 'breaking_news', { title: 'Hi' }))).toEqual({ channel: ch, id: 1, delivered: 1 })
     const ev = await s.next()
-    expect(ev).toMatchObject({ id: `${ch}:1`, event: 'breaking_news', data: { id: 1, channel: ch, event: 'breaking_news', payload: { title: 'Hi' }, from: cast.admin.user.id } })
+    expect(ev).toMatchObject({
+      id: `${ch}:1`,
+      event: 'breaking_news',
+      data: { id: 1, channel: ch, event: 'breaking_news', payload: { title: 'Hi' }, from: cast.admin.user.id },
+    })
     await s.close()
   })
 
@@ -99,7 +107,11 @@ describe('SSE streams', () => {
     expect((await replay(50)).messages).toHaveLength(100)
     const s = await openSse(`/api/v1/sse/connect?channels=${ch}`, { 'Last-Event-ID': `${ch}:10` })
     await s.next()
-    expect(await s.next()).toMatchObject({ event: 'reset', id: `${ch}:150`, data: { channel: ch, lastEventId: `${ch}:150` } })
+    expect(await s.next()).toMatchObject({
+      event: 'reset',
+      id: `${ch}:150`,
+      data: { channel: ch, lastEventId: `${ch}:150` },
+    })
     await s.close()
     const future = await openSse(`/api/v1/sse/connect?channels=${ch}`, { 'Last-Event-ID': `${ch}:999` })
     await future.next()
@@ -112,7 +124,9 @@ describe('SSE streams', () => {
     await publishMany(ch, 250)
     const stub = hubFor(env.CHANNEL_HUB, ch)
     await runInDurableObject(stub, (hub: ChannelHub) => (hub as unknown as { log: { prune(): void } }).log.prune())
-    expect((await runInDurableObject(stub, (hub: ChannelHub) => hub.replay(ch, 0))).messages.map((m) => m.id)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1))
+    expect((await runInDurableObject(stub, (hub: ChannelHub) => hub.replay(ch, 0))).messages.map((m) => m.id)).toEqual(
+      Array.from({ length: 250 }, (_, i) => i + 1),
+    )
   })
 
   it('never lets a stalled SSE reader hold up publishing or the other subscribers', async () => {
@@ -130,7 +144,9 @@ describe('SSE streams', () => {
       return m
     })()
     expect(last.data.id).toBe(N)
-    expect(ws.frames.filter((f) => f.event === 'message').map((f) => f.data.id)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
+    expect(ws.frames.filter((f) => f.event === 'message').map((f) => f.data.id)).toEqual(
+      Array.from({ length: N }, (_, i) => i + 1),
+    )
     // The stalled client was cut off after ~1,000 queued events, in order with no gaps...
     const ids: number[] = []
     const ended = await (async () => {
@@ -158,27 +174,50 @@ describe('SSE streams', () => {
     const s = await openSse(`/api/v1/sse/auth/connect?access_token=${cast.alice.token}&channels=${ch}`)
     expect(s.res.status).toBe(200)
     expect((await s.next()).data).toMatchObject({ channels: [`user:${cast.alice.user.id}`, ch] })
-    expect(data(await api('/api/v1/sse/user/send', { method: 'POST', token: cast.alice.token, json: { event: 'note', data: { text: 'to me' } } }))).toMatchObject({ channel: `user:${cast.alice.user.id}`, id: 1 })
-    expect(await s.next()).toMatchObject({ event: 'note', data: { channel: `user:${cast.alice.user.id}`, payload: { text: 'to me' }, from: cast.alice.user.id } })
+    expect(
+      data(
+        await api('/api/v1/sse/user/send', {
+          method: 'POST',
+          token: cast.alice.token,
+          json: { event: 'note', data: { text: 'to me' } },
+        }),
+      ),
+    ).toMatchObject({ channel: `user:${cast.alice.user.id}`, id: 1 })
+    expect(await s.next()).toMatchObject({
+      event: 'note',
+      data: { channel: `user:${cast.alice.user.id}`, payload: { text: 'to me' }, from: cast.alice.user.id },
+    })
     await s.close()
   })
 
   it('refuses user channels to anonymous callers (401) and to other users (403); admins may listen', async () => {
     expect((await openSse(`/api/v1/sse/connect?channels=user:${cast.alice.user.id}`)).res.status).toBe(401)
     expect((await openSse(`/api/v1/sse/auth/connect`)).res.status).toBe(401)
-    const other = await openSse(`/api/v1/sse/auth/connect?channels=user:${cast.bob.user.id}`, { authorization: `Bearer ${cast.alice.token}` })
+    const other = await openSse(`/api/v1/sse/auth/connect?channels=user:${cast.bob.user.id}`, {
+      authorization: `Bearer ${cast.alice.token}`,
+    })
     expect(other.res.status).toBe(403)
     expect((await other.res.json<{ error: { code: string } }>()).error.code).toBe('FORBIDDEN')
-    const project = await openSse(`/api/v1/sse/auth/connect?channels=project:p1`, { authorization: `Bearer ${cast.alice.token}` })
+    const project = await openSse(`/api/v1/sse/auth/connect?channels=project:p1`, {
+      authorization: `Bearer ${cast.alice.token}`,
+    })
     expect(project.res.status).toBe(403)
-    const asAdmin = await openSse(`/api/v1/sse/auth/connect?channels=user:${cast.bob.user.id}`, { authorization: `Bearer ${cast.admin.token}` })
+    const asAdmin = await openSse(`/api/v1/sse/auth/connect?channels=user:${cast.bob.user.id}`, {
+      authorization: `Bearer ${cast.admin.token}`,
+    })
     expect(asAdmin.res.status).toBe(200)
     await asAdmin.close()
     expect((await openSse(`/api/v1/sse/auth/connect?access_token=not-a-jwt`)).res.status).toBe(401)
   })
 
   it('rejects malformed channel lists with 422', async () => {
-    for (const q of ['', 'channels=', 'channels=news', 'channels=public:a%20b', `channels=${Array.from({ length: 21 }, (_, i) => `public:c${i}`).join(',')}`]) {
+    for (const q of [
+      '',
+      'channels=',
+      'channels=news',
+      'channels=public:a%20b',
+      `channels=${Array.from({ length: 21 }, (_, i) => `public:c${i}`).join(',')}`,
+    ]) {
       const res = await api(`/api/v1/sse/connect?${q}`)
       expect(res.status, q).toBe(422)
       expect(error(res).code).toBe('VALIDATION_ERROR')

@@ -26,9 +26,19 @@ describe('WebSocket channels', () => {
     const a = await openSocket(ch, { token: cast.alice.token })
     expect(a.res.status).toBe(101)
     expect((await a.next('connected')).data).toMatchObject({ channel: ch, lastEventId: 0 })
-    expect((await a.next('presence')).data).toEqual({ type: 'sync', users: [{ userId: cast.alice.user.id, connections: 1 }], anonymous: 0 })
+    expect((await a.next('presence')).data).toEqual({
+      type: 'sync',
+      users: [{ userId: cast.alice.user.id, connections: 1 }],
+      anonymous: 0,
+    })
     await hubFor(env.CHANNEL_HUB, ch).publish(ch, 'news', { n: 1 })
-    expect((await a.next('message')).data).toMatchObject({ id: 1, channel: ch, event: 'news', payload: { n: 1 }, from: null })
+    expect((await a.next('message')).data).toMatchObject({
+      id: 1,
+      channel: ch,
+      event: 'news',
+      payload: { n: 1 },
+      from: null,
+    })
     a.ws.close()
   })
 
@@ -44,9 +54,13 @@ describe('WebSocket channels', () => {
     for (let i = 0; i < 40; i++) seen.push((await a.next('message')).data.id as number)
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
     const replay = await runInDurableObject(hub, (h: ChannelHub) => h.replay(ch, 0))
-    expect(replay.messages.map((m) => [m.id, (m.payload as { n: number }).n])).toEqual(results.map((r, n) => [r.id, n]).sort((x, y) => x[0]! - y[0]!))
+    expect(replay.messages.map((m) => [m.id, (m.payload as { n: number }).n])).toEqual(
+      results.map((r, n) => [r.id, n]).sort((x, y) => x[0]! - y[0]!),
+    )
     // A fresh instance over the same storage (as after eviction) carries on after the last id.
-    await runInDurableObject(hub, (_h: ChannelHub, state) => expect(new ChannelHub(state, env).publish(ch, 'after', null)).resolves.toMatchObject({ id: 41 }))
+    await runInDurableObject(hub, (_h: ChannelHub, state) =>
+      expect(new ChannelHub(state, env).publish(ch, 'after', null)).resolves.toMatchObject({ id: 41 }),
+    )
     a.ws.close()
   })
 
@@ -81,7 +95,10 @@ describe('WebSocket channels', () => {
     a.send({ event: 'explode', data: {} })
     expect((await a.next('error')).data).toMatchObject({ code: 'UNKNOWN_EVENT' })
     a.send({ event: 'getOnlineStatus', data: { userIds: 'everyone' } })
-    expect((await a.next('error')).data).toMatchObject({ code: 'INVALID_FRAME', details: { 'data.userIds': expect.any(String) } })
+    expect((await a.next('error')).data).toMatchObject({
+      code: 'INVALID_FRAME',
+      details: { 'data.userIds': expect.any(String) },
+    })
     a.send({ event: 'publish', data: { event: 'big', data: { blob: 'x'.repeat(17_000) } } })
     expect((await a.next('error')).data).toMatchObject({ code: 'FRAME_TOO_LARGE' })
     a.send('null')
@@ -98,7 +115,12 @@ describe('WebSocket channels', () => {
     const a = await openSocket(ch, { token: cast.alice.token })
     const anon = await openSocket(ch)
     a.send({ event: 'publish', data: { event: 'chat', data: { text: 'hello' } } })
-    expect((await anon.next('message')).data).toMatchObject({ event: 'chat', payload: { text: 'hello' }, from: cast.alice.user.id, id: 1 })
+    expect((await anon.next('message')).data).toMatchObject({
+      event: 'chat',
+      payload: { text: 'hello' },
+      from: cast.alice.user.id,
+      id: 1,
+    })
     expect((await a.next('message')).data).toMatchObject({ id: 1 })
     anon.send({ event: 'publish', data: { event: 'chat', data: {} } })
     expect((await anon.next('error')).data).toMatchObject({ code: 'UNAUTHORIZED' })
@@ -114,7 +136,11 @@ describe('WebSocket channels', () => {
     const ch = unique('since')
     for (let i = 0; i < 5; i++) await hubFor(env.CHANNEL_HUB, ch).publish(ch, 'tick', { i })
     const a = await openSocket(ch, { since: `${ch}:2` })
-    const ids = [(await a.next('message')).data.id, (await a.next('message')).data.id, (await a.next('message')).data.id]
+    const ids = [
+      (await a.next('message')).data.id,
+      (await a.next('message')).data.id,
+      (await a.next('message')).data.id,
+    ]
     expect(ids).toEqual([3, 4, 5])
     await hubFor(env.CHANNEL_HUB, ch).publish(ch, 'tick', { i: 5 })
     expect((await a.next('message')).data.id).toBe(6)
@@ -158,10 +184,16 @@ describe('WebSocket channels', () => {
     const tab1 = await openSocket(ch, { token: erin.token })
     expect((await watcher.next('presence')).data).toEqual({ type: 'join', userId: erin.user.id })
     const tab2 = await openSocket(ch, { token: erin.token })
-    expect((await tab2.next('presence')).data).toMatchObject({ type: 'sync', users: expect.arrayContaining([{ userId: erin.user.id, connections: 2 }]) })
+    expect((await tab2.next('presence')).data).toMatchObject({
+      type: 'sync',
+      users: expect.arrayContaining([{ userId: erin.user.id, connections: 2 }]),
+    })
     expect(await isUserOnline(env.CHANNEL_HUB, erin.user.id)).toEqual({ online: true, connections: 2 })
     tab1.ws.close()
-    await until(async () => (await isUserOnline(env.CHANNEL_HUB, erin.user.id)).connections === 1, 'one connection left')
+    await until(
+      async () => (await isUserOnline(env.CHANNEL_HUB, erin.user.id)).connections === 1,
+      'one connection left',
+    )
     expect(watcher.frames.filter((f) => f.event === 'presence' && f.data.type === 'leave')).toHaveLength(0)
     tab2.ws.close()
     expect((await watcher.next('presence')).data).toEqual({ type: 'leave', userId: erin.user.id })
@@ -198,7 +230,12 @@ describe('WebSocket channels', () => {
     const stub = hubFor(env.CHANNEL_HUB, ch)
     // Both connected 61 s ago; only bob pinged since (answered by the auto-response).
     await runInDurableObject(stub, (_hub, state) => {
-      for (const ws of state.getWebSockets()) ws.serializeAttachment({ ...(ws.deserializeAttachment() as object), connectedAt: Date.now() - 61_000, lastActive: Date.now() - 61_000 })
+      for (const ws of state.getWebSockets())
+        ws.serializeAttachment({
+          ...(ws.deserializeAttachment() as object),
+          connectedAt: Date.now() - 61_000,
+          lastActive: Date.now() - 61_000,
+        })
     })
     chatty.ws.send('{"event":"ping"}')
     await chatty.next('pong')
@@ -212,7 +249,10 @@ describe('WebSocket channels', () => {
 
   it("closes a deleted user's sockets and streams on every channel", async () => {
     const frank = await seedUser()
-    const [a, b] = [await openSocket(unique('del-a'), { token: frank.token }), await openSocket(unique('del-b'), { token: frank.token })]
+    const [a, b] = [
+      await openSocket(unique('del-a'), { token: frank.token }),
+      await openSocket(unique('del-b'), { token: frank.token }),
+    ]
     const own = await openSocket(`user:${frank.user.id}`, { token: frank.token })
     const stream = await openSse('/api/v1/sse/auth/connect', { authorization: `Bearer ${frank.token}` })
     await stream.next()
@@ -241,7 +281,9 @@ describe('WebSocket channels', () => {
       expect(clients.map((c) => c.userId).sort()).toEqual([cast.alice.user.id, null].sort())
       expect((await woken.replay(ch, 0)).messages.map((m) => m.event)).toEqual(['kept'])
       expect(state.storage.sql.exec(`SELECT user_id FROM typing`).toArray()).toEqual([{ user_id: cast.alice.user.id }])
-      expect((state.getWebSockets()[0]!.deserializeAttachment() as { clientId: string }).clientId).toEqual(expect.any(String))
+      expect((state.getWebSockets()[0]!.deserializeAttachment() as { clientId: string }).clientId).toEqual(
+        expect.any(String),
+      )
     })
     a.ws.close()
     anon.ws.close()

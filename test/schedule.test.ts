@@ -11,10 +11,16 @@ function runs(expr: string, tz: string, from: string, n: number) {
 }
 
 describe('cronError', () => {
-  it.each(['* * * * *', '*/15 9-17 * * 1-5', '0 0 1,15 * *', '0 9 * JAN-MAR mon-fri', '0 0 * * 7', '0 0 * * FRI-SUN', '0-30/10 */2 * * *', '  0   9 * * *  '])(
-    'accepts the standard 5-field expression %j',
-    (expr) => expect(cronError(expr)).toBeNull(),
-  )
+  it.each([
+    '* * * * *',
+    '*/15 9-17 * * 1-5',
+    '0 0 1,15 * *',
+    '0 9 * JAN-MAR mon-fri',
+    '0 0 * * 7',
+    '0 0 * * FRI-SUN',
+    '0-30/10 */2 * * *',
+    '  0   9 * * *  ',
+  ])('accepts the standard 5-field expression %j', (expr) => expect(cronError(expr)).toBeNull())
 
   it.each([
     ['60 * * * *', /minute: 60 is outside 0-59/],
@@ -24,24 +30,39 @@ describe('cronError', () => {
     ['* * * 13 *', /month: 13/],
     ['* * * * 8', /day-of-week: 8/],
     ['0-60/10 * * * *', /minute: 60/],
-  ])('refuses the out-of-range value in %j and names its field', (expr, reason) => expect(cronError(expr)).toMatch(reason))
+  ])('refuses the out-of-range value in %j and names its field', (expr, reason) =>
+    expect(cronError(expr)).toMatch(reason),
+  )
 
-  it.each(['', '   ', '* * * *', '* * * * * * * *'])('refuses %j for its field count', (expr) => expect(cronError(expr)).toMatch(/expected 5 fields/))
+  it.each(['', '   ', '* * * *', '* * * * * * * *'])('refuses %j for its field count', (expr) =>
+    expect(cronError(expr)).toMatch(/expected 5 fields/),
+  )
 
   it('refuses a seconds field (6 fields) and a year field (7 fields), which croner would accept', () => {
     expect(cronError('0 */5 * * * *')).toMatch(/no seconds or year field/)
     expect(cronError('0 0 12 * * * 2030')).toMatch(/no seconds or year field/)
   })
 
-  it.each(['@daily', '@hourly', '@yearly', '@reboot'])('refuses the nickname %s', (expr) => expect(cronError(expr)).toMatch(/nicknames/))
-
-  it.each(['every day at 9', 'a b c d e', '* * * * * ;rm', '1,,2 * * * *', '5-1 * * * *', '*/0 * * * *', '5/15 * * * *', '*/61 * * * *', '1.5 * * * *', '-1 * * * *'])(
-    'refuses the malformed expression %j',
-    (expr) => expect(cronError(expr)).toEqual(expect.any(String)),
+  it.each(['@daily', '@hourly', '@yearly', '@reboot'])('refuses the nickname %s', (expr) =>
+    expect(cronError(expr)).toMatch(/nicknames/),
   )
 
-  it.each(['0 0 L * *', '0 0 15W * *', '0 0 * * MON#1', '0 12 1 * +MON', '? * * * *'])('refuses the croner extension in %j', (expr) =>
-    expect(cronError(expr)).toEqual(expect.any(String)),
+  it.each([
+    'every day at 9',
+    'a b c d e',
+    '* * * * * ;rm',
+    '1,,2 * * * *',
+    '5-1 * * * *',
+    '*/0 * * * *',
+    '5/15 * * * *',
+    '*/61 * * * *',
+    '1.5 * * * *',
+    '-1 * * * *',
+  ])('refuses the malformed expression %j', (expr) => expect(cronError(expr)).toEqual(expect.any(String)))
+
+  it.each(['0 0 L * *', '0 0 15W * *', '0 0 * * MON#1', '0 12 1 * +MON', '? * * * *'])(
+    'refuses the croner extension in %j',
+    (expr) => expect(cronError(expr)).toEqual(expect.any(String)),
   )
 
   // Decision: a day that never exists is refused up front; nextRunAt would only ever say null.
@@ -58,39 +79,61 @@ describe('cronError', () => {
 })
 
 describe('timezoneError', () => {
-  it.each(['Europe/Paris', 'America/New_York', 'UTC', 'Asia/Tokyo', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])('accepts the IANA zone %s', (tz) =>
-    expect(timezoneError(tz)).toBeNull(),
+  it.each(['Europe/Paris', 'America/New_York', 'UTC', 'Asia/Tokyo', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])(
+    'accepts the IANA zone %s',
+    (tz) => expect(timezoneError(tz)).toBeNull(),
   )
 
-  it.each(['Mars/Olympus', 'Europe/Atlantis', 'Europe/Paris '])('refuses %j, which no runtime knows', (tz) => expect(timezoneError(tz)).toMatch(/unknown timezone/))
+  it.each(['Mars/Olympus', 'Europe/Atlantis', 'Europe/Paris '])('refuses %j, which no runtime knows', (tz) =>
+    expect(timezoneError(tz)).toMatch(/unknown timezone/),
+  )
 
-  it.each(['EST', 'CET', 'GMT', 'utc', '+02:00', ''])('refuses %j, which is no Area/Location name', (tz) => expect(timezoneError(tz)).toMatch(/not an IANA timezone/))
+  it.each(['EST', 'CET', 'GMT', 'utc', '+02:00', ''])('refuses %j, which is no Area/Location name', (tz) =>
+    expect(timezoneError(tz)).toMatch(/not an IANA timezone/),
+  )
 })
 
 describe('nextRunAt', () => {
   it('runs at 09:00 Tokyo, which is midnight UTC', () => {
-    expect(nextRunAt('0 9 * * *', 'Asia/Tokyo', at('2026-01-05T12:00:00Z'))?.toISOString()).toBe('2026-01-06T00:00:00.000Z')
+    expect(nextRunAt('0 9 * * *', 'Asia/Tokyo', at('2026-01-05T12:00:00Z'))?.toISOString()).toBe(
+      '2026-01-06T00:00:00.000Z',
+    )
   })
 
   it('returns a run strictly after the given instant, even within its second', () => {
     expect(nextRunAt('* * * * *', 'UTC', at('2026-01-05T12:00:00Z'))?.toISOString()).toBe('2026-01-05T12:01:00.000Z')
-    expect(nextRunAt('* * * * *', 'UTC', at('2026-01-05T12:00:00.500Z'))?.toISOString()).toBe('2026-01-05T12:01:00.000Z')
-    expect(nextRunAt('* * * * *', 'UTC', at('2026-01-05T11:59:59.999Z'))?.toISOString()).toBe('2026-01-05T12:00:00.000Z')
+    expect(nextRunAt('* * * * *', 'UTC', at('2026-01-05T12:00:00.500Z'))?.toISOString()).toBe(
+      '2026-01-05T12:01:00.000Z',
+    )
+    expect(nextRunAt('* * * * *', 'UTC', at('2026-01-05T11:59:59.999Z'))?.toISOString()).toBe(
+      '2026-01-05T12:00:00.000Z',
+    )
   })
 
   it('keeps to weekdays and business hours for */15 9-17 * * 1-5', () => {
     // 2026-01-09 is a Friday: the last run is 17:45, the next is Monday 09:00.
-    expect(runs('*/15 9-17 * * 1-5', 'UTC', '2026-01-09T17:30:00Z', 2)).toEqual(['2026-01-09T17:45:00.000Z', '2026-01-12T09:00:00.000Z'])
+    expect(runs('*/15 9-17 * * 1-5', 'UTC', '2026-01-09T17:30:00Z', 2)).toEqual([
+      '2026-01-09T17:45:00.000Z',
+      '2026-01-12T09:00:00.000Z',
+    ])
   })
 
   it('runs when either the day of month or the weekday matches, as Vixie cron does', () => {
     // The 1st OR Mondays: Mon 26 Jan, Sun 1 Feb, Mon 2 Feb (croner's AND mode would wait for 1 Jun).
-    expect(runs('0 12 1 * MON', 'UTC', '2026-01-25T00:00:00Z', 3)).toEqual(['2026-01-26T12:00:00.000Z', '2026-02-01T12:00:00.000Z', '2026-02-02T12:00:00.000Z'])
+    expect(runs('0 12 1 * MON', 'UTC', '2026-01-25T00:00:00Z', 3)).toEqual([
+      '2026-01-26T12:00:00.000Z',
+      '2026-02-01T12:00:00.000Z',
+      '2026-02-02T12:00:00.000Z',
+    ])
   })
 
   it('needs both day fields to match when one starts with *, as Vixie cron does', () => {
     // Odd days AND Mondays: 5, 19 Jan and 9 Feb 2026 (OR would also run on 3 Jan).
-    expect(runs('0 12 */2 * MON', 'UTC', '2026-01-01T12:00:00Z', 3)).toEqual(['2026-01-05T12:00:00.000Z', '2026-01-19T12:00:00.000Z', '2026-02-09T12:00:00.000Z'])
+    expect(runs('0 12 */2 * MON', 'UTC', '2026-01-01T12:00:00Z', 3)).toEqual([
+      '2026-01-05T12:00:00.000Z',
+      '2026-01-19T12:00:00.000Z',
+      '2026-02-09T12:00:00.000Z',
+    ])
   })
 
   it('throws on an expression that cronError refuses', () => {
@@ -135,11 +178,17 @@ describe('nextRunAt across DST', () => {
   })
 
   it('runs 02:30 Paris at 03:00 CEST on 2026-03-29, when the clock skips from 02:00 to 03:00', () => {
-    expect(runs('30 2 * * *', 'Europe/Paris', '2026-03-28T12:00:00Z', 2)).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z'])
+    expect(runs('30 2 * * *', 'Europe/Paris', '2026-03-28T12:00:00Z', 2)).toEqual([
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ])
   })
 
   it('runs 02:30 Paris once on 2026-10-25, at the CEST pass of the repeated hour', () => {
-    expect(runs('30 2 * * *', 'Europe/Paris', '2026-10-24T12:00:00Z', 2)).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z'])
+    expect(runs('30 2 * * *', 'Europe/Paris', '2026-10-24T12:00:00Z', 2)).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ])
   })
 })
 
@@ -157,7 +206,9 @@ describe('minIntervalSeconds', () => {
     ['0 9,17 * * *', 8 * 3600], // 17:00 to 09:00 the next day is longer
     ['0 0 1 * *', 28 * 86_400], // February
     ['0 0 29 2 *', 1461 * 86_400], // leap day to leap day
-  ])('gives %j a smallest gap of %i s in UTC', (expr, seconds) => expect(minIntervalSeconds(expr, 'UTC', from)).toBe(seconds))
+  ])('gives %j a smallest gap of %i s in UTC', (expr, seconds) =>
+    expect(minIntervalSeconds(expr, 'UTC', from)).toBe(seconds),
+  )
 
   it('counts the real time that a skipped hour takes out of a gap', () => {
     // 01:30 EST, then 02:30, which does not exist, runs at 03:00 EDT: 30 min.

@@ -1,18 +1,51 @@
 import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { dailyReports, emailOtps, executions, healthChecks, jobAccounts, jobs, sessions, systemJobs } from '../src/db/schema'
+import {
+  dailyReports,
+  emailOtps,
+  executions,
+  healthChecks,
+  jobAccounts,
+  jobs,
+  sessions,
+  systemJobs,
+} from '../src/db/schema'
 import { api, data, error, readMailbox, seedUser, withDb } from './helpers'
 
 const call = <T = unknown>(method: string, path: string, token?: string) => api<T>(`/api/v1${path}`, { method, token })
-const NAMES = ['user-jobs-dispatch', 'session-cleanup', 'otp-cleanup', 'daily-report', 'health-check', 'log-retention', 'device-offline-sweep', 'alert-escalation']
+const NAMES = [
+  'user-jobs-dispatch',
+  'session-cleanup',
+  'otp-cleanup',
+  'daily-report',
+  'health-check',
+  'log-retention',
+  'device-offline-sweep',
+  'alert-escalation',
+]
 
-type SystemJob = { name: string; status: string; schedule: string; lastRunAt: string | null; nextRunAt: string | null; lastStatus: string | null }
+type SystemJob = {
+  name: string
+  status: string
+  schedule: string
+  lastRunAt: string | null
+  nextRunAt: string | null
+  lastStatus: string | null
+}
 
 describe('scheduler admin routes', () => {
   it('are admin-only: 401 anonymous, 403 for a user and a moderator', async () => {
     const user = await seedUser()
     const mod = await seedUser({ roles: ['moderator'] })
-    for (const [method, path] of [['GET', '/scheduler/jobs'], ['GET', '/scheduler/jobs/names'], ['POST', '/scheduler/jobs/start'], ['POST', '/scheduler/jobs/stop'], ['POST', '/scheduler/jobs/health-check/trigger'], ['GET', '/scheduler/health-metrics'], ['GET', '/scheduler/daily-reports']] as const) {
+    for (const [method, path] of [
+      ['GET', '/scheduler/jobs'],
+      ['GET', '/scheduler/jobs/names'],
+      ['POST', '/scheduler/jobs/start'],
+      ['POST', '/scheduler/jobs/stop'],
+      ['POST', '/scheduler/jobs/health-check/trigger'],
+      ['GET', '/scheduler/health-metrics'],
+      ['GET', '/scheduler/daily-reports'],
+    ] as const) {
       expect((await call(method, path)).status, path).toBe(401)
       expect((await call(method, path, user.token)).status, path).toBe(403)
       expect((await call(method, path, mod.token)).status, path).toBe(403)
@@ -30,7 +63,9 @@ describe('scheduler admin routes', () => {
 
   it('stops and starts one job, or all, persistently', async () => {
     const { token } = await seedUser({ roles: ['admin'] })
-    expect(data(await call('POST', '/scheduler/jobs/stop?name=daily-report', token))).toEqual({ stopped: ['daily-report'] })
+    expect(data(await call('POST', '/scheduler/jobs/stop?name=daily-report', token))).toEqual({
+      stopped: ['daily-report'],
+    })
     let list = data(await call<SystemJob[]>('GET', '/scheduler/jobs', token))
     expect(list.find((j) => j.name === 'daily-report')).toMatchObject({ status: 'stopped', nextRunAt: null })
     expect(data(await call<{ stopped: string[] }>('POST', '/scheduler/jobs/stop', token)).stopped).toEqual(NAMES)
@@ -42,9 +77,13 @@ describe('scheduler admin routes', () => {
 
   it('triggers the health check now, stores it, and shows it in the health metrics', async () => {
     const { token } = await seedUser({ roles: ['admin'] })
-    const res = data(await call<{ status: string; result: { status: string } }>('POST', '/scheduler/jobs/health-check/trigger', token))
+    const res = data(
+      await call<{ status: string; result: { status: string } }>('POST', '/scheduler/jobs/health-check/trigger', token),
+    )
     expect(res).toMatchObject({ status: 'ok', result: { status: 'ok' } })
-    const metrics = data(await call<{ samples: number; availability: number }>('GET', '/scheduler/health-metrics', token))
+    const metrics = data(
+      await call<{ samples: number; availability: number }>('GET', '/scheduler/health-metrics', token),
+    )
     expect(metrics.samples).toBeGreaterThanOrEqual(1)
     expect(metrics.availability).toBe(1)
     const [row] = await withDb((db) => db.select().from(systemJobs).where(eq(systemJobs.name, 'health-check')))
@@ -61,10 +100,18 @@ describe('scheduler admin routes', () => {
 describe('system jobs', () => {
   it('daily report: stores yesterday once and emails every admin', async () => {
     const admin = await seedUser({ roles: ['admin'] })
-    const first = data(await call<{ result: { stored: boolean; emailed: number } }>('POST', '/scheduler/jobs/daily-report/trigger', admin.token))
+    const first = data(
+      await call<{ result: { stored: boolean; emailed: number } }>(
+        'POST',
+        '/scheduler/jobs/daily-report/trigger',
+        admin.token,
+      ),
+    )
     expect(first.result.stored).toBe(true)
     expect(first.result.emailed).toBeGreaterThanOrEqual(1)
-    const again = data(await call<{ result: { stored: boolean } }>('POST', '/scheduler/jobs/daily-report/trigger', admin.token))
+    const again = data(
+      await call<{ result: { stored: boolean } }>('POST', '/scheduler/jobs/daily-report/trigger', admin.token),
+    )
     expect(again.result.stored).toBe(false)
     expect(await withDb((db) => db.select().from(dailyReports))).toHaveLength(1)
     expect((await readMailbox(admin.user.email))[0]!.subject).toContain('daily report')
@@ -74,8 +121,16 @@ describe('system jobs', () => {
   it('session cleanup deletes sessions revoked or expired over a week ago, and keeps live ones', async () => {
     const admin = await seedUser({ roles: ['admin'] })
     const old = await seedUser()
-    await withDb((db) => db.update(sessions).set({ revokedAt: sql`now() - interval '8 days'` }).where(eq(sessions.id, old.sessionId)))
-    const res = data(await call<{ result: { sessionsDeleted: number } }>('POST', '/scheduler/jobs/session-cleanup/trigger', admin.token))
+    await withDb((db) =>
+      db.update(sessions).set({ revokedAt: sql`now() - interval '8 days'` }).where(eq(sessions.id, old.sessionId)),
+    )
+    const res = data(
+      await call<{ result: { sessionsDeleted: number } }>(
+        'POST',
+        '/scheduler/jobs/session-cleanup/trigger',
+        admin.token,
+      ),
+    )
     expect(res.result.sessionsDeleted).toBe(1)
     expect(await withDb((db) => db.select().from(sessions).where(eq(sessions.id, admin.sessionId)))).toHaveLength(1)
   })
@@ -83,8 +138,13 @@ describe('system jobs', () => {
   it('OTP cleanup deletes expired codes only', async () => {
     const admin = await seedUser({ roles: ['admin'] })
     const u = await seedUser({ verified: false })
-    await withDb((db) => db.insert(emailOtps).values({ userId: u.user.id, codeHash: 'x', expiresAt: sql`now() - interval '1 minute'` }))
-    expect(data(await call<{ result: { otpsDeleted: number } }>('POST', '/scheduler/jobs/otp-cleanup/trigger', admin.token)).result.otpsDeleted).toBe(1)
+    await withDb((db) =>
+      db.insert(emailOtps).values({ userId: u.user.id, codeHash: 'x', expiresAt: sql`now() - interval '1 minute'` }),
+    )
+    expect(
+      data(await call<{ result: { otpsDeleted: number } }>('POST', '/scheduler/jobs/otp-cleanup/trigger', admin.token))
+        .result.otpsDeleted,
+    ).toBe(1)
   })
 
   it('log retention deletes finished executions past the owner plan’s retention', async () => {
@@ -92,12 +152,35 @@ describe('system jobs', () => {
     const owner = await seedUser()
     await withDb(async (db) => {
       await db.insert(jobAccounts).values({ userId: owner.user.id, plan: 'FREE', signingSecret: 'whsec_x' })
-      const [job] = await db.insert(jobs).values({ userId: owner.user.id, name: 'j', cronExpression: '0 * * * *', targetUrl: 'https://example.com' }).returning()
+      const [job] = await db
+        .insert(jobs)
+        .values({ userId: owner.user.id, name: 'j', cronExpression: '0 * * * *', targetUrl: 'https://example.com' })
+        .returning()
       await db.insert(executions).values([
-        { jobId: job!.id, userId: owner.user.id, scheduledFor: sql`now() - interval '8 days'`, status: 'SUCCESS', createdAt: sql`now() - interval '8 days'` },
-        { jobId: job!.id, userId: owner.user.id, scheduledFor: sql`now() - interval '6 days'`, status: 'SUCCESS', createdAt: sql`now() - interval '6 days'` },
+        {
+          jobId: job!.id,
+          userId: owner.user.id,
+          scheduledFor: sql`now() - interval '8 days'`,
+          status: 'SUCCESS',
+          createdAt: sql`now() - interval '8 days'`,
+        },
+        {
+          jobId: job!.id,
+          userId: owner.user.id,
+          scheduledFor: sql`now() - interval '6 days'`,
+          status: 'SUCCESS',
+          createdAt: sql`now() - interval '6 days'`,
+        },
       ])
     })
-    expect(data(await call<{ result: { executionsDeleted: number } }>('POST', '/scheduler/jobs/log-retention/trigger', admin.token)).result.executionsDeleted).toBe(1)
+    expect(
+      data(
+        await call<{ result: { executionsDeleted: number } }>(
+          'POST',
+          '/scheduler/jobs/log-retention/trigger',
+          admin.token,
+        ),
+      ).result.executionsDeleted,
+    ).toBe(1)
   })
 })

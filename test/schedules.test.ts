@@ -8,14 +8,25 @@ import { isDue, runMinuteTick, type SystemJob } from '../src/schedules'
 import { withDb } from './helpers'
 
 const uniq = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`
-const counting = (name: string, cron: string, ran: string[]): SystemJob => ({ name, cron, description: 'test', run: async () => (ran.push(name), {}) })
+const counting = (name: string, cron: string, ran: string[]): SystemJob => ({
+  name,
+  cron,
+  description: 'test',
+  run: async () => {
+    ran.push(name)
+    return {}
+  },
+})
 const at = Date.UTC(2026, 0, 5, 9, 0)
 
 describe('minute tick', () => {
   it('runs the jobs due at the scheduled time and skips the rest', async () => {
     const ran: string[] = []
     const hourly = uniq('hourly')
-    const result = await runMinuteTick({ cron: '* * * * *', scheduledTime: at }, env, [counting(hourly, '0 * * * *', ran), counting(uniq('at-06'), '0 6 * * *', ran)])
+    const result = await runMinuteTick({ cron: '* * * * *', scheduledTime: at }, env, [
+      counting(hourly, '0 * * * *', ran),
+      counting(uniq('at-06'), '0 6 * * *', ran),
+    ])
     expect(ran).toEqual([hourly])
     expect(result).toEqual({ ran: [hourly], failed: [] })
   })
@@ -64,6 +75,15 @@ describe('minute tick', () => {
     const controller = createScheduledController({ cron: '* * * * *', scheduledTime: new Date() })
     await expect(worker.scheduled(controller, env, createExecutionContext())).resolves.toBeUndefined()
     const names = await withDb((db) => db.select({ name: systemJobs.name }).from(systemJobs))
-    expect(names.map((n) => n.name)).toEqual(expect.arrayContaining(['user-jobs-dispatch', 'session-cleanup', 'otp-cleanup', 'daily-report', 'health-check', 'log-retention']))
+    expect(names.map((n) => n.name)).toEqual(
+      expect.arrayContaining([
+        'user-jobs-dispatch',
+        'session-cleanup',
+        'otp-cleanup',
+        'daily-report',
+        'health-check',
+        'log-retention',
+      ]),
+    )
   })
 })

@@ -21,7 +21,14 @@ async function codeOf(token: string, cfg: Config = config) {
 }
 
 const forge = async (edit: (jwt: SignJWT) => SignJWT, header: Record<string, string> = {}) =>
-  edit(new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: await kid(config.JWT_SECRET), ...header }))
+  edit(
+    new SignJWT({ sid: claims.sid }).setProtectedHeader({
+      alg: 'HS256',
+      typ: 'at+jwt',
+      kid: await kid(config.JWT_SECRET),
+      ...header,
+    }),
+  )
     .setSubject(claims.sub)
     .setIssuedAt()
     .sign(secret)
@@ -32,12 +39,20 @@ describe('access tokens', () => {
   })
 
   it('rejects alg none', async () => {
-    const token = new UnsecuredJWT({ sid: claims.sid }).setSubject(claims.sub).setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE).setExpirationTime('5m').encode()
+    const token = new UnsecuredJWT({ sid: claims.sid })
+      .setSubject(claims.sub)
+      .setIssuer(config.JWT_ISSUER)
+      .setAudience(config.JWT_AUDIENCE)
+      .setExpirationTime('5m')
+      .encode()
     expect(await codeOf(token)).toBe('INVALID_TOKEN')
   })
 
   it('rejects another algorithm even with the right key', async () => {
-    const token = await forge((j) => j.setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE).setExpirationTime('5m'), { alg: 'HS512' })
+    const token = await forge(
+      (j) => j.setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE).setExpirationTime('5m'),
+      { alg: 'HS512' },
+    )
     expect(await codeOf(token)).toBe('INVALID_TOKEN')
   })
 
@@ -50,13 +65,27 @@ describe('access tokens', () => {
   })
 
   it('answers TOKEN_EXPIRED for an expired token', async () => {
-    const token = await forge((j) => j.setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE).setExpirationTime(Math.floor(Date.now() / 1000) - 10))
+    const token = await forge((j) =>
+      j
+        .setIssuer(config.JWT_ISSUER)
+        .setAudience(config.JWT_AUDIENCE)
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 10),
+    )
     expect(await codeOf(token)).toBe('TOKEN_EXPIRED')
   })
 
   it('rejects a tampered payload', async () => {
     const [h, , s] = (await signAccessToken(config, claims)).split('.')
-    const payload = btoa(JSON.stringify({ sub: '00000000-0000-4000-8000-000000000000', sid: claims.sid, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE, exp: 9e9, iat: 1 })).replace(/=+$/, '')
+    const payload = btoa(
+      JSON.stringify({
+        sub: '00000000-0000-4000-8000-000000000000',
+        sid: claims.sid,
+        iss: config.JWT_ISSUER,
+        aud: config.JWT_AUDIENCE,
+        exp: 9e9,
+        iat: 1,
+      }),
+    ).replace(/=+$/, '')
     expect(await codeOf(`${h}.${payload}.${s}`)).toBe('INVALID_TOKEN')
   })
 
@@ -66,9 +95,17 @@ describe('access tokens', () => {
 
   it('still verifies tokens of a previous secret during rotation, selected by kid', async () => {
     const old = await signAccessToken(config, claims)
-    const rotated = loadConfig({ ...env, JWT_SECRET: 'a-brand-new-secret-of-at-least-32-bytes!', JWT_PREVIOUS_SECRETS: env.JWT_SECRET } as Env)
+    const rotated = loadConfig({
+      ...env,
+      JWT_SECRET: 'a-brand-new-secret-of-at-least-32-bytes!',
+      JWT_PREVIOUS_SECRETS: env.JWT_SECRET,
+    } as Env)
     expect(await codeOf(old, rotated)).toBe('valid')
-    const dropped = loadConfig({ ...env, JWT_SECRET: 'a-brand-new-secret-of-at-least-32-bytes!', JWT_PREVIOUS_SECRETS: '' } as Env)
+    const dropped = loadConfig({
+      ...env,
+      JWT_SECRET: 'a-brand-new-secret-of-at-least-32-bytes!',
+      JWT_PREVIOUS_SECRETS: '',
+    } as Env)
     expect(await codeOf(old, dropped)).toBe('INVALID_TOKEN')
   })
 })
@@ -89,9 +126,15 @@ describe('password hashing', () => {
     const current = await hashPassword('pw-1234567890')
     const [, , salt] = current.split('$')
     // Re-derive the same password at fewer iterations, as an older version would have stored it.
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('pw-1234567890'), 'PBKDF2', false, ['deriveBits'])
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('pw-1234567890'), 'PBKDF2', false, [
+      'deriveBits',
+    ])
     const { fromBase64Url, toBase64Url } = await import('../src/lib/crypto')
-    const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64Url(salt!), iterations: 50_000 }, key, 256)
+    const bits = await crypto.subtle.deriveBits(
+      { name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64Url(salt!), iterations: 50_000 },
+      key,
+      256,
+    )
     const legacy = `pbkdf2-sha256$50000$${salt}$${toBase64Url(new Uint8Array(bits))}`
     expect(await verifyPassword('pw-1234567890', legacy)).toEqual({ valid: true, needsRehash: true })
   })

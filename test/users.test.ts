@@ -4,7 +4,15 @@ import { permissions, roles, userRoles } from '../src/db/schema'
 import { bumpRbacEpoch } from '../src/features/rbac/access.service'
 import { api, data, error, seedUser, withDb, type ApiResponse } from './helpers'
 
-type User = { id: string; email: string; name: string; emailVerified: boolean; roles: string[]; createdAt: string; updatedAt: string }
+type User = {
+  id: string
+  email: string
+  name: string
+  emailVerified: boolean
+  roles: string[]
+  createdAt: string
+  updatedAt: string
+}
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
 const call = <T = User>(method: Method, path: string, token: string | undefined, json?: unknown) =>
@@ -20,7 +28,8 @@ const validationDetails = (res: ApiResponse<unknown>) => {
 /** Seeds users named `<prefix> <suffix>` one after another, so their createdAt follows the given order. */
 async function seedNamed(prefix: string, suffixes: string[], extra: { roles?: string[] } = {}) {
   const seeded = []
-  for (const s of suffixes) seeded.push(await seedUser({ name: `${prefix} ${s}`, email: `${prefix}.${s}@example.com`.toLowerCase(), ...extra }))
+  for (const s of suffixes)
+    seeded.push(await seedUser({ name: `${prefix} ${s}`, email: `${prefix}.${s}@example.com`.toLowerCase(), ...extra }))
   return seeded
 }
 
@@ -35,7 +44,11 @@ async function makeSoleAdmin(userId: string) {
 
 async function adminCount() {
   return withDb(async (db) => {
-    const rows = await db.select({ userId: userRoles.userId }).from(userRoles).innerJoin(roles, eq(roles.id, userRoles.roleId)).where(eq(roles.name, 'admin'))
+    const rows = await db
+      .select({ userId: userRoles.userId })
+      .from(userRoles)
+      .innerJoin(roles, eq(roles.id, userRoles.roleId))
+      .where(eq(roles.name, 'admin'))
     return rows.length
   })
 }
@@ -54,7 +67,15 @@ describe('GET /users: pagination', () => {
     const t = tag()
     await seedNamed(t, ['visible'])
     const [listed] = data(await list(token, `name=${t}`))
-    expect(Object.keys(listed!).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id', 'name', 'roles', 'updatedAt'])
+    expect(Object.keys(listed!).sort()).toEqual([
+      'createdAt',
+      'email',
+      'emailVerified',
+      'id',
+      'name',
+      'roles',
+      'updatedAt',
+    ])
   })
 
   it('splits a filtered result into pages that do not overlap and share one total', async () => {
@@ -124,7 +145,9 @@ describe('GET /users: filters', () => {
     const t = tag()
     const [literal] = await seedNamed(t, ['100%_sure'])
     await seedNamed(t, ['100xxsure'])
-    expect(data(await list(token, `name=${encodeURIComponent(`${t} 100%_`)}`)).map((u) => u.id)).toEqual([literal!.user.id])
+    expect(data(await list(token, `name=${encodeURIComponent(`${t} 100%_`)}`)).map((u) => u.id)).toEqual([
+      literal!.user.id,
+    ])
   })
 
   it('filters by exact role name', async () => {
@@ -154,8 +177,14 @@ describe('GET /users: sorting', () => {
     const b = await seedUser({ name: `${t} bravo`, email: `${t}.c@example.com` })
     const a = await seedUser({ name: `${t} alpha`, email: `${t}.b@example.com` })
     const c = await seedUser({ name: `${t} charlie`, email: `${t}.a@example.com` })
-    const ids = async (sort?: string) => data(await list(token, `name=${t}${sort ? `&sort=${sort}` : ''}`)).map((u) => u.id)
-    return { ids, created: [b.user.id, a.user.id, c.user.id], byName: [a.user.id, b.user.id, c.user.id], byEmail: [c.user.id, a.user.id, b.user.id] }
+    const ids = async (sort?: string) =>
+      data(await list(token, `name=${t}${sort ? `&sort=${sort}` : ''}`)).map((u) => u.id)
+    return {
+      ids,
+      created: [b.user.id, a.user.id, c.user.id],
+      byName: [a.user.id, b.user.id, c.user.id],
+      byEmail: [c.user.id, a.user.id, b.user.id],
+    }
   }
 
   it('sorts newest first by default, and by createdAt either way', async () => {
@@ -255,7 +284,9 @@ describe('PUT /users/:id', () => {
 
   it('refuses the whole update when a name change comes with a forbidden email change', async () => {
     const { user, token } = await seedUser({ name: 'Unchanged' })
-    expect((await call('PUT', `/users/${user.id}`, token, { name: 'Changed', email: `new-${tag()}@example.com` })).status).toBe(403)
+    expect(
+      (await call('PUT', `/users/${user.id}`, token, { name: 'Changed', email: `new-${tag()}@example.com` })).status,
+    ).toBe(403)
     expect(data(await call('GET', `/users/${user.id}`, token)).name).toBe('Unchanged')
   })
 
@@ -297,7 +328,14 @@ describe('PUT /users/:id', () => {
     'refuses a mass-assigned %s with 422 "unknown field" and changes nothing',
     async (field) => {
       const { user, token } = await seedUser({ name: 'Stable' })
-      const value = field === 'roles' ? ['admin'] : field === 'emailVerified' ? true : field === 'id' ? crypto.randomUUID() : 'admin'
+      const value =
+        field === 'roles'
+          ? ['admin']
+          : field === 'emailVerified'
+            ? true
+            : field === 'id'
+              ? crypto.randomUUID()
+              : 'admin'
       const res = await call('PUT', `/users/${user.id}`, token, { name: 'Sneaky', [field]: value })
       expect(validationDetails(res)).toEqual({ [`json.${field}`]: 'unknown field' })
       expect(data(await call('GET', `/users/${user.id}`, token))).toMatchObject({ name: 'Stable', roles: ['user'] })
@@ -317,7 +355,12 @@ describe('PUT /users/:id', () => {
 
   it('answers 400 BAD_REQUEST for a body that is not JSON', async () => {
     const { user, token } = await seedUser()
-    const res = await api(`/api/v1/users/${user.id}`, { method: 'PUT', token, body: '{"name":', headers: { 'content-type': 'application/json' } })
+    const res = await api(`/api/v1/users/${user.id}`, {
+      method: 'PUT',
+      token,
+      body: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.status).toBe(400)
     expect(error(res).code).toBe('BAD_REQUEST')
   })
@@ -336,7 +379,10 @@ describe('POST /users', () => {
     const res = await call('POST', '/users', token, { email, password: 'long enough password', name: 'Created' })
     expect(res.status).toBe(201)
     expect(data(res)).toMatchObject({ email, name: 'Created', emailVerified: true, roles: ['user'] })
-    const login = await api<{ accessToken: string }>('/api/v1/auth/login', { method: 'POST', json: { email, password: 'long enough password' } })
+    const login = await api<{ accessToken: string }>('/api/v1/auth/login', {
+      method: 'POST',
+      json: { email, password: 'long enough password' },
+    })
     expect(login.status).toBe(200)
     expect(data(await call('GET', `/users/${data(res).id}`, data(login).accessToken)).id).toBe(data(res).id)
   })
@@ -344,7 +390,11 @@ describe('POST /users', () => {
   it('creates a user with the given roles and an unverified email', async () => {
     const { token } = await seedUser({ roles: ['admin'] })
     const res = await call('POST', '/users', token, {
-      email: `Mixed-${tag()}@Example.com`, password: 'long enough password', name: 'Staff', roles: ['technician', 'moderator'], emailVerified: false,
+      email: `Mixed-${tag()}@Example.com`,
+      password: 'long enough password',
+      name: 'Staff',
+      roles: ['technician', 'moderator'],
+      emailVerified: false,
     })
     expect(res.status).toBe(201)
     expect(data(res)).toMatchObject({ name: 'Staff', emailVerified: false, roles: ['moderator', 'technician'] })
@@ -354,7 +404,11 @@ describe('POST /users', () => {
   it('answers 409 CONFLICT for an email already registered, in any letter case', async () => {
     const { token } = await seedUser({ roles: ['admin'] })
     const { user: taken } = await seedUser()
-    const res = await call('POST', '/users', token, { email: taken.email.toUpperCase(), password: 'long enough password', name: 'Twin' })
+    const res = await call('POST', '/users', token, {
+      email: taken.email.toUpperCase(),
+      password: 'long enough password',
+      name: 'Twin',
+    })
     expect(res.status).toBe(409)
     expect(error(res).code).toBe('CONFLICT')
   })
@@ -371,7 +425,12 @@ describe('POST /users', () => {
   it('answers 422 for an unknown role name and creates nobody', async () => {
     const { token } = await seedUser({ roles: ['admin'] })
     const email = `norole-${tag()}@example.com`
-    const res = await call('POST', '/users', token, { email, password: 'long enough password', name: 'No Role', roles: ['user', 'superuser'] })
+    const res = await call('POST', '/users', token, {
+      email,
+      password: 'long enough password',
+      name: 'No Role',
+      roles: ['user', 'superuser'],
+    })
     // Like every other body error, the detail is keyed by the body field: `json.roles`.
     expect(validationDetails(res)).toEqual({ 'json.roles': expect.stringContaining('superuser') })
     expect(data(await list(token, `email=${email}`))).toEqual([])
@@ -379,7 +438,11 @@ describe('POST /users', () => {
 
   it('answers 422 for a password shorter than 10 characters', async () => {
     const { token } = await seedUser({ roles: ['admin'] })
-    const res = await call('POST', '/users', token, { email: `short-${tag()}@example.com`, password: '123456789', name: 'Short' })
+    const res = await call('POST', '/users', token, {
+      email: `short-${tag()}@example.com`,
+      password: '123456789',
+      name: 'Short',
+    })
     expect(validationDetails(res)).toHaveProperty(['json.password'])
   })
 
@@ -389,15 +452,27 @@ describe('POST /users', () => {
     expect(Object.keys(details).sort()).toEqual(['json.email', 'json.name', 'json.password'])
   })
 
-  it.each(['id', 'passwordHash', 'role', 'createdAt'])('refuses a mass-assigned %s with 422 "unknown field"', async (field) => {
-    const { token } = await seedUser({ roles: ['admin'] })
-    const res = await call('POST', '/users', token, { email: `mass-${tag()}@example.com`, password: 'long enough password', name: 'Mass', [field]: 'x' })
-    expect(validationDetails(res)).toEqual({ [`json.${field}`]: 'unknown field' })
-  })
+  it.each(['id', 'passwordHash', 'role', 'createdAt'])(
+    'refuses a mass-assigned %s with 422 "unknown field"',
+    async (field) => {
+      const { token } = await seedUser({ roles: ['admin'] })
+      const res = await call('POST', '/users', token, {
+        email: `mass-${tag()}@example.com`,
+        password: 'long enough password',
+        name: 'Mass',
+        [field]: 'x',
+      })
+      expect(validationDetails(res)).toEqual({ [`json.${field}`]: 'unknown field' })
+    },
+  )
 
   it('refuses a non-admin with 403 even when the body is valid', async () => {
     const { token } = await seedUser({ roles: ['moderator'] })
-    const res = await call('POST', '/users', token, { email: `mod-${tag()}@example.com`, password: 'long enough password', name: 'Nope' })
+    const res = await call('POST', '/users', token, {
+      email: `mod-${tag()}@example.com`,
+      password: 'long enough password',
+      name: 'Nope',
+    })
     expect(res.status).toBe(403)
     expect(error(res).code).toBe('FORBIDDEN')
   })
@@ -441,8 +516,12 @@ describe('DELETE /users/:id', () => {
     })
     const perms = data(await call<{ id: string; key: string }[]>('GET', '/rbac/permissions', admin.token))
     const role = data(await call<{ id: string }>('POST', '/rbac/roles', admin.token, { name: `deleter-${tag()}` }))
-    await call('POST', `/rbac/roles/${role.id}/permissions`, admin.token, { permissionId: perms.find((p) => p.key === 'users:delete')!.id })
-    expect((await call('POST', `/rbac/users/${deleter.user.id}/roles`, admin.token, { roleId: role.id })).status).toBe(201)
+    await call('POST', `/rbac/roles/${role.id}/permissions`, admin.token, {
+      permissionId: perms.find((p) => p.key === 'users:delete')!.id,
+    })
+    expect((await call('POST', `/rbac/users/${deleter.user.id}/roles`, admin.token, { roleId: role.id })).status).toBe(
+      201,
+    )
 
     const refused = await call('DELETE', `/users/${admin.user.id}`, deleter.token)
     expect(refused.status).toBe(409)
@@ -460,8 +539,15 @@ describe('DELETE /users/:id', () => {
       const a = await seedUser({ roles: ['admin'] })
       await makeSoleAdmin(a.user.id)
       const b = await seedUser({ roles: ['admin'] })
-      const answers = await Promise.all([call('DELETE', `/users/${b.user.id}`, a.token), call('DELETE', `/users/${a.user.id}`, b.token)])
-      expect({ round, statuses: answers.map((r) => r.status).sort(), admins: await adminCount() }).toEqual({ round, statuses: expect.anything(), admins: 1 })
+      const answers = await Promise.all([
+        call('DELETE', `/users/${b.user.id}`, a.token),
+        call('DELETE', `/users/${a.user.id}`, b.token),
+      ])
+      expect({ round, statuses: answers.map((r) => r.status).sort(), admins: await adminCount() }).toEqual({
+        round,
+        statuses: expect.anything(),
+        admins: 1,
+      })
     }
   })
 

@@ -31,7 +31,11 @@ export type DbOptions = {
  */
 export function createDb({ url, wsProxy, connectTimeoutMs = 5000, idleTimeoutMs }: DbOptions) {
   if (wsProxy && LOCAL_HOSTS.has(new URL(url).hostname)) useLocalProxy(wsProxy)
-  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, idleTimeoutMillis: idleTimeoutMs })
+  const pool = new Pool({
+    connectionString: url,
+    connectionTimeoutMillis: connectTimeoutMs,
+    idleTimeoutMillis: idleTimeoutMs,
+  })
   // An idle client losing its socket must not become an unhandled rejection.
   pool.on('error', () => {})
   const db = drizzle({ client: pool, schema })

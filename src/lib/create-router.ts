@@ -54,7 +54,10 @@ export function handleError(err: unknown, c: Context<AppEnv>) {
   log('error', 'unhandled error', { requestId, ...errorFields(err) })
   const dev = c.get('config')?.isDev
   const details = dev && err instanceof Error ? { stack: err.stack } : undefined
-  return c.json(errorBody('INTERNAL_ERROR', dev && err instanceof Error ? err.message : 'Internal server error', details), 500)
+  return c.json(
+    errorBody('INTERNAL_ERROR', dev && err instanceof Error ? err.message : 'Internal server error', details),
+    500,
+  )
 }
 
 export function handleNotFound(c: Context<AppEnv>) {

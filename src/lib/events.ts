@@ -8,7 +8,15 @@ import type { AlertOut } from '../features/alerts/alerts.store'
 
 /** Every domain event and its payload. Features add theirs (user.*, task.*, alert.*…). */
 export type DomainEvents = {
-  'job.failed': { jobId: string; userId: string; jobName: string; executionId: string; error: string | null; consecutiveFailures: number; paused: boolean }
+  'job.failed': {
+    jobId: string
+    userId: string
+    jobName: string
+    executionId: string
+    error: string | null
+    consecutiveFailures: number
+    paused: boolean
+  }
   'user.created': { userId: string; email: string; name: string }
   'user.deleted': { userId: string; email: string }
   'alert.triggered': AlertEvent
@@ -42,7 +50,9 @@ export function on<K extends keyof DomainEvents>(event: K, listener: Listener<K>
 export async function emit<K extends keyof DomainEvents>(event: K, payload: DomainEvents[K], ctx: EventContext) {
   await Promise.all(
     (listeners.get(event) ?? []).map((listener) =>
-      (listener as Listener<K>)(payload, ctx).catch((err: unknown) => log('error', 'event listener failed', { event, ...errorFields(err) })),
+      (listener as Listener<K>)(payload, ctx).catch((err: unknown) =>
+        log('error', 'event listener failed', { event, ...errorFields(err) }),
+      ),
     ),
   )
 }
@@ -51,7 +61,16 @@ export async function emit<K extends keyof DomainEvents>(event: K, payload: Doma
  * `emit` from a request handler, once the write is committed: the listeners run under waitUntil,
  * after the response, on a pool of their own since the request's closes with the response.
  */
-export function emitAfterResponse<K extends keyof DomainEvents>(c: Context<AppEnv>, event: K, payload: DomainEvents[K]) {
+export function emitAfterResponse<K extends keyof DomainEvents>(
+  c: Context<AppEnv>,
+  event: K,
+  payload: DomainEvents[K],
+) {
   const config = c.get('config')
-  waitUntil(c, withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) => emit(event, payload, { db, config })))
+  waitUntil(
+    c,
+    withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) =>
+      emit(event, payload, { db, config }),
+    ),
+  )
 }

@@ -10,7 +10,9 @@ export type PageQuery = z.infer<typeof PageQuery>
 
 export const offsetOf = ({ page, limit }: PageQuery) => (page - 1) * limit
 
-export const PageMetaSchema = z.object({ page: z.number().int(), limit: z.number().int(), total: z.number().int() }).openapi('PageMeta')
+export const PageMetaSchema = z
+  .object({ page: z.number().int(), limit: z.number().int(), total: z.number().int() })
+  .openapi('PageMeta')
 
 /** OpenAPI schema of a paginated list envelope. */
 export function pageSchema<T extends z.ZodType>(item: T) {
@@ -24,7 +26,12 @@ export const totalRows = sql<number>`(count(*) over ())::int`
  * A list envelope from a page read with `totalRows`: the total comes from the first row; a page
  * past the end has no row to carry it, so only then is `countAll` asked.
  */
-export async function toPage<R extends { total: number }, T>(rows: R[], q: PageQuery, map: (row: R) => T, countAll: () => Promise<number>) {
+export async function toPage<R extends { total: number }, T>(
+  rows: R[],
+  q: PageQuery,
+  map: (row: R) => T,
+  countAll: () => Promise<number>,
+) {
   const total = rows[0]?.total ?? (q.page > 1 ? await countAll() : 0)
   return { data: rows.map(map), meta: { page: q.page, limit: q.limit, total } }
 }

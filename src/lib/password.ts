@@ -5,7 +5,12 @@ import { fromBase64Url, timingSafeEqual, toBase64Url } from './crypto'
  * (workerd#1346). The hash string is versioned (`pbkdf2-sha256$<iterations>$<salt>$<hash>`)
  * so a change of parameters rehashes on the next login.
  */
-export const PASSWORD_PARAMS = { algorithm: 'pbkdf2-sha256', iterations: 100_000, saltBytes: 16, hashBytes: 32 } as const
+export const PASSWORD_PARAMS = {
+  algorithm: 'pbkdf2-sha256',
+  iterations: 100_000,
+  saltBytes: 16,
+  hashBytes: 32,
+} as const
 
 async function derive(password: string, salt: Uint8Array, iterations: number, bytes: number) {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits'])
@@ -24,7 +29,14 @@ export async function hashPassword(password: string) {
 export async function verifyPassword(password: string, stored: string) {
   const [algorithm, iter, salt, hash] = stored.split('$')
   const iterations = Number(iter)
-  if (algorithm !== PASSWORD_PARAMS.algorithm || !salt || !hash || !Number.isInteger(iterations) || iterations < 1 || iterations > PASSWORD_PARAMS.iterations) {
+  if (
+    algorithm !== PASSWORD_PARAMS.algorithm ||
+    !salt ||
+    !hash ||
+    !Number.isInteger(iterations) ||
+    iterations < 1 ||
+    iterations > PASSWORD_PARAMS.iterations
+  ) {
     return { valid: false, needsRehash: false }
   }
   const expected = fromBase64Url(hash)

@@ -55,7 +55,8 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
       typ: ACCESS_TOKEN_TYP,
       requiredClaims: ['sub', 'exp', 'iat'],
     })
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new joseErrors.JWTClaimValidationFailed('claims', payload)
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
+      throw new joseErrors.JWTClaimValidationFailed('claims', payload)
     return { sub: payload.sub, sid: payload.sid }
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw ApiError.unauthorized('Access token expired', 'TOKEN_EXPIRED')

@@ -1,6 +1,13 @@
 import { DurableObject } from 'cloudflare:workers'
 import { hubFor, type EventData } from '../features/realtime/hub.service'
-import { parseClientFrame, parseSince, type ChannelMessage, type ClientFrame, type HubStreamLine, type Subscriber } from '../features/realtime/protocol'
+import {
+  parseClientFrame,
+  parseSince,
+  type ChannelMessage,
+  type ClientFrame,
+  type HubStreamLine,
+  type Subscriber,
+} from '../features/realtime/protocol'
 import { errorFields, log } from '../lib/logger'
 import { Members, ONLINE_RECHECK_MS, OnlineRegistry, TypingState } from './hub/hub-state'
 import { ReplayLog } from './hub/replay-log'
@@ -55,7 +62,11 @@ export class ChannelHub extends DurableObject<Env> {
   override async fetch(request: Request) {
     const q = new URL(request.url).searchParams
     this.bind(q.get('channel') ?? '')
-    const sub: Subscriber = { clientId: q.get('clientId') ?? crypto.randomUUID(), userId: q.get('userId') || null, canPublish: q.get('publish') === '1' }
+    const sub: Subscriber = {
+      clientId: q.get('clientId') ?? crypto.randomUUID(),
+      userId: q.get('userId') || null,
+      canPublish: q.get('publish') === '1',
+    }
     const since = parseSince(q.get('since'))
     if (new URL(request.url).pathname === '/sse') return this.openStream(sub, since)
     return this.acceptSocket(sub, since, q.get('protocol'))
@@ -86,7 +97,10 @@ export class ChannelHub extends DurableObject<Env> {
           return { err }
         }
       })
-      const synced = await this.ctx.storage.sync().then(() => null, (err: unknown) => ({ err }))
+      const synced = await this.ctx.storage.sync().then(
+        () => null,
+        (err: unknown) => ({ err }),
+      )
       batch.forEach((p, i) => {
         const r = synced ?? results[i]!
         if ('err' in r) p.reject(r.err)
@@ -106,7 +120,13 @@ export class ChannelHub extends DurableObject<Env> {
     this.bind(channel)
     const clients = this.members.list()
     const users = new Set(clients.flatMap((c) => (c.userId ? [c.userId] : [])))
-    return { channel, websockets: clients.filter((c) => c.transport === 'websocket').length, sse: this.sse.size, users: users.size, lastEventId: this.log.lastId }
+    return {
+      channel,
+      websockets: clients.filter((c) => c.transport === 'websocket').length,
+      sse: this.sse.size,
+      users: users.size,
+      lastEventId: this.log.lastId,
+    }
   }
 
   async clients(channel: string) {
@@ -141,7 +161,12 @@ export class ChannelHub extends DurableObject<Env> {
   async presence(channel: string) {
     this.bind(channel)
     for (const [onChannel, ids] of this.online.byChannel(Date.now() - ONLINE_RECHECK_MS)) {
-      const live = onChannel === channel ? await this.liveClients(ids) : await hubFor(this.env.CHANNEL_HUB, onChannel).liveClients(ids).catch(() => ids)
+      const live =
+        onChannel === channel
+          ? await this.liveClients(ids)
+          : await hubFor(this.env.CHANNEL_HUB, onChannel)
+              .liveClients(ids)
+              .catch(() => ids)
       this.online.untrack(ids.filter((id) => !live.includes(id)))
       this.online.confirm(live)
     }
@@ -153,7 +178,13 @@ export class ChannelHub extends DurableObject<Env> {
   async disconnectUser(channel: string, reason: string) {
     this.bind(channel)
     const groups = [...this.online.byChannel()]
-    await Promise.allSettled(groups.map(([onChannel, ids]) => (onChannel === channel ? this.kick(channel, ids, reason) : hubFor(this.env.CHANNEL_HUB, onChannel).kick(onChannel, ids, reason))))
+    await Promise.allSettled(
+      groups.map(([onChannel, ids]) =>
+        onChannel === channel
+          ? this.kick(channel, ids, reason)
+          : hubFor(this.env.CHANNEL_HUB, onChannel).kick(onChannel, ids, reason),
+      ),
+    )
     return groups.reduce((n, [, ids]) => n + ids.length, 0)
   }
 
@@ -210,7 +241,8 @@ export class ChannelHub extends DurableObject<Env> {
       await this.leave(att)
     }
     for (const c of this.sse.values()) this.writeSse(c, line({ type: 'ping' }))
-    for (const userId of this.typing.expire(now)) this.sendAll(frame('typing', { userId, isTyping: false, expired: true }), userId)
+    for (const userId of this.typing.expire(now))
+      this.sendAll(frame('typing', { userId, isTyping: false, expired: true }), userId)
     this.log.prune(now)
     await this.schedule()
   }
@@ -218,23 +250,30 @@ export class ChannelHub extends DurableObject<Env> {
   private async handle(ws: WebSocket, att: Attachment, msg: ClientFrame) {
     const { userId } = att
     if (msg.event === 'ping') return reply(ws, 'pong', { at: new Date().toISOString() })
-    if (!userId) return reply(ws, 'error', { code: 'UNAUTHORIZED', message: `"${msg.event}" needs a signed-in connection` })
+    if (!userId)
+      return reply(ws, 'error', { code: 'UNAUTHORIZED', message: `"${msg.event}" needs a signed-in connection` })
     switch (msg.event) {
       case 'typing':
         this.typing.start(userId)
         this.sendAll(frame('typing', { ...(msg.data ?? {}), userId, isTyping: true }), userId)
         return this.schedule()
       case 'stopTyping':
-        if (this.typing.stop(userId)) this.sendAll(frame('typing', { ...(msg.data ?? {}), userId, isTyping: false }), userId)
+        if (this.typing.stop(userId))
+          this.sendAll(frame('typing', { ...(msg.data ?? {}), userId, isTyping: false }), userId)
         return
       case 'getOnlineStatus': {
         const ids = [...new Set(msg.data.userIds)]
-        const states = await Promise.all(ids.map(async (id) => [id, await hubFor(this.env.CHANNEL_HUB, `user:${id}`).presence(`user:${id}`)] as const))
+        const states = await Promise.all(
+          ids.map(async (id) => [id, await hubFor(this.env.CHANNEL_HUB, `user:${id}`).presence(`user:${id}`)] as const),
+        )
         return reply(ws, 'onlineStatus', { users: Object.fromEntries(states) })
       }
       case 'publish':
-        if (!att.canPublish) return reply(ws, 'error', { code: 'FORBIDDEN', message: `Clients may not publish on ${this.channel}` })
-        this.fanOut(this.log.append(this.channel, msg.data.event, (msg.data.data ?? null) as EventData, { from: userId }))
+        if (!att.canPublish)
+          return reply(ws, 'error', { code: 'FORBIDDEN', message: `Clients may not publish on ${this.channel}` })
+        this.fanOut(
+          this.log.append(this.channel, msg.data.event, (msg.data.data ?? null) as EventData, { from: userId }),
+        )
     }
   }
 
@@ -254,7 +293,11 @@ export class ChannelHub extends DurableObject<Env> {
     server.send(frame('presence', { type: 'sync', ...this.members.presence() }))
     if (first) this.sendAll(frame('presence', { type: 'join', userId: sub.userId }), server)
     await this.joined(sub)
-    return new Response(null, { status: 101, webSocket: client, headers: protocol ? { 'Sec-WebSocket-Protocol': protocol } : {} })
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      headers: protocol ? { 'Sec-WebSocket-Protocol': protocol } : {},
+    })
   }
 
   private async openStream(sub: Subscriber, since: number | undefined) {
@@ -315,8 +358,12 @@ export class ChannelHub extends DurableObject<Env> {
   private dropSse(c: SseClient, how: 'close' | 'abort' = 'close') {
     if (this.sse.get(c.clientId) !== c) return
     this.sse.delete(c.clientId)
-    ;(how === 'abort' ? c.writer.abort(new Error('subscriber too far behind')) : c.writer.close()).catch(() => undefined)
-    this.leave(c).catch((err: unknown) => log('warn', 'hub leave failed', { channel: this.channel, ...errorFields(err) }))
+    ;(how === 'abort' ? c.writer.abort(new Error('subscriber too far behind')) : c.writer.close()).catch(
+      () => undefined,
+    )
+    this.leave(c).catch((err: unknown) =>
+      log('warn', 'hub leave failed', { channel: this.channel, ...errorFields(err) }),
+    )
   }
 
   private isFirst(sub: Subscriber) {
@@ -333,18 +380,27 @@ export class ChannelHub extends DurableObject<Env> {
   private async leave(sub: Subscriber) {
     if (!this.members.remove(sub.clientId)) return
     if (sub.userId && this.members.countOf(sub.userId) === 0) {
-      if (this.typing.stop(sub.userId)) this.sendAll(frame('typing', { userId: sub.userId, isTyping: false }), sub.userId)
+      if (this.typing.stop(sub.userId))
+        this.sendAll(frame('typing', { userId: sub.userId, isTyping: false }), sub.userId)
       this.sendAll(frame('presence', { type: 'leave', userId: sub.userId }))
     }
     if (sub.userId) await this.userHubCall(sub.userId, (hub, ch) => hub.untrack(ch, [sub.clientId]))
     await this.reportActivity()
   }
 
-  private async userHubCall(userId: string, call: (hub: ReturnType<typeof hubFor>, channel: string) => Promise<unknown>) {
+  private async userHubCall(
+    userId: string,
+    call: (hub: ReturnType<typeof hubFor>, channel: string) => Promise<unknown>,
+  ) {
     const channel = `user:${userId}`
     try {
       // Same object: call through `this`, an RPC to ourselves would wait on our own input gate.
-      await call(channel === this.channel ? (this as unknown as ReturnType<typeof hubFor>) : hubFor(this.env.CHANNEL_HUB, channel), channel)
+      await call(
+        channel === this.channel
+          ? (this as unknown as ReturnType<typeof hubFor>)
+          : hubFor(this.env.CHANNEL_HUB, channel),
+        channel,
+      )
     } catch (err) {
       log('warn', 'presence update failed', { channel: this.channel, userId, ...errorFields(err) })
     }
@@ -358,7 +414,11 @@ export class ChannelHub extends DurableObject<Env> {
     this.setMeta('gen', String(gen))
     this.setMeta('active', active ? '1' : '0')
     const directory = this.env.HUB_DIRECTORY.get(this.env.HUB_DIRECTORY.idFromName('global'))
-    await directory.report(this.channel, gen, active).catch((err: unknown) => log('warn', 'hub directory report failed', { channel: this.channel, ...errorFields(err) }))
+    await directory
+      .report(this.channel, gen, active)
+      .catch((err: unknown) =>
+        log('warn', 'hub directory report failed', { channel: this.channel, ...errorFields(err) }),
+      )
   }
 
   private async schedule() {

@@ -82,8 +82,18 @@ export class DeviceMonitor extends DurableObject<Env> {
         if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + this.offlineAfterMs())
       }
       const latest = batch.reduce((a, b) => (b.recordedAt > a.recordedAt ? b : a))
-      await this.announce(device, changes, stored.length ? { ...latest, recordedAt: new Date(latest.recordedAt).toISOString(), batch: stored.length } : null)
-      return { accepted: batch.length, stored: stored.length, alerts: changes.map((c) => ({ kind: c.kind, id: c.alert.id, type: c.alert.type })) }
+      await this.announce(
+        device,
+        changes,
+        stored.length
+          ? { ...latest, recordedAt: new Date(latest.recordedAt).toISOString(), batch: stored.length }
+          : null,
+      )
+      return {
+        accepted: batch.length,
+        stored: stored.length,
+        alerts: changes.map((c) => ({ kind: c.kind, id: c.alert.id, type: c.alert.type })),
+      }
     })
   }
 
@@ -93,7 +103,9 @@ export class DeviceMonitor extends DurableObject<Env> {
    */
   private withNewest(engine: EngineState): EngineState {
     const newest = this.newestEvaluated
-    return newest !== null && (engine.lastReadingAt === null || engine.lastReadingAt < newest) ? { ...engine, lastReadingAt: newest } : engine
+    return newest !== null && (engine.lastReadingAt === null || engine.lastReadingAt < newest)
+      ? { ...engine, lastReadingAt: newest }
+      : engine
   }
 
   /** Drops the cached key and cold cell (key regenerated, device moved or deleted). */
@@ -152,13 +164,24 @@ export class DeviceMonitor extends DurableObject<Env> {
       }
       const device = s.device
       const outcome = await this.withDb(async (db) => {
-        const [row] = await db.select({ lastSeenAt: devices.lastSeenAt }).from(devices).where(eq(devices.id, device.deviceId))
+        const [row] = await db
+          .select({ lastSeenAt: devices.lastSeenAt })
+          .from(devices)
+          .where(eq(devices.id, device.deviceId))
         if (!row) return { kind: 'gone' } as const
         // Storage's lastSeenAt may lag by up to a minute; Postgres has every reading's.
         const seenAt = Math.max(s.lastSeenAt!, row.lastSeenAt?.getTime() ?? 0)
         if (Date.now() - seenAt < threshold) return { kind: 'seen', seenAt } as const
-        await db.update(devices).set({ status: 'OFFLINE' }).where(and(eq(devices.id, device.deviceId), lte(devices.lastSeenAt, new Date(seenAt))))
-        return { kind: 'offline', changes: await applyTransitions(db, device, [{ kind: 'open', type: 'SENSOR_ERROR', value: null, at: Date.now() }]) } as const
+        await db
+          .update(devices)
+          .set({ status: 'OFFLINE' })
+          .where(and(eq(devices.id, device.deviceId), lte(devices.lastSeenAt, new Date(seenAt))))
+        return {
+          kind: 'offline',
+          changes: await applyTransitions(db, device, [
+            { kind: 'open', type: 'SENSOR_ERROR', value: null, at: Date.now() },
+          ]),
+        } as const
       })
       // The device was deleted: nothing to watch any more.
       if (outcome.kind === 'gone') {
@@ -172,7 +195,11 @@ export class DeviceMonitor extends DurableObject<Env> {
         return false
       }
       const { changes } = outcome
-      await this.save({ ...s, offline: true, engine: { ...s.engine, active: { ...s.engine.active, SENSOR_ERROR: true } } })
+      await this.save({
+        ...s,
+        offline: true,
+        engine: { ...s.engine, active: { ...s.engine.active, SENSOR_ERROR: true } },
+      })
       await this.announce(device, changes, null)
       return true
     })
@@ -183,8 +210,18 @@ export class DeviceMonitor extends DurableObject<Env> {
     const hubs = config.bindings.CHANNEL_HUB
     const channels = [`coldcell:${d.coldCellId}`, `customer:${d.customerId}`]
     const sends: Promise<unknown>[] = []
-    if (reading) for (const ch of channels) sends.push(publish(hubs, ch, 'reading', { deviceId: d.deviceId, serialNumber: d.serialNumber, coldCellId: d.coldCellId, ...reading } as never))
-    for (const c of changes) for (const ch of channels) sends.push(publish(hubs, ch, `alert.${c.kind}`, toAlertOut(c.alert)))
+    if (reading)
+      for (const ch of channels)
+        sends.push(
+          publish(hubs, ch, 'reading', {
+            deviceId: d.deviceId,
+            serialNumber: d.serialNumber,
+            coldCellId: d.coldCellId,
+            ...reading,
+          } as never),
+        )
+    for (const c of changes)
+      for (const ch of channels) sends.push(publish(hubs, ch, `alert.${c.kind}`, toAlertOut(c.alert)))
     const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected')
     if (failed.length) log('warn', 'device events not published', { deviceId: d.deviceId, failed: failed.length })
     const events = changes.filter((c) => c.kind !== 'updated')
@@ -192,7 +229,12 @@ export class DeviceMonitor extends DurableObject<Env> {
     // Notifications and emails run after the reply; they open their own connection.
     this.ctx.waitUntil(
       this.withDb(async (db) => {
-        for (const c of events) await emit(c.kind === 'triggered' ? 'alert.triggered' : 'alert.resolved', { alert: toAlertOut(c.alert), serialNumber: d.serialNumber, coldCellName: d.coldCellName }, { db, config })
+        for (const c of events)
+          await emit(
+            c.kind === 'triggered' ? 'alert.triggered' : 'alert.resolved',
+            { alert: toAlertOut(c.alert), serialNumber: d.serialNumber, coldCellName: d.coldCellName },
+            { db, config },
+          )
       }).catch((err: unknown) => log('error', 'alert events failed', { deviceId: d.deviceId, ...errorFields(err) })),
     )
   }
@@ -239,7 +281,14 @@ export class DeviceMonitor extends DurableObject<Env> {
   }
 
   private async load(): Promise<Stored> {
-    return (await this.ctx.storage.get<Stored>('state')) ?? { engine: emptyState(), device: null, lastSeenAt: null, offline: false }
+    return (
+      (await this.ctx.storage.get<Stored>('state')) ?? {
+        engine: emptyState(),
+        device: null,
+        lastSeenAt: null,
+        offline: false,
+      }
+    )
   }
 
   private async save(s: Stored) {

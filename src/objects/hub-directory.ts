@@ -12,19 +12,26 @@ export class HubDirectory extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = ctx.storage.sql
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS hubs (channel TEXT PRIMARY KEY, gen INTEGER NOT NULL, active INTEGER NOT NULL)`)
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS hubs (channel TEXT PRIMARY KEY, gen INTEGER NOT NULL, active INTEGER NOT NULL)`,
+    )
   }
 
   async report(channel: string, gen: number, active: boolean) {
     this.sql.exec(
       `INSERT INTO hubs (channel, gen, active) VALUES (?, ?, ?)
        ON CONFLICT (channel) DO UPDATE SET gen = excluded.gen, active = excluded.active WHERE excluded.gen > hubs.gen`,
-      channel, gen, active ? 1 : 0,
+      channel,
+      gen,
+      active ? 1 : 0,
     )
   }
 
   /** Channels with at least one connection, as last reported. */
   async activeChannels() {
-    return this.sql.exec<{ channel: string }>(`SELECT channel FROM hubs WHERE active = 1 ORDER BY channel`).toArray().map((r) => r.channel)
+    return this.sql
+      .exec<{ channel: string }>(`SELECT channel FROM hubs WHERE active = 1 ORDER BY channel`)
+      .toArray()
+      .map((r) => r.channel)
   }
 }

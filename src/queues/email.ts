@@ -14,16 +14,28 @@ export async function consumeEmail(batch: MessageBatch, config: Config) {
       const parsed = EmailMessageSchema.safeParse(message.body)
       if (!parsed.success) {
         // A malformed message will never succeed: drop it loudly instead of cycling to the DLQ.
-        log('error', 'dropping malformed email message', { messageId: message.id, issues: parsed.error.issues.map((i) => i.message) })
+        log('error', 'dropping malformed email message', {
+          messageId: message.id,
+          issues: parsed.error.issues.map((i) => i.message),
+        })
         message.ack()
         continue
       }
       try {
         const outcome = await deliverEmail(db, config, parsed.data)
-        log('info', 'email delivered', { emailId: parsed.data.id, template: parsed.data.template, outcome, provider: config.EMAIL_PROVIDER })
+        log('info', 'email delivered', {
+          emailId: parsed.data.id,
+          template: parsed.data.template,
+          outcome,
+          provider: config.EMAIL_PROVIDER,
+        })
         message.ack()
       } catch (err) {
-        log('warn', 'email delivery failed; will retry', { emailId: parsed.data.id, attempts: message.attempts, ...errorFields(err) })
+        log('warn', 'email delivery failed; will retry', {
+          emailId: parsed.data.id,
+          attempts: message.attempts,
+          ...errorFields(err),
+        })
         message.retry({ delaySeconds: retryDelay(message.attempts) })
       }
     }

@@ -5,7 +5,10 @@ import { executeOnce } from '../features/jobs/execute.service'
 import { errorFields, log } from '../lib/logger'
 
 const isJobMessage = (b: unknown): b is JobMessage =>
-  typeof b === 'object' && b !== null && typeof (b as JobMessage).executionId === 'string' && /^[0-9a-f-]{36}$/.test((b as JobMessage).executionId)
+  typeof b === 'object' &&
+  b !== null &&
+  typeof (b as JobMessage).executionId === 'string' &&
+  /^[0-9a-f-]{36}$/.test((b as JobMessage).executionId)
 
 /** Executes each message on its own; only that message is retried, with the backoff the executor chose. */
 export async function consumeJobs(batch: MessageBatch, config: Config) {
@@ -21,7 +24,10 @@ export async function consumeJobs(batch: MessageBatch, config: Config) {
           if (outcome.action === 'retry') message.retry({ delaySeconds: outcome.delaySeconds })
           else message.ack()
         } catch (err) {
-          log('warn', 'job execution failed to run; will retry', { executionId: message.body.executionId, ...errorFields(err) })
+          log('warn', 'job execution failed to run; will retry', {
+            executionId: message.body.executionId,
+            ...errorFields(err),
+          })
           message.retry({ delaySeconds: 30 })
         }
       }),

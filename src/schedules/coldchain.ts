@@ -15,9 +15,18 @@ export const ESCALATE_AFTER_MS = 60 * 60_000
  */
 export async function sweepOfflineDevices({ db, config, at }: TickContext) {
   const silentSince = new Date(at.getTime() - config.DEVICE_OFFLINE_AFTER_SECONDS * 1000)
-  const stale = await db.select({ serialNumber: devices.serialNumber }).from(devices).where(and(eq(devices.status, 'ONLINE'), lt(devices.lastSeenAt, silentSince)))
-  const results = await Promise.allSettled(stale.map((d) => monitorOf(config.bindings.DEVICE_MONITOR, d.serialNumber).checkOffline()))
-  return { checked: stale.length, markedOffline: results.filter((r) => r.status === 'fulfilled' && r.value).length, failed: results.filter((r) => r.status === 'rejected').length }
+  const stale = await db
+    .select({ serialNumber: devices.serialNumber })
+    .from(devices)
+    .where(and(eq(devices.status, 'ONLINE'), lt(devices.lastSeenAt, silentSince)))
+  const results = await Promise.allSettled(
+    stale.map((d) => monitorOf(config.bindings.DEVICE_MONITOR, d.serialNumber).checkOffline()),
+  )
+  return {
+    checked: stale.length,
+    markedOffline: results.filter((r) => r.status === 'fulfilled' && r.value).length,
+    failed: results.filter((r) => r.status === 'rejected').length,
+  }
 }
 
 /**
@@ -28,7 +37,13 @@ export async function escalateAlerts({ db, config, at }: TickContext) {
   const escalated = await db
     .update(alerts)
     .set({ escalatedAt: at })
-    .where(and(eq(alerts.status, 'ACTIVE'), isNull(alerts.escalatedAt), lt(alerts.firstTriggeredAt, new Date(at.getTime() - ESCALATE_AFTER_MS))))
+    .where(
+      and(
+        eq(alerts.status, 'ACTIVE'),
+        isNull(alerts.escalatedAt),
+        lt(alerts.firstTriggeredAt, new Date(at.getTime() - ESCALATE_AFTER_MS)),
+      ),
+    )
     .returning()
   for (const alert of escalated) {
     const [where] = await db
@@ -36,7 +51,11 @@ export async function escalateAlerts({ db, config, at }: TickContext) {
       .from(devices)
       .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
       .where(eq(devices.id, alert.deviceId))
-    await emit('alert.escalated', { alert: toAlertOut(alert), serialNumber: where?.serialNumber ?? '', coldCellName: where?.coldCellName ?? '' }, { db, config })
+    await emit(
+      'alert.escalated',
+      { alert: toAlertOut(alert), serialNumber: where?.serialNumber ?? '', coldCellName: where?.coldCellName ?? '' },
+      { db, config },
+    )
   }
   return { escalated: escalated.length, ids: escalated.map((a) => a.id) }
 }

@@ -9,7 +9,9 @@ import { SYSTEM_JOBS, type SystemJob } from './registry'
 export type { SystemJob } from './registry'
 
 /** True when `cron` (UTC) fires at the minute of `at`. */
-export const isDue = (cron: string, at: Date) => nextRunAt(cron, 'UTC', new Date(Math.floor(at.getTime() / 60_000) * 60_000 - 1))?.getTime() === Math.floor(at.getTime() / 60_000) * 60_000
+export const isDue = (cron: string, at: Date) =>
+  nextRunAt(cron, 'UTC', new Date(Math.floor(at.getTime() / 60_000) * 60_000 - 1))?.getTime() ===
+  Math.floor(at.getTime() / 60_000) * 60_000
 
 /** Runs one system job and records its outcome; used by the tick and by the admin trigger route. */
 export async function runSystemJob(db: Database, config: Config, job: SystemJob, at: Date) {
@@ -25,7 +27,14 @@ export async function runSystemJob(db: Database, config: Config, job: SystemJob,
   const durationMs = Date.now() - started
   await db
     .update(systemJobs)
-    .set({ lastRunAt: sql`now()`, lastDurationMs: durationMs, lastStatus: error ? 'error' : 'ok', lastError: error, nextRunAt: nextRunAt(job.cron, 'UTC', new Date()), updatedAt: sql`now()` })
+    .set({
+      lastRunAt: sql`now()`,
+      lastDurationMs: durationMs,
+      lastStatus: error ? 'error' : 'ok',
+      lastError: error,
+      nextRunAt: nextRunAt(job.cron, 'UTC', new Date()),
+      updatedAt: sql`now()`,
+    })
     .where(eq(systemJobs.name, job.name))
   return { name: job.name, status: error ? ('error' as const) : ('ok' as const), durationMs, error, result }
 }
@@ -42,7 +51,11 @@ export async function ensureSystemJobRows(db: Database, jobs: SystemJob[]) {
  * with one guarded UPDATE, so a repeated or overlapping tick never runs it twice; one failing job
  * never stops the others.
  */
-export async function runMinuteTick(controller: Pick<ScheduledController, 'scheduledTime' | 'cron'>, env: Env, jobs = SYSTEM_JOBS) {
+export async function runMinuteTick(
+  controller: Pick<ScheduledController, 'scheduledTime' | 'cron'>,
+  env: Env,
+  jobs = SYSTEM_JOBS,
+) {
   const config = loadConfig(env)
   const at = new Date(Math.floor(controller.scheduledTime / 60_000) * 60_000)
   return withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, async (db) => {
@@ -53,13 +66,24 @@ export async function runMinuteTick(controller: Pick<ScheduledController, 'sched
         const [claimed] = await db
           .update(systemJobs)
           .set({ lastScheduledFor: at })
-          .where(and(eq(systemJobs.name, job.name), eq(systemJobs.enabled, true), or(isNull(systemJobs.lastScheduledFor), lt(systemJobs.lastScheduledFor, at))))
+          .where(
+            and(
+              eq(systemJobs.name, job.name),
+              eq(systemJobs.enabled, true),
+              or(isNull(systemJobs.lastScheduledFor), lt(systemJobs.lastScheduledFor, at)),
+            ),
+          )
           .returning({ name: systemJobs.name })
         return claimed ? runSystemJob(db, config, job, at) : null
       }),
     )
     const ran = outcomes.filter((o) => o !== null)
-    log('info', 'minute tick', { cron: controller.cron, scheduledTime: at.toISOString(), ran: ran.map((o) => o.name) }, config.LOG_LEVEL)
+    log(
+      'info',
+      'minute tick',
+      { cron: controller.cron, scheduledTime: at.toISOString(), ran: ran.map((o) => o.name) },
+      config.LOG_LEVEL,
+    )
     return { ran: ran.map((o) => o.name), failed: ran.filter((o) => o.status === 'error').map((o) => o.name) }
   })
 }

@@ -4,7 +4,9 @@ import type { TickContext } from './registry'
 
 /** Hourly: sessions expired or revoked a week ago (their refresh tokens cascade), dead reset tokens. */
 export async function cleanupSessions({ db }: TickContext) {
-  const s = await db.execute(sql`delete from ${sessions} where expires_at < now() - interval '7 days' or revoked_at < now() - interval '7 days'`)
+  const s = await db.execute(
+    sql`delete from ${sessions} where expires_at < now() - interval '7 days' or revoked_at < now() - interval '7 days'`,
+  )
   const r = await db.execute(sql`delete from ${passwordResets} where expires_at < now() - interval '1 day'`)
   return { sessionsDeleted: s.rowCount ?? 0, resetTokensDeleted: r.rowCount ?? 0 }
 }
@@ -17,7 +19,8 @@ export async function cleanupOtps({ db }: TickContext) {
 
 /** Weekly: execution logs older than the owner's plan keeps them (7 / 30 / 90 days by default). */
 export async function retainLogs({ db, config }: TickContext) {
-  const days = (plan: 'FREE' | 'PREMIUM' | 'PRO') => ({ FREE: config.PLAN_FREE, PREMIUM: config.PLAN_PREMIUM, PRO: config.PLAN_PRO })[plan].logRetentionDays
+  const days = (plan: 'FREE' | 'PREMIUM' | 'PRO') =>
+    ({ FREE: config.PLAN_FREE, PREMIUM: config.PLAN_PREMIUM, PRO: config.PLAN_PRO })[plan].logRetentionDays
   const r = await db.execute(sql`
     delete from ${executions} e
     using (select user_id, plan from ${jobAccounts}) a

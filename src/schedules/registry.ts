@@ -8,16 +8,51 @@ import { dispatchUserJobs } from './user-jobs'
 export type TickContext = { config: Config; db: Database; at: Date }
 
 /** A system job of the minute tick: its UTC cron schedule and a plain function. */
-export type SystemJob = { name: string; cron: string; description: string; run: (ctx: TickContext) => Promise<Record<string, unknown>> }
+export type SystemJob = {
+  name: string
+  cron: string
+  description: string
+  run: (ctx: TickContext) => Promise<Record<string, unknown>>
+}
 
 /** Every system job (SPEC.md, Cron service). Features add theirs here (device sweeps, reminders…). */
 export const SYSTEM_JOBS: SystemJob[] = [
-  { name: 'user-jobs-dispatch', cron: '* * * * *', description: 'Queue the users’ due cron jobs', run: dispatchUserJobs },
-  { name: 'session-cleanup', cron: '0 * * * *', description: 'Delete expired sessions, refresh and reset tokens', run: cleanupSessions },
+  {
+    name: 'user-jobs-dispatch',
+    cron: '* * * * *',
+    description: 'Queue the users’ due cron jobs',
+    run: dispatchUserJobs,
+  },
+  {
+    name: 'session-cleanup',
+    cron: '0 * * * *',
+    description: 'Delete expired sessions, refresh and reset tokens',
+    run: cleanupSessions,
+  },
   { name: 'otp-cleanup', cron: '0 0 * * *', description: 'Delete expired verification codes', run: cleanupOtps },
-  { name: 'daily-report', cron: '0 6 * * *', description: 'Store and email yesterday’s figures to admins', run: dailyReport },
+  {
+    name: 'daily-report',
+    cron: '0 6 * * *',
+    description: 'Store and email yesterday’s figures to admins',
+    run: dailyReport,
+  },
   { name: 'health-check', cron: '*/5 * * * *', description: 'Record the dependency health', run: recordHealth },
-  { name: 'log-retention', cron: '0 3 * * 0', description: 'Delete execution logs past the plan’s retention', run: retainLogs },
-  { name: 'device-offline-sweep', cron: '*/5 * * * *', description: 'Mark devices OFFLINE whose monitor missed its alarm', run: sweepOfflineDevices },
-  { name: 'alert-escalation', cron: '*/5 * * * *', description: 'Escalate alerts ACTIVE for more than an hour, once each', run: escalateAlerts },
+  {
+    name: 'log-retention',
+    cron: '0 3 * * 0',
+    description: 'Delete execution logs past the plan’s retention',
+    run: retainLogs,
+  },
+  {
+    name: 'device-offline-sweep',
+    cron: '*/5 * * * *',
+    description: 'Mark devices OFFLINE whose monitor missed its alarm',
+    run: sweepOfflineDevices,
+  },
+  {
+    name: 'alert-escalation',
+    cron: '*/5 * * * *',
+    description: 'Escalate alerts ACTIVE for more than an hour, once each',
+    run: escalateAlerts,
+  },
 ]

@@ -8,7 +8,13 @@ import type { TickContext } from './registry'
 export async function dailyReport({ db, config, at }: TickContext) {
   const day = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() - 1)).toISOString().slice(0, 10)
   const [figures] = (
-    await db.execute<{ signups: number; active_users: number; executions: number; succeeded: number; failed: number }>(sql`
+    await db.execute<{
+      signups: number
+      active_users: number
+      executions: number
+      succeeded: number
+      failed: number
+    }>(sql`
       select
         (select count(*)::int from users where (created_at at time zone 'utc')::date = ${day}::date) as signups,
         (select count(distinct s.user_id)::int from refresh_tokens rt join sessions s on s.id = rt.session_id where (rt.created_at at time zone 'utc')::date = ${day}::date) as active_users,
@@ -17,7 +23,11 @@ export async function dailyReport({ db, config, at }: TickContext) {
         (select count(*)::int from executions where (created_at at time zone 'utc')::date = ${day}::date and status = 'FAILED') as failed`)
   ).rows
   const data = { day, ...figures! }
-  const stored = await db.insert(dailyReports).values({ day, data }).onConflictDoNothing().returning({ day: dailyReports.day })
+  const stored = await db
+    .insert(dailyReports)
+    .values({ day, data })
+    .onConflictDoNothing()
+    .returning({ day: dailyReports.day })
   if (!stored.length) return { day, emailed: 0, stored: false }
   const admins = await db
     .select({ email: users.email })
@@ -28,7 +38,8 @@ export async function dailyReport({ db, config, at }: TickContext) {
   const text = Object.entries(data)
     .map(([k, v]) => `${k}: ${String(v)}`)
     .join('\n')
-  for (const a of admins) await enqueueEmail(config, a.email, 'notice', { subject: `Outpost daily report for ${day}`, text })
+  for (const a of admins)
+    await enqueueEmail(config, a.email, 'notice', { subject: `Outpost daily report for ${day}`, text })
   return { day, emailed: admins.length, stored: true }
 }
 

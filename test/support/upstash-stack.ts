@@ -34,9 +34,12 @@ function parseReply(buf: Buffer, pos: number): { value: Reply; end: number } | n
   const line = buf.toString('utf8', pos + 1, eol)
   const next = eol + 2
   switch (type) {
-    case '+': return { value: line, end: next }
-    case '-': return { value: new RedisReplyError(line), end: next }
-    case ':': return { value: Number(line), end: next }
+    case '+':
+      return { value: line, end: next }
+    case '-':
+      return { value: new RedisReplyError(line), end: next }
+    case ':':
+      return { value: Number(line), end: next }
     case '$': {
       const len = Number(line)
       if (len < 0) return { value: null, end: next }
@@ -56,7 +59,8 @@ function parseReply(buf: Buffer, pos: number): { value: Reply; end: number } | n
       }
       return { value: items, end: at }
     }
-    default: throw new Error(`Unexpected RESP type byte ${JSON.stringify(type)}`)
+    default:
+      throw new Error(`Unexpected RESP type byte ${JSON.stringify(type)}`)
   }
 }
 
@@ -141,7 +145,8 @@ function toCommand(value: unknown): string[] {
 }
 
 function toCommands(value: unknown): string[][] {
-  if (!Array.isArray(value) || value.length === 0) throw new Error('ERR body must be a non-empty JSON array of commands')
+  if (!Array.isArray(value) || value.length === 0)
+    throw new Error('ERR body must be a non-empty JSON array of commands')
   return value.map(toCommand)
 }
 
@@ -186,7 +191,7 @@ function adaptScriptCommand(command: string[]): Adapted {
   if (!isEvalsha && name !== 'SCRIPT EXISTS') return { command, fixReply: (r) => r }
   const isSha = (i: number) => (isEvalsha ? i === 1 : i >= 2)
   return {
-    command: command.map((arg, i) => (isSha(i) ? storedSha.get(arg.toLowerCase()) ?? arg : arg)),
+    command: command.map((arg, i) => (isSha(i) ? (storedSha.get(arg.toLowerCase()) ?? arg) : arg)),
     fixReply: (r) => r,
   }
 }
@@ -226,7 +231,9 @@ async function startRedis(port: number): Promise<{ child: ChildProcess; exited: 
   child.once('error', (err) => (failure = new Error(`Could not spawn redis-server: ${err.message}`)))
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
-      failure ??= new Error(`redis-server exited during startup (${signal ?? `exit code ${code}`}). Its output:\n${log}`)
+      failure ??= new Error(
+        `redis-server exited during startup (${signal ?? `exit code ${code}`}). Its output:\n${log}`,
+      )
       resolve()
     }),
   )
@@ -252,7 +259,9 @@ async function startRedis(port: number): Promise<{ child: ChildProcess; exited: 
  */
 export async function startUpstashStack(): Promise<UpstashStack | null> {
   if (!onPath('redis-server')) {
-    process.stderr.write('redis-server was not found on PATH; Upstash/Redis tests are skipped (install it with: apt-get install redis-server)\n')
+    process.stderr.write(
+      'redis-server was not found on PATH; Upstash/Redis tests are skipped (install it with: apt-get install redis-server)\n',
+    )
     return null
   }
   const redisPort = await freePort()
@@ -322,10 +331,12 @@ export async function startUpstashStack(): Promise<UpstashStack | null> {
     return [200, results(exec)]
   }
 
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve)).catch((err) => {
-    child.kill('SIGKILL')
-    throw err
-  })
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve)).catch(
+    (err) => {
+      child.kill('SIGKILL')
+      throw err
+    },
+  )
   const { port } = server.address() as net.AddressInfo
 
   return {

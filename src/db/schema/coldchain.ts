@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, doublePrecision, index, integer, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
 import { users } from './users'
 
 const timestamps = {
@@ -44,7 +58,10 @@ export const technicianCustomers = pgTable(
       .references(() => customers.id, { onDelete: 'cascade' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.technicianId, t.customerId] }), index('technician_customers_customer_idx').on(t.customerId)],
+  (t) => [
+    primaryKey({ columns: [t.technicianId, t.customerId] }),
+    index('technician_customers_customer_idx').on(t.customerId),
+  ],
 )
 
 export const locations = pgTable(
@@ -154,7 +171,9 @@ export const alerts = pgTable(
       .references(() => customers.id, { onDelete: 'cascade' }),
     type: text('type', { enum: ALERT_TYPES }).notNull(),
     severity: text('severity', { enum: ALERT_SEVERITIES }).notNull(),
-    status: text('status', { enum: ['ACTIVE', 'RESOLVED'] }).notNull().default('ACTIVE'),
+    status: text('status', { enum: ['ACTIVE', 'RESOLVED'] })
+      .notNull()
+      .default('ACTIVE'),
     message: text('message').notNull(),
     /** The reading value that last triggered it (°C for temperature alerts). */
     value: doublePrecision('value'),
@@ -172,7 +191,9 @@ export const alerts = pgTable(
     uniqueIndex('alerts_one_active_idx').on(t.deviceId, t.type).where(sql`${t.status} = 'ACTIVE'`),
     index('alerts_customer_idx').on(t.customerId, t.status, t.firstTriggeredAt),
     index('alerts_cold_cell_idx').on(t.coldCellId, t.status),
-    index('alerts_escalation_idx').on(t.firstTriggeredAt).where(sql`${t.status} = 'ACTIVE' and ${t.escalatedAt} is null`),
+    index('alerts_escalation_idx')
+      .on(t.firstTriggeredAt)
+      .where(sql`${t.status} = 'ACTIVE' and ${t.escalatedAt} is null`),
   ],
 )
 

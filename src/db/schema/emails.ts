@@ -15,7 +15,9 @@ export const emails = pgTable(
     /** Structured fields of the template (an OTP, a reset token…), readable in the dev mailbox. */
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
     provider: text('provider', { enum: ['log', 'http'] }).notNull(),
-    status: text('status', { enum: ['sending', 'sent'] }).notNull().default('sending'),
+    status: text('status', { enum: ['sending', 'sent'] })
+      .notNull()
+      .default('sending'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },

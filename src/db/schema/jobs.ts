@@ -33,7 +33,9 @@ export const jobs = pgTable(
     body: text('body'),
     timeoutSeconds: integer('timeout_seconds').notNull().default(10),
     maxRetries: integer('max_retries').notNull().default(0),
-    status: text('status', { enum: ['ACTIVE', 'PAUSED'] }).notNull().default('ACTIVE'),
+    status: text('status', { enum: ['ACTIVE', 'PAUSED'] })
+      .notNull()
+      .default('ACTIVE'),
     pausedReason: text('paused_reason'),
     nextRunAt: timestamp('next_run_at', { withTimezone: true }),
     lastRunAt: timestamp('last_run_at', { withTimezone: true }),
@@ -45,7 +47,10 @@ export const jobs = pgTable(
       .defaultNow()
       .$onUpdate(() => new Date()),
   },
-  (t) => [index('jobs_user_idx').on(t.userId, t.createdAt), index('jobs_due_idx').on(t.nextRunAt).where(sql`${t.status} = 'ACTIVE'`)],
+  (t) => [
+    index('jobs_user_idx').on(t.userId, t.createdAt),
+    index('jobs_due_idx').on(t.nextRunAt).where(sql`${t.status} = 'ACTIVE'`),
+  ],
 )
 
 export const EXECUTION_STATUSES = ['PENDING', 'RUNNING', 'RETRYING', 'SUCCESS', 'FAILED'] as const
@@ -62,7 +67,9 @@ export const executions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     scheduledFor: timestamp('scheduled_for', { withTimezone: true }).notNull(),
-    trigger: text('trigger', { enum: ['SCHEDULE', 'MANUAL'] }).notNull().default('SCHEDULE'),
+    trigger: text('trigger', { enum: ['SCHEDULE', 'MANUAL'] })
+      .notNull()
+      .default('SCHEDULE'),
     status: text('status', { enum: EXECUTION_STATUSES }).notNull().default('PENDING'),
     attempt: integer('attempt').notNull().default(0),
     httpStatus: integer('http_status'),

@@ -11,7 +11,12 @@ const e = errorResponses
 
 const StatsSchema = z
   .object({
-    users: z.object({ total: z.number().int(), verified: z.number().int(), unverified: z.number().int(), signupsLast7Days: z.number().int() }),
+    users: z.object({
+      total: z.number().int(),
+      verified: z.number().int(),
+      unverified: z.number().int(),
+      signupsLast7Days: z.number().int(),
+    }),
     roles: z.record(z.string(), z.number().int()),
     activeSessions: z.number().int(),
   })
@@ -24,16 +29,52 @@ const AnalyticsSchema = z
   })
   .openapi('AdminAnalytics')
 
-export const stats = createRoute({ method: 'get', path: '/admin/stats', tags, security, middleware, summary: 'User, role and session counts', responses: { 200: jsonContent(successSchema(StatsSchema), 'Stats'), ...e(401, 403) } })
+export const stats = createRoute({
+  method: 'get',
+  path: '/admin/stats',
+  tags,
+  security,
+  middleware,
+  summary: 'User, role and session counts',
+  responses: { 200: jsonContent(successSchema(StatsSchema), 'Stats'), ...e(401, 403) },
+})
 export const analytics = createRoute({
-  method: 'get', path: '/admin/analytics', tags, security, middleware, summary: 'Signups and active users per day',
+  method: 'get',
+  path: '/admin/analytics',
+  tags,
+  security,
+  middleware,
+  summary: 'Signups and active users per day',
   request: { query: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }) },
   responses: { 200: jsonContent(successSchema(AnalyticsSchema), 'Daily series'), ...e(401, 403, 422) },
 })
-export const users = createRoute({ method: 'get', path: '/admin/users', tags, security, middleware, summary: 'All users (paginated, filterable, sortable)', request: { query: UserListQuery }, responses: { 200: jsonContent(pageSchema(UserSchema), 'A page of users'), ...e(401, 403, 422) } })
+export const users = createRoute({
+  method: 'get',
+  path: '/admin/users',
+  tags,
+  security,
+  middleware,
+  summary: 'All users (paginated, filterable, sortable)',
+  request: { query: UserListQuery },
+  responses: { 200: jsonContent(pageSchema(UserSchema), 'A page of users'), ...e(401, 403, 422) },
+})
 export const setRole = createRoute({
-  method: 'put', path: '/admin/users/{id}/role', tags, security, middleware, summary: 'Make a role the only role of a user',
+  method: 'put',
+  path: '/admin/users/{id}/role',
+  tags,
+  security,
+  middleware,
+  summary: 'Make a role the only role of a user',
   request: { params: UserIdParam, ...jsonBody(z.strictObject({ role: z.string().min(1).max(50) }).openapi('SetRole')) },
   responses: { 200: jsonContent(successSchema(UserSchema), 'Updated'), ...e(401, 403, 404, 409, 422) },
 })
-export const deleteUser = createRoute({ method: 'delete', path: '/admin/users/{id}', tags, security, middleware, summary: 'Delete a user', request: { params: UserIdParam }, responses: { 204: { description: 'Deleted' }, ...e(401, 403, 404, 409, 422) } })
+export const deleteUser = createRoute({
+  method: 'delete',
+  path: '/admin/users/{id}',
+  tags,
+  security,
+  middleware,
+  summary: 'Delete a user',
+  request: { params: UserIdParam },
+  responses: { 204: { description: 'Deleted' }, ...e(401, 403, 404, 409, 422) },
+})

@@ -23,7 +23,12 @@ export async function stats(db: Database) {
       .where(sql`${sessions.revokedAt} is null and ${sessions.expiresAt} > now()`),
   ])
   return {
-    users: { total: u!.total, verified: u!.verified, unverified: u!.total - u!.verified, signupsLast7Days: u!.signupsLast7Days },
+    users: {
+      total: u!.total,
+      verified: u!.verified,
+      unverified: u!.total - u!.verified,
+      signupsLast7Days: u!.signupsLast7Days,
+    },
     roles: Object.fromEntries(byRole.map((r) => [r.role, r.users])),
     activeSessions: s!.active,
   }
@@ -42,7 +47,10 @@ export async function analytics(db: Database, days: number) {
         where (rt.created_at at time zone 'utc')::date = d::date) as active_users
     from ${series} as d
     order by d`)
-  const [total] = await db.select({ n: countDistinct(sessions.userId) }).from(sessions).where(sql`${sessions.lastUsedAt} > now() - make_interval(days => ${days})`)
+  const [total] = await db
+    .select({ n: countDistinct(sessions.userId) })
+    .from(sessions)
+    .where(sql`${sessions.lastUsedAt} > now() - make_interval(days => ${days})`)
   return {
     days,
     activeUsersInPeriod: total?.n ?? 0,

@@ -1,7 +1,13 @@
 import type { AlertType } from '../../db/schema'
 
 /** A cold cell's thresholds and alert tuning (see cold_cells). */
-export type CellRules = { minTemp: number; maxTemp: number; pendingReadings: number; pendingSeconds: number; deadband: number }
+export type CellRules = {
+  minTemp: number
+  maxTemp: number
+  pendingReadings: number
+  pendingSeconds: number
+  deadband: number
+}
 
 export type EngineReading = { recordedAt: number; temperature: number; powerStatus: boolean }
 
@@ -36,7 +42,7 @@ function recovered(type: (typeof READING_TYPES)[number], r: EngineReading, rules
   return r.powerStatus
 }
 
-const valueOf = (type: AlertType, r: EngineReading) => (type === 'POWER_LOSS' ? null : r.temperature)
+const measuredValue = (type: AlertType, r: EngineReading) => (type === 'POWER_LOSS' ? null : r.temperature)
 
 /**
  * Feeds one reading through the rules. Pure: returns the next state and the alert transitions.
@@ -45,17 +51,21 @@ const valueOf = (type: AlertType, r: EngineReading) => (type === 'POWER_LOSS' ? 
  * - while open, each further breach is a `repeat` (lastTriggeredAt, counter), never a second alert;
  * - it resolves only when the reading has recovered past the deadband.
  */
-export function evaluate(state: EngineState, r: EngineReading, rules: CellRules): { state: EngineState; transitions: Transition[] } {
+export function evaluate(
+  state: EngineState,
+  r: EngineReading,
+  rules: CellRules,
+): { state: EngineState; transitions: Transition[] } {
   if (state.lastReadingAt !== null && r.recordedAt <= state.lastReadingAt) return { state, transitions: [] }
   const next: EngineState = { lastReadingAt: r.recordedAt, streaks: { ...state.streaks }, active: { ...state.active } }
   const transitions: Transition[] = []
   for (const type of READING_TYPES) {
     const breach = breaches(type, r, rules)
     if (next.active[type]) {
-      if (breach) transitions.push({ kind: 'repeat', type, value: valueOf(type, r), at: r.recordedAt })
+      if (breach) transitions.push({ kind: 'repeat', type, value: measuredValue(type, r), at: r.recordedAt })
       else if (recovered(type, r, rules)) {
         delete next.active[type]
-        transitions.push({ kind: 'resolve', type, value: valueOf(type, r), at: r.recordedAt })
+        transitions.push({ kind: 'resolve', type, value: measuredValue(type, r), at: r.recordedAt })
       }
       continue
     }
@@ -63,12 +73,14 @@ export function evaluate(state: EngineState, r: EngineReading, rules: CellRules)
       delete next.streaks[type]
       continue
     }
-    const streak = next.streaks[type] ? { count: next.streaks[type].count + 1, since: next.streaks[type].since } : { count: 1, since: r.recordedAt }
+    const streak = next.streaks[type]
+      ? { count: next.streaks[type].count + 1, since: next.streaks[type].since }
+      : { count: 1, since: r.recordedAt }
     const longEnough = rules.pendingSeconds > 0 && r.recordedAt - streak.since >= rules.pendingSeconds * 1000
     if (streak.count >= rules.pendingReadings || longEnough) {
       delete next.streaks[type]
       next.active[type] = true
-      transitions.push({ kind: 'open', type, value: valueOf(type, r), at: r.recordedAt })
+      transitions.push({ kind: 'open', type, value: measuredValue(type, r), at: r.recordedAt })
     } else next.streaks[type] = streak
   }
   return { state: next, transitions }

@@ -7,10 +7,23 @@ import { notify } from '../notifications/notifications.service'
 
 /** The customer's users and its linked technicians, plus admins when `withAdmins`. */
 async function recipients(db: Database, customerId: string, withAdmins: boolean) {
-  const staff = await db.select({ id: users.id, email: users.email }).from(customerUsers).innerJoin(users, eq(users.id, customerUsers.userId)).where(eq(customerUsers.customerId, customerId))
-  const techs = await db.select({ id: users.id, email: users.email }).from(technicianCustomers).innerJoin(users, eq(users.id, technicianCustomers.technicianId)).where(eq(technicianCustomers.customerId, customerId))
+  const staff = await db
+    .select({ id: users.id, email: users.email })
+    .from(customerUsers)
+    .innerJoin(users, eq(users.id, customerUsers.userId))
+    .where(eq(customerUsers.customerId, customerId))
+  const techs = await db
+    .select({ id: users.id, email: users.email })
+    .from(technicianCustomers)
+    .innerJoin(users, eq(users.id, technicianCustomers.technicianId))
+    .where(eq(technicianCustomers.customerId, customerId))
   const admins = withAdmins
-    ? await db.select({ id: users.id, email: users.email }).from(userRoles).innerJoin(roles, eq(roles.id, userRoles.roleId)).innerJoin(users, eq(users.id, userRoles.userId)).where(and(inArray(roles.name, ['admin'])))
+    ? await db
+        .select({ id: users.id, email: users.email })
+        .from(userRoles)
+        .innerJoin(roles, eq(roles.id, userRoles.roleId))
+        .innerJoin(users, eq(users.id, userRoles.userId))
+        .where(and(inArray(roles.name, ['admin'])))
     : []
   return [...new Map([...(withAdmins ? [] : staff), ...techs, ...admins].map((u) => [u.id, u])).values()]
 }
@@ -20,11 +33,29 @@ async function recipients(db: Database, customerId: string, withAdmins: boolean)
  * recipient), so a transition announced twice is delivered once.
  */
 async function announce(kind: 'triggered' | 'resolved' | 'escalated', e: AlertEvent, { db, config }: EventContext) {
-  const title = `${kind === 'escalated' ? 'Escalated: ' : kind === 'resolved' ? 'Resolved: ' : ''}${e.alert.type.replace('_', ' ')} in ${e.coldCellName}`.slice(0, 200)
-  const message = kind === 'resolved' ? `${e.alert.message} — resolved${e.alert.autoResolved ? ' automatically' : ''}.` : e.alert.message
+  const title =
+    `${kind === 'escalated' ? 'Escalated: ' : kind === 'resolved' ? 'Resolved: ' : ''}${e.alert.type.replace('_', ' ')} in ${e.coldCellName}`.slice(
+      0,
+      200,
+    )
+  const message =
+    kind === 'resolved'
+      ? `${e.alert.message} — resolved${e.alert.autoResolved ? ' automatically' : ''}.`
+      : e.alert.message
   for (const u of await recipients(db, e.alert.customerId, kind === 'escalated')) {
-    await notify(db, config.bindings.CHANNEL_HUB, u.id, { type: `alert.${kind}`, title, message: message.slice(0, 2000), data: { alertId: e.alert.id, coldCellId: e.alert.coldCellId, deviceId: e.alert.deviceId } })
-    await enqueueEmail(config, u.email, 'notice', { subject: title, text: message }, { id: `alert:${e.alert.id}:${kind}:${u.id}` })
+    await notify(db, config.bindings.CHANNEL_HUB, u.id, {
+      type: `alert.${kind}`,
+      title,
+      message: message.slice(0, 2000),
+      data: { alertId: e.alert.id, coldCellId: e.alert.coldCellId, deviceId: e.alert.deviceId },
+    })
+    await enqueueEmail(
+      config,
+      u.email,
+      'notice',
+      { subject: title, text: message },
+      { id: `alert:${e.alert.id}:${kind}:${u.id}` },
+    )
   }
 }
 

@@ -33,4 +33,6 @@ export const AlertListQuery = PageQuery.extend({
 export type AlertListQuery = z.infer<typeof AlertListQuery>
 
 export const AlertIdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) })
-export const ResolveBody = z.strictObject({ note: z.string().trim().min(1).max(1000).optional() }).openapi('ResolveAlert')
+export const ResolveBody = z
+  .strictObject({ note: z.string().trim().min(1).max(1000).optional() })
+  .openapi('ResolveAlert')

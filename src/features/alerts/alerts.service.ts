@@ -23,7 +23,12 @@ export async function listAlerts(db: Database, scope: Scope, q: AlertListQuery) 
     .orderBy(desc(alerts.firstTriggeredAt), alerts.id)
     .limit(q.limit)
     .offset(offsetOf(q))
-  return toPage(rows, q, (r) => toAlertOut(r.alert), () => db.$count(alerts, where))
+  return toPage(
+    rows,
+    q,
+    (r) => toAlertOut(r.alert),
+    () => db.$count(alerts, where),
+  )
 }
 
 /**
@@ -31,14 +36,26 @@ export async function listAlerts(db: Database, scope: Scope, q: AlertListQuery) 
  * customer user (read-only): 403; already resolved: 409. The guarded UPDATE makes two people
  * resolving at once produce one winner.
  */
-export async function resolveAlert(db: Database, scope: Scope, id: string, user: Pick<Principal, 'id' | 'roles'>, note: string | undefined) {
+export async function resolveAlert(
+  db: Database,
+  scope: Scope,
+  id: string,
+  user: Pick<Principal, 'id' | 'roles'>,
+  note: string | undefined,
+) {
   const [existing] = await db.select({ customerId: alerts.customerId }).from(alerts).where(eq(alerts.id, id))
   assertInScope(scope, existing?.customerId, 'Alert')
   assertCanManage(user)
   const userId = user.id
   const [alert] = await db
     .update(alerts)
-    .set({ status: 'RESOLVED', resolvedAt: new Date(), resolvedBy: userId, resolutionNote: note ?? null, autoResolved: false })
+    .set({
+      status: 'RESOLVED',
+      resolvedAt: new Date(),
+      resolvedBy: userId,
+      resolutionNote: note ?? null,
+      autoResolved: false,
+    })
     .where(and(eq(alerts.id, id), eq(alerts.status, 'ACTIVE')))
     .returning()
   if (!alert) throw ApiError.conflict('This alert is already resolved')

@@ -16,7 +16,11 @@ const me = (c: Context<AppEnv>) => c.get('user')!
 
 export const register: Handler<typeof routes.register> = async (c) => {
   const { db, config } = deps(c)
-  return ok(c, await auth.register(db, config, c.req.valid('json'), (user) => emitAfterResponse(c, 'user.created', user)), 201)
+  return ok(
+    c,
+    await auth.register(db, config, c.req.valid('json'), (user) => emitAfterResponse(c, 'user.created', user)),
+    201,
+  )
 }
 
 export const verify: Handler<typeof routes.verify> = async (c) => {
@@ -34,7 +38,10 @@ export const resendVerification: Handler<typeof routes.resendVerification> = asy
 export const login: Handler<typeof routes.login> = async (c) => {
   const { email, password } = c.req.valid('json')
   const { db, config } = deps(c)
-  return ok(c, await auth.login(db, config, email, password, { ip: clientIp(c), userAgent: c.req.header('user-agent') }))
+  return ok(
+    c,
+    await auth.login(db, config, email, password, { ip: clientIp(c), userAgent: c.req.header('user-agent') }),
+  )
 }
 
 export const refresh: Handler<typeof routes.refresh> = async (c) => {
@@ -53,7 +60,12 @@ export const forgotPassword: Handler<typeof routes.forgotPassword> = async (c) =
   const { email } = c.req.valid('json')
   // Off the response path (on a pool of its own: the request's closes with the response), so known
   // and unknown addresses answer in the same time.
-  waitUntil(c, withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) => auth.forgotPassword(db, config, email)))
+  waitUntil(
+    c,
+    withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) =>
+      auth.forgotPassword(db, config, email),
+    ),
+  )
   return ok(c, { message: 'If the account exists, a reset link is on its way' }, 202)
 }
 
@@ -70,7 +82,8 @@ export const getMeWithRoles: Handler<typeof routes.meWithRoles> = async (c) => {
   return ok(c, { ...user, roles: me(c).roles, permissions: me(c).permissions })
 }
 
-export const updateProfile: Handler<typeof routes.profile> = async (c) => ok(c, await updateUser(c.get('db'), me(c).id, c.req.valid('json')))
+export const updateProfile: Handler<typeof routes.profile> = async (c) =>
+  ok(c, await updateUser(c.get('db'), me(c).id, c.req.valid('json')))
 
 export const changePassword: Handler<typeof routes.changePassword> = async (c) => {
   const { currentPassword, newPassword } = c.req.valid('json')

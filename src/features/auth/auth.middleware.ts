@@ -57,7 +57,11 @@ export function requireRole(...roles: string[]): MiddlewareHandler<AppEnv> {
  * Passes with the full permission, or (unless `own: false`) with its `_own` form, in which case
  * the handler checks the record's owner with `authorize`.
  */
-export function requirePermission(resource: string, action: string, opts: { own?: boolean } = {}): MiddlewareHandler<AppEnv> {
+export function requirePermission(
+  resource: string,
+  action: string,
+  opts: { own?: boolean } = {},
+): MiddlewareHandler<AppEnv> {
   return async function requirePermission(c, next) {
     const user = c.get('user')
     if (!user) throw ApiError.unauthorized()

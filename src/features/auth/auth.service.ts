@@ -17,7 +17,8 @@ export const OTP_RESEND_SECONDS = 60
 export const RESET_TTL_MINUTES = 60
 
 // OTPs have only 10^6 values: a keyed hash (pepper) keeps a leaked table from being brute-forced.
-const otpHash = (config: Config, userId: string, code: string) => hmacSha256(`otp:${config.JWT_SECRET}`, `${userId}:${code}`)
+const otpHash = (config: Config, userId: string, code: string) =>
+  hmacSha256(`otp:${config.JWT_SECRET}`, `${userId}:${code}`)
 
 // A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
 let dummyHash: Promise<string> | undefined
@@ -26,7 +27,11 @@ let dummyHash: Promise<string> | undefined
  * Creates or replaces the user's one live OTP and queues its email. Returns the seconds to wait
  * when the last code is younger than OTP_RESEND_SECONDS (nothing is sent then).
  */
-async function issueOtp(db: Database, config: Config, user: { id: string; email: string; name: string }): Promise<number | null> {
+async function issueOtp(
+  db: Database,
+  config: Config,
+  user: { id: string; email: string; name: string },
+): Promise<number | null> {
   const code = randomDigits(6)
   const codeHash = await otpHash(config, user.id, code)
   const rows = await db.execute<{ id: string }>(sql`
@@ -37,7 +42,12 @@ async function issueOtp(db: Database, config: Config, user: { id: string; email:
       where ${emailOtps}.created_at <= now() - make_interval(secs => ${OTP_RESEND_SECONDS})
     returning id`)
   if (!rows.rows.length) {
-    const [last] = await db.select({ wait: sql<number>`ceil(extract(epoch from created_at + make_interval(secs => ${OTP_RESEND_SECONDS}) - now()))::int` }).from(emailOtps).where(eq(emailOtps.userId, user.id))
+    const [last] = await db
+      .select({
+        wait: sql<number>`ceil(extract(epoch from created_at + make_interval(secs => ${OTP_RESEND_SECONDS}) - now()))::int`,
+      })
+      .from(emailOtps)
+      .where(eq(emailOtps.userId, user.id))
     return Math.max(1, last?.wait ?? OTP_RESEND_SECONDS)
   }
   await enqueueEmail(config, user.email, 'verify-email', { name: user.name, code })
@@ -45,7 +55,12 @@ async function issueOtp(db: Database, config: Config, user: { id: string; email:
 }
 
 /** An unverified account and its code by mail. `created` runs once the account is committed, even if mailing then fails. */
-export async function register(db: Database, config: Config, input: { email: string; password: string; name: string }, created: (user: DomainEvents['user.created']) => void) {
+export async function register(
+  db: Database,
+  config: Config,
+  input: { email: string; password: string; name: string },
+  created: (user: DomainEvents['user.created']) => void,
+) {
   const id = await insertUser(db, { ...input, roles: ['user'], emailVerified: false })
   created({ userId: id, email: input.email, name: input.name })
   await issueOtp(db, config, { id, email: input.email, name: input.name })
@@ -58,7 +73,9 @@ export async function resendVerification(db: Database, config: Config, email: st
   if (!user || user.emailVerifiedAt) return
   const wait = await issueOtp(db, config, user)
   if (wait !== null) {
-    throw new ApiError('RATE_LIMITED', `A code was sent recently; try again in ${wait} s`, { retryAfterSeconds: wait }).withHeaders({
+    throw new ApiError('RATE_LIMITED', `A code was sent recently; try again in ${wait} s`, {
+      retryAfterSeconds: wait,
+    }).withHeaders({
       'Retry-After': String(wait),
     })
   }
@@ -72,10 +89,19 @@ export async function verifyEmail(db: Database, config: Config, email: string, c
   const [otp] = await db
     .update(emailOtps)
     .set({ attempts: sql`${emailOtps.attempts} + 1` })
-    .where(and(eq(emailOtps.userId, user.id), sql`${emailOtps.attempts} < ${OTP_MAX_ATTEMPTS}`, sql`${emailOtps.expiresAt} > now()`))
+    .where(
+      and(
+        eq(emailOtps.userId, user.id),
+        sql`${emailOtps.attempts} < ${OTP_MAX_ATTEMPTS}`,
+        sql`${emailOtps.expiresAt} > now()`,
+      ),
+    )
     .returning({ id: emailOtps.id, codeHash: emailOtps.codeHash, attempts: emailOtps.attempts })
   if (!otp) {
-    const [dead] = await db.select({ expired: sql<boolean>`${emailOtps.expiresAt} <= now()` }).from(emailOtps).where(eq(emailOtps.userId, user.id))
+    const [dead] = await db
+      .select({ expired: sql<boolean>`${emailOtps.expiresAt} <= now()` })
+      .from(emailOtps)
+      .where(eq(emailOtps.userId, user.id))
     if (!dead) throw new ApiError('INVALID_OTP', 'Invalid verification code')
     if (dead.expired) throw new ApiError('OTP_EXPIRED', 'The verification code has expired; request a new one')
     throw new ApiError('OTP_LOCKED', 'Too many wrong attempts; request a new code')
@@ -87,7 +113,10 @@ export async function verifyEmail(db: Database, config: Config, email: string, c
   }
   await db.transaction(async (tx) => {
     await tx.delete(emailOtps).where(eq(emailOtps.id, otp.id))
-    await tx.update(users).set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` }).where(eq(users.id, user.id))
+    await tx
+      .update(users)
+      .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+      .where(eq(users.id, user.id))
   })
   return getUser(db, user.id)
 }
@@ -113,7 +142,11 @@ export async function login(db: Database, config: Config, email: string, passwor
   const { valid, needsRehash } = await verifyPassword(password, user.passwordHash)
   if (!valid) throw new ApiError('INVALID_CREDENTIALS', 'Invalid email or password')
   if (!user.emailVerifiedAt) throw new ApiError('EMAIL_NOT_VERIFIED', 'Verify your email before logging in')
-  if (needsRehash) await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, user.id))
+  if (needsRehash)
+    await db
+      .update(users)
+      .set({ passwordHash: await hashPassword(password) })
+      .where(eq(users.id, user.id))
   const issued = await startSession(db, user.id, meta)
   return { ...(await tokenPair(config, issued)), user: await getUser(db, user.id) }
 }
@@ -123,7 +156,11 @@ export async function forgotPassword(db: Database, config: Config, email: string
   const user = await findUserByEmail(db, email)
   if (!user) return
   const token = randomToken(32)
-  await db.insert(passwordResets).values({ userId: user.id, tokenHash: await sha256Hex(token), expiresAt: sql`now() + make_interval(mins => ${RESET_TTL_MINUTES})` })
+  await db.insert(passwordResets).values({
+    userId: user.id,
+    tokenHash: await sha256Hex(token),
+    expiresAt: sql`now() + make_interval(mins => ${RESET_TTL_MINUTES})`,
+  })
   await enqueueEmail(config, user.email, 'reset-password', { name: user.name, token })
 }
 
@@ -132,11 +169,23 @@ export async function resetPassword(db: Database, token: string, password: strin
   const [reset] = await db
     .update(passwordResets)
     .set({ usedAt: sql`now()` })
-    .where(and(eq(passwordResets.tokenHash, await sha256Hex(token)), isNull(passwordResets.usedAt), sql`${passwordResets.expiresAt} > now()`))
+    .where(
+      and(
+        eq(passwordResets.tokenHash, await sha256Hex(token)),
+        isNull(passwordResets.usedAt),
+        sql`${passwordResets.expiresAt} > now()`,
+      ),
+    )
     .returning({ userId: passwordResets.userId })
   if (!reset) throw new ApiError('INVALID_RESET_TOKEN', 'The reset token is invalid, expired or already used')
-  await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, reset.userId))
-  await db.update(passwordResets).set({ usedAt: sql`now()` }).where(and(eq(passwordResets.userId, reset.userId), isNull(passwordResets.usedAt)))
+  await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(password) })
+    .where(eq(users.id, reset.userId))
+  await db
+    .update(passwordResets)
+    .set({ usedAt: sql`now()` })
+    .where(and(eq(passwordResets.userId, reset.userId), isNull(passwordResets.usedAt)))
   await revokeAllSessions(db, reset.userId, 'password_reset')
 }
 
@@ -147,7 +196,13 @@ export async function changePassword(db: Database, userId: string, sessionId: st
     throw ApiError.validation({ currentPassword: 'is incorrect' })
   }
   if (current === next) throw ApiError.validation({ newPassword: 'must differ from the current password' })
-  await db.update(users).set({ passwordHash: await hashPassword(next) }).where(eq(users.id, userId))
-  await db.update(passwordResets).set({ usedAt: sql`now()` }).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)))
+  await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(next) })
+    .where(eq(users.id, userId))
+  await db
+    .update(passwordResets)
+    .set({ usedAt: sql`now()` })
+    .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)))
   await revokeAllSessions(db, userId, 'password_change', sessionId)
 }

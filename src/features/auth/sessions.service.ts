@@ -17,11 +17,20 @@ const childOf = (secret: string, parent: string) => hmacSha256(`refresh:${secret
 
 type Issued = { userId: string; sessionId: string; refreshToken: string }
 
-export async function startSession(db: Database, userId: string, meta: { ip?: string; userAgent?: string }): Promise<Issued> {
+export async function startSession(
+  db: Database,
+  userId: string,
+  meta: { ip?: string; userAgent?: string },
+): Promise<Issued> {
   const refreshToken = randomToken(32)
   const [session] = await db
     .insert(sessions)
-    .values({ userId, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 300), expiresAt: sql`now() + make_interval(days => ${REFRESH_TTL_DAYS})` })
+    .values({
+      userId,
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 300),
+      expiresAt: sql`now() + make_interval(days => ${REFRESH_TTL_DAYS})`,
+    })
     .returning({ id: sessions.id })
   await db.insert(refreshTokens).values({ sessionId: session!.id, tokenHash: await sha256Hex(refreshToken) })
   return { userId, sessionId: session!.id, refreshToken }
@@ -86,7 +95,8 @@ export async function rotateRefreshToken(db: Database, config: Config, presented
   if (inGrace && live && live.rotatedAt === null) {
     for (const secret of [config.JWT_SECRET, ...config.JWT_PREVIOUS_SECRETS]) {
       const candidate = secret === config.JWT_SECRET ? child : await childOf(secret, presented)
-      if ((await sha256Hex(candidate)) === live.tokenHash) return { userId: row.userId, sessionId: row.sessionId, refreshToken: candidate }
+      if ((await sha256Hex(candidate)) === live.tokenHash)
+        return { userId: row.userId, sessionId: row.sessionId, refreshToken: candidate }
     }
   }
   await revokeSession(db, row.sessionId, 'reuse')
@@ -94,11 +104,19 @@ export async function rotateRefreshToken(db: Database, config: Config, presented
 }
 
 export async function revokeSession(db: Database, sessionId: string, reason: NonNullable<Session['revokedReason']>) {
-  await db.update(sessions).set({ revokedAt: sql`now()`, revokedReason: reason }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+  await db
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
 }
 
 /** Revokes every live session of a user, optionally keeping one (the caller's own). */
-export async function revokeAllSessions(db: Database, userId: string, reason: NonNullable<Session['revokedReason']>, keep?: string) {
+export async function revokeAllSessions(
+  db: Database,
+  userId: string,
+  reason: NonNullable<Session['revokedReason']>,
+  keep?: string,
+) {
   await db
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })

@@ -3,7 +3,8 @@ import type { Handler } from '../../lib/types'
 import type * as r from './coldcells.routes'
 import * as cells from './coldcells.service'
 
-export const create: Handler<typeof r.create> = async (c) => ok(c, await cells.createColdCell(c.get('db'), c.get('user')!, c.req.valid('json')), 201)
+export const create: Handler<typeof r.create> = async (c) =>
+  ok(c, await cells.createColdCell(c.get('db'), c.get('user')!, c.req.valid('json')), 201)
 
 export const list: Handler<typeof r.list> = async (c) => {
   const { data, meta } = await cells.listColdCells(c.get('db'), c.get('user')!, c.req.valid('query'))
@@ -15,7 +16,8 @@ export const get: Handler<typeof r.get> = async (c) => {
   return ok(c, cells.toColdCellOut(cell, customerId))
 }
 
-export const update: Handler<typeof r.update> = async (c) => ok(c, await cells.updateColdCell(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')))
+export const update: Handler<typeof r.update> = async (c) =>
+  ok(c, await cells.updateColdCell(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')))
 
 export const remove: Handler<typeof r.remove> = async (c) => {
   await cells.deleteColdCell(c.get('db'), c.get('user')!, c.req.valid('param').id)

@@ -9,9 +9,23 @@ const fields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Freezer 1' }),
   minTemp: Temperature.openapi({ example: -25 }),
   maxTemp: Temperature.openapi({ example: -18 }),
-  pendingReadings: z.number().int().min(1).max(100).openapi({ description: 'Consecutive breaching readings before an alert opens' }),
-  pendingSeconds: z.number().int().min(0).max(86_400).openapi({ description: 'A breach lasting this long opens an alert (0 = off)' }),
-  deadband: z.number().min(0).max(10).openapi({ description: '°C back inside the range before an alert auto-resolves' }),
+  pendingReadings: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .openapi({ description: 'Consecutive breaching readings before an alert opens' }),
+  pendingSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .openapi({ description: 'A breach lasting this long opens an alert (0 = off)' }),
+  deadband: z
+    .number()
+    .min(0)
+    .max(10)
+    .openapi({ description: '°C back inside the range before an alert auto-resolves' }),
 }
 
 export const ColdCellSchema = z
@@ -41,7 +55,11 @@ export const CreateColdCellBody = z
 export type CreateColdCellInput = z.infer<typeof CreateColdCellBody>
 
 export const UpdateColdCellBody = z
-  .strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> })
+  .strictObject(
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>
+    },
+  )
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field')
   .openapi('UpdateColdCell')
 export type UpdateColdCellInput = z.infer<typeof UpdateColdCellBody>

@@ -27,12 +27,17 @@ export const toColdCellOut = (c: ColdCell, customerId: string) => ({
 const withCustomer = { cell: coldCells, customerId: locations.customerId }
 
 function assertThresholds(minTemp: number, maxTemp: number) {
-  if (!(minTemp < maxTemp)) throw ApiError.validation({ 'json.maxTemp': `must be greater than minTemp (${minTemp} °C)` })
+  if (!(minTemp < maxTemp))
+    throw ApiError.validation({ 'json.maxTemp': `must be greater than minTemp (${minTemp} °C)` })
 }
 
 /** The cold cell and its customer when that customer is in the caller's scope; 404 otherwise. */
 export async function visibleColdCell(db: Database, user: Caller, id: string) {
-  const [row] = await db.select(withCustomer).from(coldCells).innerJoin(locations, eq(locations.id, coldCells.locationId)).where(eq(coldCells.id, id))
+  const [row] = await db
+    .select(withCustomer)
+    .from(coldCells)
+    .innerJoin(locations, eq(locations.id, coldCells.locationId))
+    .where(eq(coldCells.id, id))
   assertInScope(await scopeOf(db, user), row?.customerId, 'Cold cell')
   return row!
 }
@@ -60,7 +65,14 @@ export async function listColdCells(db: Database, user: Caller, q: ColdCellListQ
     .orderBy(desc(coldCells.createdAt), desc(coldCells.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  const countAll = async () => (await db.select({ n: count() }).from(coldCells).innerJoin(locations, eq(locations.id, coldCells.locationId)).where(where))[0]?.n ?? 0
+  const countAll = async () =>
+    (
+      await db
+        .select({ n: count() })
+        .from(coldCells)
+        .innerJoin(locations, eq(locations.id, coldCells.locationId))
+        .where(where)
+    )[0]?.n ?? 0
   return toPage(rows, q, (r) => toColdCellOut(r.cell, r.customerId), countAll)
 }
 
@@ -73,7 +85,8 @@ export async function updateColdCell(db: Database, user: Caller, id: string, pat
   assertCanManage(user)
   if (patch.locationId !== undefined && patch.locationId !== cell.locationId) {
     const target = await visibleLocation(db, user, patch.locationId)
-    if (target.customerId !== customerId) throw ApiError.validation({ 'json.locationId': 'a cold cell cannot move to another customer' })
+    if (target.customerId !== customerId)
+      throw ApiError.validation({ 'json.locationId': 'a cold cell cannot move to another customer' })
   }
   assertThresholds(patch.minTemp ?? cell.minTemp, patch.maxTemp ?? cell.maxTemp)
   const [row] = await db.update(coldCells).set(patch).where(eq(coldCells.id, id)).returning()

@@ -15,10 +15,18 @@ export async function scopeOf(db: Database, user: Pick<Principal, 'id' | 'roles'
   if (user.roles.includes('admin')) return { all: true }
   const ids = new Set<string>()
   if (user.roles.includes('technician')) {
-    for (const r of await db.select({ id: technicianCustomers.customerId }).from(technicianCustomers).where(eq(technicianCustomers.technicianId, user.id))) ids.add(r.id)
+    for (const r of await db
+      .select({ id: technicianCustomers.customerId })
+      .from(technicianCustomers)
+      .where(eq(technicianCustomers.technicianId, user.id)))
+      ids.add(r.id)
   }
   if (user.roles.includes('customer')) {
-    for (const r of await db.select({ id: customerUsers.customerId }).from(customerUsers).where(eq(customerUsers.userId, user.id))) ids.add(r.id)
+    for (const r of await db
+      .select({ id: customerUsers.customerId })
+      .from(customerUsers)
+      .where(eq(customerUsers.userId, user.id)))
+      ids.add(r.id)
   }
   return { all: false, customerIds: [...ids] }
 }
@@ -29,7 +37,8 @@ export function scopeFilter(scope: Scope, customerIdColumn: Column | SQL): SQL |
   return scope.customerIds.length ? inArray(customerIdColumn as Column, scope.customerIds) : sql`false`
 }
 
-export const inScope = (scope: Scope, customerId: string | null | undefined) => customerId != null && (scope.all || scope.customerIds.includes(customerId))
+export const inScope = (scope: Scope, customerId: string | null | undefined) =>
+  customerId != null && (scope.all || scope.customerIds.includes(customerId))
 
 /** 404 unless `customerId` is in scope: another tenant's ids reveal nothing. */
 export function assertInScope(scope: Scope, customerId: string | null | undefined, what: string) {
@@ -38,14 +47,26 @@ export function assertInScope(scope: Scope, customerId: string | null | undefine
 
 /** Admins and technicians manage the tree (within their scope); customer users only read it. */
 export function assertCanManage(user: Pick<Principal, 'roles'>) {
-  if (!user.roles.includes('admin') && !user.roles.includes('technician')) throw ApiError.forbidden('Only admins and technicians change cold-chain data')
+  if (!user.roles.includes('admin') && !user.roles.includes('technician'))
+    throw ApiError.forbidden('Only admins and technicians change cold-chain data')
 }
 
 /** The customer owning a location, cold cell or device (undefined when the id does not exist). */
-export async function customerOf(db: Database, kind: 'location' | 'coldCell' | 'device', id: string): Promise<string | undefined> {
-  if (kind === 'location') return (await db.select({ c: locations.customerId }).from(locations).where(eq(locations.id, id)))[0]?.c
+export async function customerOf(
+  db: Database,
+  kind: 'location' | 'coldCell' | 'device',
+  id: string,
+): Promise<string | undefined> {
+  if (kind === 'location')
+    return (await db.select({ c: locations.customerId }).from(locations).where(eq(locations.id, id)))[0]?.c
   if (kind === 'coldCell') {
-    return (await db.select({ c: locations.customerId }).from(coldCells).innerJoin(locations, eq(locations.id, coldCells.locationId)).where(eq(coldCells.id, id)))[0]?.c
+    return (
+      await db
+        .select({ c: locations.customerId })
+        .from(coldCells)
+        .innerJoin(locations, eq(locations.id, coldCells.locationId))
+        .where(eq(coldCells.id, id))
+    )[0]?.c
   }
   return (
     await db

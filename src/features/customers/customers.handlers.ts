@@ -3,16 +3,19 @@ import type { Handler } from '../../lib/types'
 import type * as r from './customers.routes'
 import * as customers from './customers.service'
 
-export const create: Handler<typeof r.create> = async (c) => ok(c, await customers.createCustomer(c.get('db'), c.get('user')!, c.req.valid('json')), 201)
+export const create: Handler<typeof r.create> = async (c) =>
+  ok(c, await customers.createCustomer(c.get('db'), c.get('user')!, c.req.valid('json')), 201)
 
 export const list: Handler<typeof r.list> = async (c) => {
   const { data, meta } = await customers.listCustomers(c.get('db'), c.get('user')!, c.req.valid('query'))
   return page(c, data, meta)
 }
 
-export const get: Handler<typeof r.get> = async (c) => ok(c, customers.toCustomerOut(await customers.visibleCustomer(c.get('db'), c.get('user')!, c.req.valid('param').id)))
+export const get: Handler<typeof r.get> = async (c) =>
+  ok(c, customers.toCustomerOut(await customers.visibleCustomer(c.get('db'), c.get('user')!, c.req.valid('param').id)))
 
-export const update: Handler<typeof r.update> = async (c) => ok(c, await customers.updateCustomer(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')))
+export const update: Handler<typeof r.update> = async (c) =>
+  ok(c, await customers.updateCustomer(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')))
 
 export const remove: Handler<typeof r.remove> = async (c) => {
   await customers.deleteCustomer(c.get('db'), c.get('user')!, c.req.valid('param').id)
@@ -20,7 +23,12 @@ export const remove: Handler<typeof r.remove> = async (c) => {
 }
 
 export const linkTechnician: Handler<typeof r.linkTechnician> = async (c) => {
-  const { link, created } = await customers.linkTechnician(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json').userId)
+  const { link, created } = await customers.linkTechnician(
+    c.get('db'),
+    c.get('user')!,
+    c.req.valid('param').id,
+    c.req.valid('json').userId,
+  )
   return created ? ok(c, link, 201) : ok(c, link, 200)
 }
 
@@ -31,7 +39,12 @@ export const unlinkTechnician: Handler<typeof r.unlinkTechnician> = async (c) =>
 }
 
 export const attachUser: Handler<typeof r.attachUser> = async (c) => {
-  const { link, created } = await customers.attachUser(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json').userId)
+  const { link, created } = await customers.attachUser(
+    c.get('db'),
+    c.get('user')!,
+    c.req.valid('param').id,
+    c.req.valid('json').userId,
+  )
   return created ? ok(c, link, 201) : ok(c, link, 200)
 }
 

@@ -7,10 +7,18 @@ const fields = {
 }
 
 export const CustomerSchema = z
-  .object({ id: z.uuid(), name: z.string(), contactEmail: z.string().nullable(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    contactEmail: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
   .openapi('Customer')
 
-export const CreateCustomerBody = z.strictObject({ name: fields.name, contactEmail: fields.contactEmail.optional() }).openapi('CreateCustomer')
+export const CreateCustomerBody = z
+  .strictObject({ name: fields.name, contactEmail: fields.contactEmail.optional() })
+  .openapi('CreateCustomer')
 export type CreateCustomerInput = z.infer<typeof CreateCustomerBody>
 
 export const UpdateCustomerBody = z

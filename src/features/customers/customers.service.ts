@@ -20,7 +20,8 @@ export const toCustomerOut = (c: Customer) => ({
 
 /** Tenants and who belongs to them are an administrator's decision, not a technician's. */
 function assertAdmin(user: Caller) {
-  if (!user.roles.includes('admin')) throw ApiError.forbidden('Only admins create or delete customers and manage their members')
+  if (!user.roles.includes('admin'))
+    throw ApiError.forbidden('Only admins create or delete customers and manage their members')
 }
 
 /** The customer when the caller's scope includes it; 404 otherwise, so other tenants stay invisible. */
@@ -33,7 +34,10 @@ export async function visibleCustomer(db: Database, user: Caller, id: string) {
 
 export async function createCustomer(db: Database, user: Caller, input: CreateCustomerInput) {
   assertAdmin(user)
-  const [row] = await db.insert(customers).values({ name: input.name, contactEmail: input.contactEmail ?? null }).returning()
+  const [row] = await db
+    .insert(customers)
+    .values({ name: input.name, contactEmail: input.contactEmail ?? null })
+    .returning()
   return toCustomerOut(row!)
 }
 
@@ -48,13 +52,22 @@ export async function listCustomers(db: Database, user: Caller, q: CustomerListQ
     .orderBy(desc(customers.createdAt), desc(customers.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  return toPage(rows, q, (r) => toCustomerOut(r.c), () => db.$count(customers, where))
+  return toPage(
+    rows,
+    q,
+    (r) => toCustomerOut(r.c),
+    () => db.$count(customers, where),
+  )
 }
 
 export async function updateCustomer(db: Database, user: Caller, id: string, patch: UpdateCustomerInput) {
   await visibleCustomer(db, user, id)
   assertCanManage(user)
-  const [row] = await db.update(customers).set({ name: patch.name, contactEmail: patch.contactEmail }).where(eq(customers.id, id)).returning()
+  const [row] = await db
+    .update(customers)
+    .set({ name: patch.name, contactEmail: patch.contactEmail })
+    .where(eq(customers.id, id))
+    .returning()
   if (!row) throw ApiError.notFound('Customer')
   return toCustomerOut(row)
 }
@@ -71,7 +84,8 @@ export async function deleteCustomer(db: Database, user: Caller, id: string) {
 async function assertHasRole(db: Database, userId: string, role: 'technician' | 'customer') {
   const [row] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId))
   if (!row) throw ApiError.notFound('User')
-  if (!(await accessOf(db, userId)).roles.includes(role)) throw ApiError.validation({ 'json.userId': `the user does not have the ${role} role` })
+  if (!(await accessOf(db, userId)).roles.includes(role))
+    throw ApiError.validation({ 'json.userId': `the user does not have the ${role} role` })
 }
 
 /** Idempotent: `created` is false when the technician was already linked (the route answers 200, not 201). */
@@ -79,7 +93,11 @@ export async function linkTechnician(db: Database, user: Caller, customerId: str
   await visibleCustomer(db, user, customerId)
   assertAdmin(user)
   await assertHasRole(db, technicianId, 'technician')
-  const inserted = await db.insert(technicianCustomers).values({ technicianId, customerId }).onConflictDoNothing().returning({ id: technicianCustomers.technicianId })
+  const inserted = await db
+    .insert(technicianCustomers)
+    .values({ technicianId, customerId })
+    .onConflictDoNothing()
+    .returning({ id: technicianCustomers.technicianId })
   return { link: { customerId, userId: technicianId, kind: 'technician' as const }, created: inserted.length > 0 }
 }
 
@@ -101,12 +119,20 @@ export async function attachUser(db: Database, user: Caller, customerId: string,
   await visibleCustomer(db, user, customerId)
   assertAdmin(user)
   await assertHasRole(db, userId, 'customer')
-  const inserted = await db.insert(customerUsers).values({ userId, customerId }).onConflictDoNothing().returning({ id: customerUsers.userId })
+  const inserted = await db
+    .insert(customerUsers)
+    .values({ userId, customerId })
+    .onConflictDoNothing()
+    .returning({ id: customerUsers.userId })
   if (!inserted.length) {
-    const [current] = await db.select({ customerId: customerUsers.customerId }).from(customerUsers).where(eq(customerUsers.userId, userId))
+    const [current] = await db
+      .select({ customerId: customerUsers.customerId })
+      .from(customerUsers)
+      .where(eq(customerUsers.userId, userId))
     // Detached between the insert and this read: a retry sees a clean slate.
     if (!current) throw ApiError.conflict('The user was detached concurrently; retry')
-    if (current.customerId !== customerId) throw ApiError.conflict('The user already belongs to another customer; detach it there first')
+    if (current.customerId !== customerId)
+      throw ApiError.conflict('The user already belongs to another customer; detach it there first')
   }
   return { link: { customerId, userId, kind: 'user' as const }, created: inserted.length > 0 }
 }

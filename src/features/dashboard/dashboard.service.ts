@@ -3,7 +3,14 @@ import type { Database } from '../../db/client'
 import { ALERT_TYPES } from '../../db/schema'
 import type { Scope } from '../coldchain/scope.service'
 
-type CustomerRow = { id: string; name: string; cold_cells: number; devices_online: number; devices_offline: number; active_alerts: number }
+type CustomerRow = {
+  id: string
+  name: string
+  cold_cells: number
+  devices_online: number
+  devices_offline: number
+  active_alerts: number
+}
 
 /**
  * The technician's overview, over the customers in scope, computed in Postgres: per customer its
@@ -20,13 +27,22 @@ export async function technicianDashboard(db: Database, scope: Scope) {
     from customers c where ${inScope} order by c.name, c.id`)
   const ids = customers.map((c) => c.id)
   const { rows: byType } = ids.length
-    ? await db.execute<{ type: string; n: number }>(sql`select type, count(*)::int as n from alerts where status = 'ACTIVE' and customer_id in ${ids} group by type`)
+    ? await db.execute<{ type: string; n: number }>(
+        sql`select type, count(*)::int as n from alerts where status = 'ACTIVE' and customer_id in ${ids} group by type`,
+      )
     : { rows: [] }
   return {
     customerCount: customers.length,
     totalColdCells: customers.reduce((n, c) => n + c.cold_cells, 0),
     activeAlerts: customers.reduce((n, c) => n + c.active_alerts, 0),
     alertsByType: Object.fromEntries(ALERT_TYPES.map((t) => [t, byType.find((r) => r.type === t)?.n ?? 0])),
-    customers: customers.map((c) => ({ id: c.id, name: c.name, coldCells: c.cold_cells, devicesOnline: c.devices_online, devicesOffline: c.devices_offline, activeAlerts: c.active_alerts })),
+    customers: customers.map((c) => ({
+      id: c.id,
+      name: c.name,
+      coldCells: c.cold_cells,
+      devicesOnline: c.devices_online,
+      devicesOffline: c.devices_offline,
+      activeAlerts: c.active_alerts,
+    })),
   }
 }

@@ -12,15 +12,29 @@ const Dashboard = z
     totalColdCells: count,
     activeAlerts: count,
     alertsByType: z.record(z.string(), count),
-    customers: z.array(z.object({ id: z.uuid(), name: z.string(), coldCells: count, devicesOnline: count, devicesOffline: count, activeAlerts: count })),
+    customers: z.array(
+      z.object({
+        id: z.uuid(),
+        name: z.string(),
+        coldCells: count,
+        devicesOnline: count,
+        devicesOffline: count,
+        activeAlerts: count,
+      }),
+    ),
   })
   .openapi('TechnicianDashboard')
 
 const technician = createRoute({
-  method: 'get', path: '/dashboard/technician', tags: ['Cold chain'], security: [{ bearerAuth: [] }],
+  method: 'get',
+  path: '/dashboard/technician',
+  tags: ['Cold chain'],
+  security: [{ bearerAuth: [] }],
   middleware: [requireAuth(), requireRole('technician', 'admin')],
   summary: 'Overview of the customers you look after (admins: all)',
   responses: { 200: jsonContent(successSchema(Dashboard), 'Dashboard'), ...e(401, 403) },
 })
 
-export const dashboardRouter = createRouter().openapi(technician, async (c) => ok(c, await technicianDashboard(c.get('db'), await scopeOf(c.get('db'), c.get('user')!))))
+export const dashboardRouter = createRouter().openapi(technician, async (c) =>
+  ok(c, await technicianDashboard(c.get('db'), await scopeOf(c.get('db'), c.get('user')!))),
+)

@@ -11,7 +11,9 @@ const MailSchema = z
     template: z.string(),
     subject: z.string(),
     text: z.string(),
-    data: z.record(z.string(), z.unknown()).openapi({ description: 'Structured template fields, e.g. `code` (OTP) or `token` (reset)' }),
+    data: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'Structured template fields, e.g. `code` (OTP) or `token` (reset)' }),
     createdAt: z.iso.datetime(),
   })
   .openapi('MailboxEntry')
@@ -30,5 +32,8 @@ export const devRouter = createRouter().openapi(route, async (c) => {
   if (!c.get('config').isDev) throw new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`)
   const { to, limit } = c.req.valid('query')
   const rows = await mailbox(c.get('db'), to, limit)
-  return ok(c, rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })))
+  return ok(
+    c,
+    rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
+  )
 })

@@ -5,7 +5,8 @@ import { forgetDevice } from '../readings/ingest.service'
 import type * as r from './devices.routes'
 import * as devices from './devices.service'
 
-export const create: Handler<typeof r.create> = async (c) => ok(c, await devices.createDevice(c.get('db'), c.get('user')!, c.req.valid('json')), 201)
+export const create: Handler<typeof r.create> = async (c) =>
+  ok(c, await devices.createDevice(c.get('db'), c.get('user')!, c.req.valid('json')), 201)
 
 export const list: Handler<typeof r.list> = async (c) => {
   const { data, meta } = await devices.listDevices(c.get('db'), c.get('user')!, c.req.valid('query'))
@@ -18,7 +19,8 @@ export const get: Handler<typeof r.get> = async (c) => {
 }
 
 // A device's monitor caches its key and cold cell; each change below tells it to read them again.
-const forget = (c: Context<AppEnv>, serialNumber: string) => forgetDevice(c.get('config').bindings.DEVICE_MONITOR, serialNumber)
+const forget = (c: Context<AppEnv>, serialNumber: string) =>
+  forgetDevice(c.get('config').bindings.DEVICE_MONITOR, serialNumber)
 
 export const update: Handler<typeof r.update> = async (c) => {
   const updated = await devices.updateDevice(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json'))

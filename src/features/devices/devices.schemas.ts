@@ -11,7 +11,9 @@ export const DeviceSchema = z
     locationId: z.uuid(),
     customerId: z.uuid(),
     serialNumber: z.string(),
-    keyPrefix: z.string().openapi({ description: 'The first characters of the key, to recognise it; the key itself is never shown again' }),
+    keyPrefix: z.string().openapi({
+      description: 'The first characters of the key, to recognise it; the key itself is never shown again',
+    }),
     status: z.enum(DEVICE_STATUSES),
     lastSeenAt: z.iso.datetime().nullable(),
     firmwareVersion: z.string().nullable(),
@@ -28,7 +30,10 @@ export const CreateDeviceBody = z
   .strictObject({
     coldCellId: z.uuid(),
     // It is part of the ingest URL, so it stays URL-safe.
-    serialNumber: z.string().regex(/^[A-Za-z0-9_.-]{3,64}$/, '3 to 64 letters, digits, _ . -').openapi({ example: 'CC-1001' }),
+    serialNumber: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,64}$/, '3 to 64 letters, digits, _ . -')
+      .openapi({ example: 'CC-1001' }),
     firmwareVersion: FirmwareVersion.optional(),
   })
   .openapi('CreateDevice')
@@ -37,7 +42,10 @@ export type CreateDeviceInput = z.infer<typeof CreateDeviceBody>
 /** Status, lastSeenAt and the key belong to the device and the server: they are not fields here. */
 export const UpdateDeviceBody = z
   .strictObject({ coldCellId: z.uuid().optional(), firmwareVersion: FirmwareVersion.nullable().optional() })
-  .refine((b) => b.coldCellId !== undefined || b.firmwareVersion !== undefined, 'give at least one of coldCellId, firmwareVersion')
+  .refine(
+    (b) => b.coldCellId !== undefined || b.firmwareVersion !== undefined,
+    'give at least one of coldCellId, firmwareVersion',
+  )
   .openapi('UpdateDevice')
 export type UpdateDeviceInput = z.infer<typeof UpdateDeviceBody>
 

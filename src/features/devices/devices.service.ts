@@ -50,11 +50,18 @@ export async function createDevice(db: Database, user: Caller, input: CreateDevi
   try {
     const [row] = await db
       .insert(devices)
-      .values({ coldCellId: cell.id, serialNumber: input.serialNumber, firmwareVersion: input.firmwareVersion ?? null, keyHash: key.keyHash, keyPrefix: key.keyPrefix })
+      .values({
+        coldCellId: cell.id,
+        serialNumber: input.serialNumber,
+        firmwareVersion: input.firmwareVersion ?? null,
+        keyHash: key.keyHash,
+        keyPrefix: key.keyPrefix,
+      })
       .returning()
     return { ...toDeviceOut(row!, { locationId: cell.locationId, customerId }), apiKey: key.key }
   } catch (err) {
-    if (isUniqueViolation(err)) throw ApiError.conflict('A device with this serial number already exists', { serialNumber: input.serialNumber })
+    if (isUniqueViolation(err))
+      throw ApiError.conflict('A device with this serial number already exists', { serialNumber: input.serialNumber })
     throw err
   }
 }
@@ -97,7 +104,11 @@ export async function updateDevice(db: Database, user: Caller, id: string, patch
     const target = await visibleColdCell(db, user, patch.coldCellId)
     parents = { locationId: target.cell.locationId, customerId: target.customerId }
   }
-  const [row] = await db.update(devices).set({ coldCellId: patch.coldCellId, firmwareVersion: patch.firmwareVersion }).where(eq(devices.id, id)).returning()
+  const [row] = await db
+    .update(devices)
+    .set({ coldCellId: patch.coldCellId, firmwareVersion: patch.firmwareVersion })
+    .where(eq(devices.id, id))
+    .returning()
   if (!row) throw ApiError.notFound('Device')
   return toDeviceOut(row, parents)
 }
@@ -107,7 +118,11 @@ export async function regenerateKey(db: Database, user: Caller, id: string) {
   const current = await visibleDevice(db, user, id)
   assertCanManage(user)
   const key = await generateDeviceKey()
-  const [row] = await db.update(devices).set({ keyHash: key.keyHash, keyPrefix: key.keyPrefix }).where(eq(devices.id, id)).returning()
+  const [row] = await db
+    .update(devices)
+    .set({ keyHash: key.keyHash, keyPrefix: key.keyPrefix })
+    .where(eq(devices.id, id))
+    .returning()
   if (!row) throw ApiError.notFound('Device')
   return { ...toDeviceOut(row, current), apiKey: key.key }
 }

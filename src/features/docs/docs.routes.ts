@@ -45,7 +45,10 @@ export const asset = createRoute({
   summary: 'Swagger UI script and stylesheet, bundled into the Worker',
   request: { params: z.object({ file: z.string().openapi({ enum: [...ASSET_FILES] }) }) },
   responses: {
-    200: { content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } }, description: 'Asset' },
+    200: {
+      content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } },
+      description: 'Asset',
+    },
     ...errorResponses(404),
   },
 })

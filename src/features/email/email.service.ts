@@ -8,7 +8,13 @@ import { render, type EmailMessage, type TemplateData, type TemplateName } from 
  * Puts an email on the `email` queue. Its id makes delivery idempotent: minted here, or given by
  * the caller when one logical email may be enqueued twice (an alert transition announced again).
  */
-export async function enqueueEmail<T extends TemplateName>(config: Config, to: string, template: T, data: TemplateData<T>, opts: { id?: string } = {}) {
+export async function enqueueEmail<T extends TemplateName>(
+  config: Config,
+  to: string,
+  template: T,
+  data: TemplateData<T>,
+  opts: { id?: string } = {},
+) {
   const message: EmailMessage = { id: opts.id ?? crypto.randomUUID(), to: to.toLowerCase(), template, data }
   await config.bindings.EMAIL_QUEUE.send(message)
   return message.id
@@ -22,7 +28,15 @@ export async function deliverEmail(db: Database, config: Config, message: EmailM
   const { subject, text } = render(message)
   await db
     .insert(emails)
-    .values({ id: message.id, to: message.to, template: message.template, subject, text, data: message.data, provider: config.EMAIL_PROVIDER })
+    .values({
+      id: message.id,
+      to: message.to,
+      template: message.template,
+      subject,
+      text,
+      data: message.data,
+      provider: config.EMAIL_PROVIDER,
+    })
     .onConflictDoNothing()
   const [row] = await db.select({ status: emails.status }).from(emails).where(eq(emails.id, message.id))
   if (row?.status === 'sent') return 'duplicate'
@@ -52,7 +66,15 @@ export async function deliverEmail(db: Database, config: Config, message: EmailM
 /** The `log` provider's stored mail for one address, newest first. */
 export function mailbox(db: Database, to: string, limit = 20) {
   return db
-    .select({ id: emails.id, to: emails.to, template: emails.template, subject: emails.subject, text: emails.text, data: emails.data, createdAt: emails.createdAt })
+    .select({
+      id: emails.id,
+      to: emails.to,
+      template: emails.template,
+      subject: emails.subject,
+      text: emails.text,
+      data: emails.data,
+      createdAt: emails.createdAt,
+    })
     .from(emails)
     .where(and(eq(emails.to, to.toLowerCase()), eq(emails.provider, 'log'), eq(emails.status, 'sent')))
     .orderBy(desc(emails.createdAt))

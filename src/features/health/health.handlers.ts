@@ -12,7 +12,8 @@ export const health: Handler<typeof routes.health> = async (c) => {
 
 export const readiness: Handler<typeof routes.readiness> = async (c) => {
   const postgres = await checkPostgres(c.get('db'))
-  if (postgres.status === 'down') throw ApiError.unavailable('Not ready: Postgres is unreachable', { checks: { postgres } })
+  if (postgres.status === 'down')
+    throw ApiError.unavailable('Not ready: Postgres is unreachable', { checks: { postgres } })
   return ok(c, { status: 'ok' as const, checks: { postgres } })
 }
 

@@ -19,4 +19,6 @@ export const HealthSchema = z
   })
   .openapi('Health')
 
-export const ProbeSchema = z.object({ status: z.enum(['ok', 'down']), checks: z.record(z.string(), CheckSchema).optional() }).openapi('Probe')
+export const ProbeSchema = z
+  .object({ status: z.enum(['ok', 'down']), checks: z.record(z.string(), CheckSchema).optional() })
+  .openapi('Probe')

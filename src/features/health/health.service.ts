@@ -40,9 +40,14 @@ export function checkQueues(config: Config) {
 }
 
 export async function healthReport(config: Config, db: Database) {
-  const [postgres, rateLimiter, queues] = await Promise.all([checkPostgres(db), checkRateLimiter(config), checkQueues(config)])
+  const [postgres, rateLimiter, queues] = await Promise.all([
+    checkPostgres(db),
+    checkRateLimiter(config),
+    checkQueues(config),
+  ])
   const checks = { postgres, rateLimiter, queues }
-  const status = postgres.status === 'down' ? 'down' : Object.values(checks).every((c) => c.status === 'ok') ? 'ok' : 'degraded'
+  const status =
+    postgres.status === 'down' ? 'down' : Object.values(checks).every((c) => c.status === 'ok') ? 'ok' : 'degraded'
   return {
     status,
     version: config.APP_VERSION,

@@ -14,7 +14,9 @@ const SEND_BATCH = 100
 /** Sends executions to the `jobs` queue, at most 100 per sendBatch (the Queues limit). */
 async function enqueue(config: Config, ids: string[]) {
   for (let i = 0; i < ids.length; i += SEND_BATCH) {
-    await config.bindings.JOBS_QUEUE.sendBatch(ids.slice(i, i + SEND_BATCH).map((executionId) => ({ body: { executionId } satisfies JobMessage })))
+    await config.bindings.JOBS_QUEUE.sendBatch(
+      ids.slice(i, i + SEND_BATCH).map((executionId) => ({ body: { executionId } satisfies JobMessage })),
+    )
   }
 }
 
@@ -34,7 +36,10 @@ export async function dispatchDueJobs(db: Database, config: Config, scheduledTim
       .orderBy(asc(jobs.nextRunAt))
       .limit(CLAIM_BATCH)
     if (!due.length) break
-    const rows = due.map((j) => sql`(${j.id}::uuid, ${j.due!.toISOString()}::timestamptz, ${nextRunAt(j.cron, j.tz, scheduledTime)?.toISOString() ?? null}::timestamptz)`)
+    const rows = due.map(
+      (j) =>
+        sql`(${j.id}::uuid, ${j.due!.toISOString()}::timestamptz, ${nextRunAt(j.cron, j.tz, scheduledTime)?.toISOString() ?? null}::timestamptz)`,
+    )
     const claimed = await db.execute<{ id: string }>(sql`
       with plan (id, due, next) as (values ${sql.join(rows, sql`, `)}),
       claimed as (
@@ -65,7 +70,10 @@ export async function resendStalePending(db: Database, config: Config) {
     .from(executions)
     .where(and(eq(executions.status, 'PENDING'), sql`${executions.createdAt} < now() - interval '2 minutes'`))
     .limit(1000)
-  await enqueue(config, stale.map((s) => s.id))
+  await enqueue(
+    config,
+    stale.map((s) => s.id),
+  )
   return stale.length
 }
 

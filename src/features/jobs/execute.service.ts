@@ -25,7 +25,13 @@ const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString
 
 /** `Outpost-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, like Stripe's scheme. */
 export async function signature(secret: string, timestamp: number, body: string) {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`))
   return `t=${timestamp},v1=${hex(mac)}`
 }
@@ -58,15 +64,34 @@ async function readCapped(res: Response, limit: number) {
   return { text: new TextDecoder().decode(all), truncated }
 }
 
-type JobCall = { id: string; httpMethod: string; targetUrl: string; headers: Record<string, string>; body: string | null; timeoutSeconds: number }
+type JobCall = {
+  id: string
+  httpMethod: string
+  targetUrl: string
+  headers: Record<string, string>
+  body: string | null
+  timeoutSeconds: number
+}
 
 /** One outbound call with every guard: SSRF re-check, timeout, no redirects, capped response. */
-export async function callTarget(config: Config, job: JobCall, executionId: string, secret: string): Promise<CallResult> {
+export async function callTarget(
+  config: Config,
+  job: JobCall,
+  executionId: string,
+  secret: string,
+): Promise<CallResult> {
   const started = Date.now()
   const result = (r: Omit<CallResult, 'durationMs'>): CallResult => ({ ...r, durationMs: Date.now() - started })
   const target = checkTarget(job.targetUrl, { allowHosts: allowedHosts(config) })
   if (!target.ok) {
-    return result({ ok: false, retryable: false, httpStatus: null, error: 'BLOCKED_TARGET', errorMessage: target.reason, responseBody: null })
+    return result({
+      ok: false,
+      retryable: false,
+      httpStatus: null,
+      error: 'BLOCKED_TARGET',
+      errorMessage: target.reason,
+      responseBody: null,
+    })
   }
   const body = job.httpMethod === 'GET' || job.httpMethod === 'HEAD' ? '' : (job.body ?? '')
   try {
@@ -86,19 +111,50 @@ export async function callTarget(config: Config, job: JobCall, executionId: stri
     const responseBody = text.slice(0, RESPONSE_STORE_LIMIT)
     const s = res.status
     const retryAfter = Number(res.headers.get('retry-after'))
-    const base = { httpStatus: s, responseBody, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: Math.min(3600, retryAfter) } : {}) }
-    if (s >= 200 && s < 300) {
-      return result({ ok: true, retryable: false, error: truncated ? 'RESPONSE_TOO_LARGE' : null, errorMessage: truncated ? `response cut at ${RESPONSE_READ_LIMIT} bytes` : null, ...base })
+    const base = {
+      httpStatus: s,
+      responseBody,
+      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: Math.min(3600, retryAfter) } : {}),
     }
-    if (s >= 300 && s < 400) return result({ ok: false, retryable: false, error: 'REDIRECT', errorMessage: `redirect to ${res.headers.get('location') ?? '?'} not followed`, ...base })
-    if (s >= 500) return result({ ok: false, retryable: true, error: 'HTTP_5XX', errorMessage: `target answered ${s}`, ...base })
-    return result({ ok: false, retryable: s === 408 || s === 429, error: 'HTTP_4XX', errorMessage: `target answered ${s}`, ...base })
+    if (s >= 200 && s < 300) {
+      return result({
+        ok: true,
+        retryable: false,
+        error: truncated ? 'RESPONSE_TOO_LARGE' : null,
+        errorMessage: truncated ? `response cut at ${RESPONSE_READ_LIMIT} bytes` : null,
+        ...base,
+      })
+    }
+    if (s >= 300 && s < 400)
+      return result({
+        ok: false,
+        retryable: false,
+        error: 'REDIRECT',
+        errorMessage: `redirect to ${res.headers.get('location') ?? '?'} not followed`,
+        ...base,
+      })
+    if (s >= 500)
+      return result({ ok: false, retryable: true, error: 'HTTP_5XX', errorMessage: `target answered ${s}`, ...base })
+    return result({
+      ok: false,
+      retryable: s === 408 || s === 429,
+      error: 'HTTP_4XX',
+      errorMessage: `target answered ${s}`,
+      ...base,
+    })
   } catch (err) {
     const e = err as Error
     const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError'
     const message = e.message || String(err)
     const code = timedOut ? 'TIMEOUT' : /dns|resolve|name not known|ENOTFOUND/i.test(message) ? 'DNS' : 'CONNECT'
-    return result({ ok: false, retryable: true, httpStatus: null, error: code, errorMessage: timedOut ? `no answer within ${job.timeoutSeconds} s` : message.slice(0, 300), responseBody: null })
+    return result({
+      ok: false,
+      retryable: true,
+      httpStatus: null,
+      error: code,
+      errorMessage: timedOut ? `no answer within ${job.timeoutSeconds} s` : message.slice(0, 300),
+      responseBody: null,
+    })
   }
 }
 
@@ -108,7 +164,8 @@ export type Outcome = { action: 'ack' } | { action: 'retry'; delaySeconds: numbe
 const STALE_RUNNING_SECONDS = 360
 
 /** Exponential backoff: 30 s, 60 s, 120 s… capped at 1 h, or the target's Retry-After. */
-export const backoffSeconds = (attempt: number, retryAfter?: number) => retryAfter ?? Math.min(3600, 30 * 2 ** Math.max(0, attempt - 1))
+export const backoffSeconds = (attempt: number, retryAfter?: number) =>
+  retryAfter ?? Math.min(3600, 30 * 2 ** Math.max(0, attempt - 1))
 
 /**
  * Runs one execution at most once to completion. The claim (PENDING/RETRYING → RUNNING, attempt+1)
@@ -124,7 +181,10 @@ export async function executeOnce(db: Database, config: Config, executionId: str
         eq(executions.id, executionId),
         or(
           inArray(executions.status, ['PENDING', 'RETRYING']),
-          and(eq(executions.status, 'RUNNING'), sql`${executions.startedAt} < now() - make_interval(secs => ${STALE_RUNNING_SECONDS})`),
+          and(
+            eq(executions.status, 'RUNNING'),
+            sql`${executions.startedAt} < now() - make_interval(secs => ${STALE_RUNNING_SECONDS})`,
+          ),
         ),
       ),
     )
@@ -143,13 +203,25 @@ export async function executeOnce(db: Database, config: Config, executionId: str
   if (!row) return { action: 'ack' }
   const { job } = row
   const r = await callTarget(config, job, executionId, row.secret)
-  const record = { httpStatus: r.httpStatus, durationMs: r.durationMs, error: r.error, errorMessage: r.errorMessage, responseBody: r.responseBody }
+  const record = {
+    httpStatus: r.httpStatus,
+    durationMs: r.durationMs,
+    error: r.error,
+    errorMessage: r.errorMessage,
+    responseBody: r.responseBody,
+  }
   if (!r.ok && r.retryable && claimed.attempt <= job.maxRetries) {
-    await db.update(executions).set({ ...record, status: 'RETRYING' }).where(eq(executions.id, executionId))
+    await db
+      .update(executions)
+      .set({ ...record, status: 'RETRYING' })
+      .where(eq(executions.id, executionId))
     return { action: 'retry', delaySeconds: backoffSeconds(claimed.attempt, r.retryAfterSeconds) }
   }
   const failed = await db.transaction(async (tx) => {
-    await tx.update(executions).set({ ...record, status: r.ok ? 'SUCCESS' : 'FAILED', finishedAt: sql`now()` }).where(eq(executions.id, executionId))
+    await tx
+      .update(executions)
+      .set({ ...record, status: r.ok ? 'SUCCESS' : 'FAILED', finishedAt: sql`now()` })
+      .where(eq(executions.id, executionId))
     return recordFinal(tx, config, job.id, executionId, r.ok, r.error)
   })
   // After commit: listeners (the owner's email) only ever see a recorded failure.
@@ -160,7 +232,14 @@ export async function executeOnce(db: Database, config: Config, executionId: str
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
 
 /** Updates the job after a final outcome (N failures in a row pause it); returns the job.failed payload on failure. */
-async function recordFinal(tx: Tx, config: Config, jobId: string, executionId: string, ok: boolean, error: string | null) {
+async function recordFinal(
+  tx: Tx,
+  config: Config,
+  jobId: string,
+  executionId: string,
+  ok: boolean,
+  error: string | null,
+) {
   const [job] = await tx
     .update(jobs)
     .set(
@@ -176,7 +255,13 @@ async function recordFinal(tx: Tx, config: Config, jobId: string, executionId: s
           },
     )
     .where(eq(jobs.id, jobId))
-    .returning({ name: jobs.name, userId: jobs.userId, failures: jobs.consecutiveFailures, status: jobs.status, pausedReason: jobs.pausedReason })
+    .returning({
+      name: jobs.name,
+      userId: jobs.userId,
+      failures: jobs.consecutiveFailures,
+      status: jobs.status,
+      pausedReason: jobs.pausedReason,
+    })
   if (ok || !job) return null
   const paused = job.status === 'PAUSED' && job.pausedReason === 'FAILURES' && job.failures >= config.AUTO_PAUSE_AFTER
   return { jobId, userId: job.userId, jobName: job.name, executionId, error, consecutiveFailures: job.failures, paused }

@@ -17,11 +17,16 @@ on('job.failed', async ({ jobId, userId, jobName, consecutiveFailures, paused },
 })
 
 /** ...and shows up in the owner's notifications, live on an open dashboard. */
-on('job.failed', async ({ jobId, userId, jobName, executionId, error, consecutiveFailures, paused }, { db, config }) => {
-  await notify(db, config.bindings.CHANNEL_HUB, userId, {
-    type: paused ? 'job.paused' : 'job.failed',
-    title: (paused ? `Job "${jobName}" was paused` : `Job "${jobName}" failed`).slice(0, 200),
-    message: paused ? `It failed ${consecutiveFailures} times in a row. Fix the target, then resume it.` : `The run failed after its retries${error ? ` (${error})` : ''}.`,
-    data: { jobId, executionId, consecutiveFailures },
-  })
-})
+on(
+  'job.failed',
+  async ({ jobId, userId, jobName, executionId, error, consecutiveFailures, paused }, { db, config }) => {
+    await notify(db, config.bindings.CHANNEL_HUB, userId, {
+      type: paused ? 'job.paused' : 'job.failed',
+      title: (paused ? `Job "${jobName}" was paused` : `Job "${jobName}" failed`).slice(0, 200),
+      message: paused
+        ? `It failed ${consecutiveFailures} times in a row. Fix the target, then resume it.`
+        : `The run failed after its retries${error ? ` (${error})` : ''}.`,
+      data: { jobId, executionId, consecutiveFailures },
+    })
+  },
+)

@@ -3,16 +3,31 @@ import { HTTP_METHODS, PLANS } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
 
 // Headers the service sets itself, or that a target must not be able to steer.
-const RESERVED_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'outpost-signature', 'idempotency-key', 'user-agent', 'cookie'])
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'connection',
+  'transfer-encoding',
+  'outpost-signature',
+  'idempotency-key',
+  'user-agent',
+  'cookie',
+])
 
 const Headers = z
   .record(
     z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header names are letters, digits and -'),
     // Visible ASCII, spaces and tabs: anything else is refused by fetch at call time.
-    z.string().max(2048).regex(/^[\t\x20-\x7e]*$/, 'header values are printable ASCII'),
+    z
+      .string()
+      .max(2048)
+      .regex(/^[\t\x20-\x7e]*$/, 'header values are printable ASCII'),
   )
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
-  .refine((h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())), `reserved headers: ${[...RESERVED_HEADERS].join(', ')}`)
+  .refine(
+    (h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())),
+    `reserved headers: ${[...RESERVED_HEADERS].join(', ')}`,
+  )
 
 const fields = {
   name: z.string().trim().min(1).max(100),
@@ -42,7 +57,11 @@ export const CreateJobBody = z
 export type CreateJobInput = z.infer<typeof CreateJobBody>
 
 export const UpdateJobBody = z
-  .strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> })
+  .strictObject(
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>
+    },
+  )
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field')
   .openapi('UpdateJob')
 export type UpdateJobInput = z.infer<typeof UpdateJobBody>
@@ -91,6 +110,8 @@ export const ExecutionSchema = z
   .openapi('Execution')
 
 export const JobListQuery = PageQuery.extend({ status: z.enum(['ACTIVE', 'PAUSED']).optional() })
-export const LogListQuery = PageQuery.extend({ status: z.enum(['PENDING', 'RUNNING', 'RETRYING', 'SUCCESS', 'FAILED']).optional() })
+export const LogListQuery = PageQuery.extend({
+  status: z.enum(['PENDING', 'RUNNING', 'RETRYING', 'SUCCESS', 'FAILED']).optional(),
+})
 export const JobIdParam = z.object({ id: z.uuid() })
 export const PlanBody = z.strictObject({ plan: z.enum(PLANS) }).openapi('SetPlan')

@@ -9,7 +9,8 @@ import { checkTarget } from '../../lib/ssrf'
 import type { CreateJobInput, UpdateJobInput } from './jobs.schemas'
 import { cronError, minIntervalSeconds, nextRunAt, timezoneError } from './schedule'
 
-export const limitsOf = (config: Config, plan: Plan): PlanLimits => ({ FREE: config.PLAN_FREE, PREMIUM: config.PLAN_PREMIUM, PRO: config.PLAN_PRO })[plan]
+export const limitsOf = (config: Config, plan: Plan): PlanLimits =>
+  ({ FREE: config.PLAN_FREE, PREMIUM: config.PLAN_PREMIUM, PRO: config.PLAN_PRO })[plan]
 
 /** Local targets are reachable only in development (the demo echo server). */
 export const allowedHosts = (config: Config) => (config.isDev ? config.CRON_ALLOWED_PRIVATE_HOSTS : [])
@@ -57,7 +58,10 @@ export const toExecutionOut = (e: Execution) => ({
 
 /** The user's cron account (plan, signing secret), created on first use. */
 export async function accountOf(db: Database, userId: string) {
-  await db.insert(jobAccounts).values({ userId, signingSecret: `whsec_${randomToken(32)}` }).onConflictDoNothing()
+  await db
+    .insert(jobAccounts)
+    .values({ userId, signingSecret: `whsec_${randomToken(32)}` })
+    .onConflictDoNothing()
   const [account] = await db.select().from(jobAccounts).where(eq(jobAccounts.userId, userId))
   return account!
 }
@@ -74,7 +78,8 @@ export function validateJob(config: Config, limits: PlanLimits, job: JobShape) {
   if (!cronProblem && !tzProblem) {
     const every = minIntervalSeconds(job.cronExpression, job.timezone)
     if (every < limits.minIntervalSec) {
-      details['json.cronExpression'] = `runs every ${Math.round(every / 60)} min; your plan allows at most one run every ${limits.minIntervalSec / 60} min`
+      details['json.cronExpression'] =
+        `runs every ${Math.round(every / 60)} min; your plan allows at most one run every ${limits.minIntervalSec / 60} min`
     }
   }
   if (job.timeout > limits.maxTimeoutSec) details['json.timeout'] = `your plan allows at most ${limits.maxTimeoutSec} s`
@@ -85,7 +90,9 @@ export function validateJob(config: Config, limits: PlanLimits, job: JobShape) {
 }
 
 const planLimitError = (limits: PlanLimits, plan: Plan) =>
-  new ApiError('PLAN_LIMIT', `Your ${plan} plan allows ${limits.maxJobs} jobs; upgrade or delete one`, { maxJobs: limits.maxJobs })
+  new ApiError('PLAN_LIMIT', `Your ${plan} plan allows ${limits.maxJobs} jobs; upgrade or delete one`, {
+    maxJobs: limits.maxJobs,
+  })
 
 /**
  * Creates a job under the plan's job cap. The cap check and the insert run in one transaction
@@ -96,7 +103,11 @@ export async function createJob(db: Database, config: Config, userId: string, in
   const limits = limitsOf(config, account.plan)
   validateJob(config, limits, input)
   const job = await db.transaction(async (tx) => {
-    const [locked] = await tx.select({ plan: jobAccounts.plan }).from(jobAccounts).where(eq(jobAccounts.userId, userId)).for('update')
+    const [locked] = await tx
+      .select({ plan: jobAccounts.plan })
+      .from(jobAccounts)
+      .where(eq(jobAccounts.userId, userId))
+      .for('update')
     const lockedLimits = limitsOf(config, locked!.plan)
     const [owned] = await tx.select({ n: count() }).from(jobs).where(eq(jobs.userId, userId))
     if ((owned?.n ?? 0) >= lockedLimits.maxJobs) throw planLimitError(lockedLimits, locked!.plan)
@@ -122,7 +133,10 @@ export async function createJob(db: Database, config: Config, userId: string, in
 }
 
 export async function ownJob(db: Database, userId: string, id: string) {
-  const [job] = await db.select().from(jobs).where(and(eq(jobs.id, id), eq(jobs.userId, userId)))
+  const [job] = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.id, id), eq(jobs.userId, userId)))
   if (!job) throw ApiError.notFound('Job')
   return job
 }
@@ -136,7 +150,12 @@ export async function listJobs(db: Database, userId: string, q: PageQuery & { st
     .orderBy(desc(jobs.createdAt), desc(jobs.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  return toPage(rows, q, (r) => toJobOut(r.job), () => db.$count(jobs, where))
+  return toPage(
+    rows,
+    q,
+    (r) => toJobOut(r.job),
+    () => db.$count(jobs, where),
+  )
 }
 
 export async function updateJob(db: Database, config: Config, userId: string, id: string, patch: UpdateJobInput) {
@@ -163,7 +182,9 @@ export async function updateJob(db: Database, config: Config, userId: string, id
       body: patch.body,
       timeoutSeconds: merged.timeout,
       maxRetries: merged.maxRetries,
-      ...(scheduleChanged && job.status === 'ACTIVE' ? { nextRunAt: nextRunAt(merged.cronExpression, merged.timezone, new Date()) } : {}),
+      ...(scheduleChanged && job.status === 'ACTIVE'
+        ? { nextRunAt: nextRunAt(merged.cronExpression, merged.timezone, new Date()) }
+        : {}),
     })
     .where(and(eq(jobs.id, id), eq(jobs.userId, userId)))
     .returning()
@@ -171,13 +192,20 @@ export async function updateJob(db: Database, config: Config, userId: string, id
 }
 
 export async function deleteJob(db: Database, userId: string, id: string) {
-  const [row] = await db.delete(jobs).where(and(eq(jobs.id, id), eq(jobs.userId, userId))).returning({ id: jobs.id })
+  const [row] = await db
+    .delete(jobs)
+    .where(and(eq(jobs.id, id), eq(jobs.userId, userId)))
+    .returning({ id: jobs.id })
   if (!row) throw ApiError.notFound('Job')
 }
 
 export async function pauseJob(db: Database, userId: string, id: string) {
   await ownJob(db, userId, id)
-  const [row] = await db.update(jobs).set({ status: 'PAUSED', pausedReason: 'USER', nextRunAt: null }).where(eq(jobs.id, id)).returning()
+  const [row] = await db
+    .update(jobs)
+    .set({ status: 'PAUSED', pausedReason: 'USER', nextRunAt: null })
+    .where(eq(jobs.id, id))
+    .returning()
   return toJobOut(row!)
 }
 
@@ -187,15 +215,33 @@ export async function resumeJob(db: Database, config: Config, userId: string, id
   if (job.status === 'ACTIVE') return toJobOut(job)
   const account = await accountOf(db, userId)
   // A job paused by a downgrade must fit the current plan before it runs again.
-  validateJob(config, limitsOf(config, account.plan), { cronExpression: job.cronExpression, timezone: job.timezone, targetUrl: job.targetUrl, timeout: job.timeoutSeconds, maxRetries: job.maxRetries })
+  validateJob(config, limitsOf(config, account.plan), {
+    cronExpression: job.cronExpression,
+    timezone: job.timezone,
+    targetUrl: job.targetUrl,
+    timeout: job.timeoutSeconds,
+    maxRetries: job.maxRetries,
+  })
   const row = await db.transaction(async (tx) => {
-    const [locked] = await tx.select({ plan: jobAccounts.plan }).from(jobAccounts).where(eq(jobAccounts.userId, userId)).for('update')
+    const [locked] = await tx
+      .select({ plan: jobAccounts.plan })
+      .from(jobAccounts)
+      .where(eq(jobAccounts.userId, userId))
+      .for('update')
     const limits = limitsOf(config, locked!.plan)
-    const [active] = await tx.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, userId), eq(jobs.status, 'ACTIVE')))
+    const [active] = await tx
+      .select({ n: count() })
+      .from(jobs)
+      .where(and(eq(jobs.userId, userId), eq(jobs.status, 'ACTIVE')))
     if ((active?.n ?? 0) >= limits.maxJobs) throw planLimitError(limits, locked!.plan)
     const [updated] = await tx
       .update(jobs)
-      .set({ status: 'ACTIVE', pausedReason: null, consecutiveFailures: 0, nextRunAt: nextRunAt(job.cronExpression, job.timezone, new Date()) })
+      .set({
+        status: 'ACTIVE',
+        pausedReason: null,
+        consecutiveFailures: 0,
+        nextRunAt: nextRunAt(job.cronExpression, job.timezone, new Date()),
+      })
       .where(eq(jobs.id, id))
       .returning()
     return updated!
@@ -228,7 +274,10 @@ export async function setPlan(db: Database, config: Config, userId: string, plan
       )
       .map((j) => j.id)
     if (pause.length) {
-      await tx.update(jobs).set({ status: 'PAUSED', pausedReason: 'PLAN_LIMIT', nextRunAt: null }).where(inArray(jobs.id, pause))
+      await tx
+        .update(jobs)
+        .set({ status: 'PAUSED', pausedReason: 'PLAN_LIMIT', nextRunAt: null })
+        .where(inArray(jobs.id, pause))
     }
     return { plan, limits, pausedJobIds: pause }
   })
@@ -244,8 +293,16 @@ export async function rotateSigningSecret(db: Database, userId: string) {
   return row!.signingSecret
 }
 
-export async function listExecutions(db: Database, userId: string, q: PageQuery & { status?: Execution['status']; jobId?: string }) {
-  const where = and(eq(executions.userId, userId), q.jobId ? eq(executions.jobId, q.jobId) : undefined, q.status ? eq(executions.status, q.status) : undefined)
+export async function listExecutions(
+  db: Database,
+  userId: string,
+  q: PageQuery & { status?: Execution['status']; jobId?: string },
+) {
+  const where = and(
+    eq(executions.userId, userId),
+    q.jobId ? eq(executions.jobId, q.jobId) : undefined,
+    q.status ? eq(executions.status, q.status) : undefined,
+  )
   const rows = await db
     .select({ e: executions, total: totalRows })
     .from(executions)
@@ -253,11 +310,19 @@ export async function listExecutions(db: Database, userId: string, q: PageQuery 
     .orderBy(desc(executions.createdAt), desc(executions.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  return toPage(rows, q, (r) => toExecutionOut(r.e), () => db.$count(executions, where))
+  return toPage(
+    rows,
+    q,
+    (r) => toExecutionOut(r.e),
+    () => db.$count(executions, where),
+  )
 }
 
 export async function getExecution(db: Database, userId: string, id: string) {
-  const [row] = await db.select().from(executions).where(and(eq(executions.id, id), eq(executions.userId, userId)))
+  const [row] = await db
+    .select()
+    .from(executions)
+    .where(and(eq(executions.id, id), eq(executions.userId, userId)))
   if (!row) throw ApiError.notFound('Execution')
   return toExecutionOut(row)
 }

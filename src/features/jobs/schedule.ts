@@ -11,16 +11,28 @@ const FIELDS: readonly Field[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day-of-month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
   { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ]
 const SHAPE = 'expected 5 fields: minute hour day-of-month month day-of-week'
 const MINUTE = 60_000
 const DAY = 1440 * MINUTE
 
-type Parsed = { minutes: number[]; hours: number[]; days: Set<number>; months: Set<number>; weekdays: Set<number>; and: boolean }
+type Parsed = {
+  minutes: number[]
+  hours: number[]
+  days: Set<number>
+  months: Set<number>
+  weekdays: Set<number>
+  and: boolean
+}
 
-function valueOf(token: string, f: Field): number | string {
+function fieldValue(token: string, f: Field): number | string {
   const named = f.names?.indexOf(token.toUpperCase()) ?? -1
   const n = /^\d+$/.test(token) ? Number(token) : named >= 0 ? named + f.min : NaN
   if (Number.isNaN(n)) return `${f.name}: '${token}' is not a number${f.names ? ' or a name' : ''}`
@@ -34,10 +46,11 @@ function parseField(text: string, f: Field): number[] | string {
     if (!m) return `${f.name}: '${item}' is not a number, name, *, range, list or step`
     const [, star, from, to, step] = m
     // 'a/n' means different things in different crons; croner and Vixie refuse it too.
-    if (step !== undefined && !star && to === undefined) return `${f.name}: '${item}' needs * or a range before the step`
-    const lo = star ? f.min : valueOf(from!, f)
+    if (step !== undefined && !star && to === undefined)
+      return `${f.name}: '${item}' needs * or a range before the step`
+    const lo = star ? f.min : fieldValue(from!, f)
     // SUN ends a weekday range as 7, so FRI-SUN reads as it does in croner.
-    const hi = star ? f.max : to === undefined ? lo : f.max === 7 && /^sun$/i.test(to) ? 7 : valueOf(to, f)
+    const hi = star ? f.max : to === undefined ? lo : f.max === 7 && /^sun$/i.test(to) ? 7 : fieldValue(to, f)
     if (typeof lo === 'string') return lo
     if (typeof hi === 'string') return hi
     if (lo > hi) return `${f.name}: range '${item}' runs backwards`

@@ -20,7 +20,8 @@ const ownExecutionsSince = (userId: string, since: SQL) => sql`
   where e.user_id = ${userId}::uuid and e.created_at >= ${since}`
 
 /** Start of the analytics period: 00:00 UTC, `days - 1` days before today (UTC). */
-const periodStart = (days: AnalyticsDays) => sql`(((now() at time zone 'utc')::date - ${days - 1}::int)::timestamp at time zone 'utc')`
+const periodStart = (days: AnalyticsDays) =>
+  sql`(((now() at time zone 'utc')::date - ${days - 1}::int)::timestamp at time zone 'utc')`
 
 /**
  * GET /stats: job counts, and the last 24 h of executions (by creation time). successRate and
@@ -33,7 +34,14 @@ export async function jobStats(db: Database, userId: string) {
         count(*) filter (where status = 'ACTIVE')::int as active,
         count(*) filter (where status = 'PAUSED')::int as paused
       from ${jobs} where user_id = ${userId}::uuid`),
-    db.execute<{ total: number; success: number; failed: number; pending: number; success_rate: number | null; avg_duration_ms: number | null }>(sql`
+    db.execute<{
+      total: number
+      success: number
+      failed: number
+      pending: number
+      success_rate: number | null
+      avg_duration_ms: number | null
+    }>(sql`
       select count(*)::int as total,
         count(*) filter (where e.status = 'SUCCESS')::int as success,
         count(*) filter (where e.status = 'FAILED')::int as failed,
@@ -98,6 +106,11 @@ export async function jobAnalytics(db: Database, userId: string, days: Analytics
     successRate: rate.rows[0]!.success_rate,
     trend: trend.rows.map((r) => ({ date: r.date, success: r.success, failed: r.failed })),
     hourly: hourly.rows.map((r) => ({ hour: r.hour, executions: r.executions })),
-    slowestJobs: slowest.rows.map((r) => ({ jobId: r.job_id, name: r.name, avgDurationMs: r.avg_duration_ms, runs: r.runs })),
+    slowestJobs: slowest.rows.map((r) => ({
+      jobId: r.job_id,
+      name: r.name,
+      avgDurationMs: r.avg_duration_ms,
+      runs: r.runs,
+    })),
   }
 }

@@ -10,4 +10,6 @@ const me = (c: Context<AppEnv>) => c.get('user')!.id
 /** GET /stats and GET /stats/analytics: the caller's cron-service statistics, computed in SQL. */
 export const statsRouter = createRouter()
   .openapi(r.stats, async (c) => ok(c, await jobStats(c.get('db'), me(c))))
-  .openapi(r.analytics, async (c) => ok(c, await jobAnalytics(c.get('db'), me(c), Number(c.req.valid('query').days) as AnalyticsDays)))
+  .openapi(r.analytics, async (c) =>
+    ok(c, await jobAnalytics(c.get('db'), me(c), Number(c.req.valid('query').days) as AnalyticsDays)),
+  )

@@ -8,15 +8,26 @@ const fields = {
 }
 
 export const LocationSchema = z
-  .object({ id: z.uuid(), customerId: z.uuid(), name: z.string(), address: z.string().nullable(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
+  .object({
+    id: z.uuid(),
+    customerId: z.uuid(),
+    name: z.string(),
+    address: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
   .openapi('Location')
 
-export const CreateLocationBody = z.strictObject({ ...fields, address: fields.address.optional() }).openapi('CreateLocation')
+export const CreateLocationBody = z
+  .strictObject({ ...fields, address: fields.address.optional() })
+  .openapi('CreateLocation')
 export type CreateLocationInput = z.infer<typeof CreateLocationBody>
 
 export const UpdateLocationBody = z
   .strictObject({
-    customerId: fields.customerId.optional().openapi({ description: 'Accepted only when unchanged: a location never moves to another customer' }),
+    customerId: fields.customerId
+      .optional()
+      .openapi({ description: 'Accepted only when unchanged: a location never moves to another customer' }),
     name: fields.name.optional(),
     address: fields.address.optional(),
   })

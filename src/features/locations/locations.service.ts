@@ -30,13 +30,19 @@ export async function createLocation(db: Database, user: Caller, input: CreateLo
   // Scope before role: a customer id outside the caller's scope is a 404, even for a reader.
   await visibleCustomer(db, user, input.customerId)
   assertCanManage(user)
-  const [row] = await db.insert(locations).values({ customerId: input.customerId, name: input.name, address: input.address ?? null }).returning()
+  const [row] = await db
+    .insert(locations)
+    .values({ customerId: input.customerId, name: input.name, address: input.address ?? null })
+    .returning()
   return toLocationOut(row!)
 }
 
 export async function listLocations(db: Database, user: Caller, q: LocationListQuery) {
   const scope = await scopeOf(db, user)
-  const where = and(scopeFilter(scope, locations.customerId), q.customerId ? eq(locations.customerId, q.customerId) : undefined)
+  const where = and(
+    scopeFilter(scope, locations.customerId),
+    q.customerId ? eq(locations.customerId, q.customerId) : undefined,
+  )
   const rows = await db
     .select({ l: locations, total: totalRows })
     .from(locations)
@@ -44,7 +50,12 @@ export async function listLocations(db: Database, user: Caller, q: LocationListQ
     .orderBy(desc(locations.createdAt), desc(locations.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  return toPage(rows, q, (r) => toLocationOut(r.l), () => db.$count(locations, where))
+  return toPage(
+    rows,
+    q,
+    (r) => toLocationOut(r.l),
+    () => db.$count(locations, where),
+  )
 }
 
 /**
@@ -57,7 +68,11 @@ export async function updateLocation(db: Database, user: Caller, id: string, pat
   if (patch.customerId !== undefined && patch.customerId !== current.customerId) {
     throw ApiError.validation({ 'json.customerId': 'a location cannot move to another customer' })
   }
-  const [row] = await db.update(locations).set({ name: patch.name, address: patch.address }).where(eq(locations.id, id)).returning()
+  const [row] = await db
+    .update(locations)
+    .set({ name: patch.name, address: patch.address })
+    .where(eq(locations.id, id))
+    .returning()
   if (!row) throw ApiError.notFound('Location')
   return toLocationOut(row)
 }

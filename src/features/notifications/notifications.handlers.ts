@@ -11,9 +11,11 @@ export const list: Handler<typeof routes.list> = async (c) => {
   return page(c, data, meta)
 }
 
-export const readAll: Handler<typeof routes.readAll> = async (c) => ok(c, { updated: await notifications.markAllRead(c.get('db'), me(c)) })
+export const readAll: Handler<typeof routes.readAll> = async (c) =>
+  ok(c, { updated: await notifications.markAllRead(c.get('db'), me(c)) })
 
-export const read: Handler<typeof routes.read> = async (c) => ok(c, await notifications.markRead(c.get('db'), me(c), c.req.valid('param').id))
+export const read: Handler<typeof routes.read> = async (c) =>
+  ok(c, await notifications.markRead(c.get('db'), me(c), c.req.valid('param').id))
 
 export const remove: Handler<typeof routes.remove> = async (c) => {
   await notifications.deleteNotification(c.get('db'), me(c), c.req.valid('param').id)

@@ -24,7 +24,10 @@ export const NewNotification = z.strictObject({
   message: z.string().max(2000),
   data: z
     .record(z.string(), z.json())
-    .refine((d) => new TextEncoder().encode(JSON.stringify(d)).length <= MAX_DATA_BYTES, `at most ${MAX_DATA_BYTES} bytes of JSON`)
+    .refine(
+      (d) => new TextEncoder().encode(JSON.stringify(d)).length <= MAX_DATA_BYTES,
+      `at most ${MAX_DATA_BYTES} bytes of JSON`,
+    )
     .default({}),
 })
 export type NewNotificationInput = z.input<typeof NewNotification>

@@ -27,7 +27,10 @@ export const toNotificationOut = (n: Notification) => ({
  */
 export async function notify(db: Database, hubs: Hubs, userId: string, input: NewNotificationInput) {
   const values = NewNotification.parse(input)
-  const [row] = await db.insert(notifications).values({ userId, ...values }).returning()
+  const [row] = await db
+    .insert(notifications)
+    .values({ userId, ...values })
+    .returning()
   const out = toNotificationOut(row!)
   try {
     await publish(hubs, `user:${userId}`, 'notification', out)
@@ -38,7 +41,12 @@ export async function notify(db: Database, hubs: Hubs, userId: string, input: Ne
 }
 
 export async function listNotifications(db: Database, userId: string, q: NotificationListQuery) {
-  const readFilter = q.unread === 'true' ? isNull(notifications.readAt) : q.unread === 'false' ? isNotNull(notifications.readAt) : undefined
+  const readFilter =
+    q.unread === 'true'
+      ? isNull(notifications.readAt)
+      : q.unread === 'false'
+        ? isNotNull(notifications.readAt)
+        : undefined
   const where = and(eq(notifications.userId, userId), readFilter)
   const rows = await db
     .select({ n: notifications, total: totalRows })
@@ -48,7 +56,12 @@ export async function listNotifications(db: Database, userId: string, q: Notific
     .orderBy(desc(notifications.createdAt), asc(notifications.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  return toPage(rows, q, (r) => toNotificationOut(r.n), () => db.$count(notifications, where))
+  return toPage(
+    rows,
+    q,
+    (r) => toNotificationOut(r.n),
+    () => db.$count(notifications, where),
+  )
 }
 
 /** Idempotent: a notification already read keeps the time it was first read. */

@@ -25,7 +25,10 @@ const cache = new Map<string, CacheEntry>()
 /** Roles and `resource:action` permissions of a user, straight from Postgres. */
 export async function accessOf(db: Database, userId: string): Promise<Access> {
   const rows = await db
-    .select({ role: roles.name, permission: sql<string | null>`${permissions.resource} || ':' || ${permissions.action}` })
+    .select({
+      role: roles.name,
+      permission: sql<string | null>`${permissions.resource} || ':' || ${permissions.action}`,
+    })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
     .leftJoin(rolePermissions, eq(rolePermissions.roleId, roles.id))

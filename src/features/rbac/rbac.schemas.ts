@@ -6,14 +6,34 @@ const ident = z
   .regex(/^(\*|[a-z][a-z0-9_-]{0,49})$/, 'lowercase letters, digits, _ and -, or *')
 
 export const PermissionSchema = z
-  .object({ id: z.uuid(), resource: z.string(), action: z.string(), key: z.string(), description: z.string(), createdAt: z.iso.datetime() })
+  .object({
+    id: z.uuid(),
+    resource: z.string(),
+    action: z.string(),
+    key: z.string(),
+    description: z.string(),
+    createdAt: z.iso.datetime(),
+  })
   .openapi('Permission')
 export const RoleSchema = z
-  .object({ id: z.uuid(), name: z.string(), description: z.string(), isSystem: z.boolean(), permissions: z.array(z.string()), createdAt: z.iso.datetime() })
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string(),
+    isSystem: z.boolean(),
+    permissions: z.array(z.string()),
+    createdAt: z.iso.datetime(),
+  })
   .openapi('Role')
 
 export const CreateRoleBody = z
-  .strictObject({ name: z.string().trim().regex(/^[a-z][a-z0-9_-]{1,49}$/, 'lowercase letters, digits, _ and -'), description: z.string().max(300).default('') })
+  .strictObject({
+    name: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9_-]{1,49}$/, 'lowercase letters, digits, _ and -'),
+    description: z.string().max(300).default(''),
+  })
   .openapi('CreateRole')
 export const UpdateRoleBody = z
   .strictObject({ name: CreateRoleBody.shape.name.optional(), description: z.string().max(300).optional() })
@@ -34,7 +54,11 @@ export const RoleIdParam = z.object({ roleId: z.uuid() })
 export const RoleRefBody = z.strictObject({ roleId: z.uuid() }).openapi('RoleRef')
 export const PermissionRefBody = z.strictObject({ permissionId: z.uuid() }).openapi('PermissionRef')
 export const CheckPermissionBody = z
-  .strictObject({ resource: z.string().min(1).max(50), action: z.string().min(1).max(50), ownerId: z.uuid().optional() })
+  .strictObject({
+    resource: z.string().min(1).max(50),
+    action: z.string().min(1).max(50),
+    ownerId: z.uuid().optional(),
+  })
   .openapi('CheckPermission')
 export const CheckResultSchema = z
   .object({ allowed: z.boolean(), grant: z.enum(['all', 'own', 'none']) })

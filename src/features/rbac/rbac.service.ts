@@ -23,16 +23,28 @@ async function unique<T>(what: string, fn: () => Promise<T>) {
 }
 
 export async function listRoles(db: Database) {
-  const rows = await db.select({ ...getRoleColumns(), permissions: permsOfRole }).from(roles).orderBy(asc(roles.name))
+  const rows = await db
+    .select({ ...getRoleColumns(), permissions: permsOfRole })
+    .from(roles)
+    .orderBy(asc(roles.name))
   return rows.map(roleOut)
 }
 
 function getRoleColumns() {
-  return { id: roles.id, name: roles.name, description: roles.description, isSystem: roles.isSystem, createdAt: roles.createdAt }
+  return {
+    id: roles.id,
+    name: roles.name,
+    description: roles.description,
+    isSystem: roles.isSystem,
+    createdAt: roles.createdAt,
+  }
 }
 
 export async function getRole(db: Database, id: string) {
-  const [row] = await db.select({ ...getRoleColumns(), permissions: permsOfRole }).from(roles).where(eq(roles.id, id))
+  const [row] = await db
+    .select({ ...getRoleColumns(), permissions: permsOfRole })
+    .from(roles)
+    .where(eq(roles.id, id))
   if (!row) throw ApiError.notFound('Role')
   return roleOut(row)
 }
@@ -44,7 +56,8 @@ export async function createRole(db: Database, input: { name: string; descriptio
 
 export async function updateRole(db: Database, id: string, patch: { name?: string; description?: string }) {
   const role = await getRole(db, id)
-  if (role.isSystem && patch.name !== undefined && patch.name !== role.name) throw ApiError.conflict('Default roles cannot be renamed')
+  if (role.isSystem && patch.name !== undefined && patch.name !== role.name)
+    throw ApiError.conflict('Default roles cannot be renamed')
   await unique('A role with this name', () => db.update(roles).set(patch).where(eq(roles.id, id)))
   await bumpRbacEpoch(db)
   return getRole(db, id)
@@ -78,9 +91,15 @@ async function assertNotSuperPermission(db: Database, id: string) {
   if (p.resource === '*' && p.action === '*') throw ApiError.conflict('The *:* permission cannot be changed or deleted')
 }
 
-export async function updatePermission(db: Database, id: string, patch: { resource?: string; action?: string; description?: string }) {
+export async function updatePermission(
+  db: Database,
+  id: string,
+  patch: { resource?: string; action?: string; description?: string },
+) {
   await assertNotSuperPermission(db, id)
-  const [row] = await unique('This permission', () => db.update(permissions).set(patch).where(eq(permissions.id, id)).returning())
+  const [row] = await unique('This permission', () =>
+    db.update(permissions).set(patch).where(eq(permissions.id, id)).returning(),
+  )
   if (!row) throw ApiError.notFound('Permission')
   await bumpRbacEpoch(db)
   return permOut(row)
@@ -117,13 +136,24 @@ type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
  * role, when omitted) would leave no administrator: two admins demoting each other at the same
  * moment cannot both succeed.
  */
-export async function keepingAnAdmin<T>(db: Database, userId: string, roleId: string | undefined, change: (tx: Tx) => Promise<T>) {
+export async function keepingAnAdmin<T>(
+  db: Database,
+  userId: string,
+  roleId: string | undefined,
+  change: (tx: Tx) => Promise<T>,
+) {
   return db.transaction(async (tx) => {
     const locked = await tx.execute<{ id: string }>(sql`select id from ${roles} where name = 'admin' for update`)
     const adminId = locked.rows[0]?.id
     if (adminId && (roleId === undefined || roleId === adminId)) {
-      const [holds] = await tx.select({ n: count() }).from(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, adminId)))
-      const [others] = await tx.select({ n: count() }).from(userRoles).where(and(eq(userRoles.roleId, adminId), ne(userRoles.userId, userId)))
+      const [holds] = await tx
+        .select({ n: count() })
+        .from(userRoles)
+        .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, adminId)))
+      const [others] = await tx
+        .select({ n: count() })
+        .from(userRoles)
+        .where(and(eq(userRoles.roleId, adminId), ne(userRoles.userId, userId)))
       if (holds?.n && !others?.n) throw ApiError.conflict('This would leave no administrator')
     }
     return change(tx)
@@ -133,7 +163,11 @@ export async function keepingAnAdmin<T>(db: Database, userId: string, roleId: st
 export async function assignRole(db: Database, userId: string, roleId: string) {
   await assertUser(db, userId)
   await getRole(db, roleId)
-  const inserted = await db.insert(userRoles).values({ userId, roleId }).onConflictDoNothing().returning({ roleId: userRoles.roleId })
+  const inserted = await db
+    .insert(userRoles)
+    .values({ userId, roleId })
+    .onConflictDoNothing()
+    .returning({ roleId: userRoles.roleId })
   await bumpRbacEpoch(db)
   return inserted.length > 0
 }
@@ -141,7 +175,10 @@ export async function assignRole(db: Database, userId: string, roleId: string) {
 export async function unassignRole(db: Database, userId: string, roleId: string) {
   await assertUser(db, userId)
   await keepingAnAdmin(db, userId, roleId, async (tx) => {
-    const [row] = await tx.delete(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId))).returning({ roleId: userRoles.roleId })
+    const [row] = await tx
+      .delete(userRoles)
+      .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId)))
+      .returning({ roleId: userRoles.roleId })
     if (!row) throw ApiError.notFound('Role assignment')
   })
   await bumpRbacEpoch(db)
@@ -165,7 +202,11 @@ export async function setOnlyRole(db: Database, userId: string, roleName: string
 export async function grantPermission(db: Database, roleId: string, permissionId: string) {
   await getRole(db, roleId)
   await getPermission(db, permissionId)
-  const inserted = await db.insert(rolePermissions).values({ roleId, permissionId }).onConflictDoNothing().returning({ roleId: rolePermissions.roleId })
+  const inserted = await db
+    .insert(rolePermissions)
+    .values({ roleId, permissionId })
+    .onConflictDoNothing()
+    .returning({ roleId: rolePermissions.roleId })
   await bumpRbacEpoch(db)
   return inserted.length > 0
 }

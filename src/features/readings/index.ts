@@ -12,11 +12,18 @@ export const readingsRouter = createRouter()
     const { serialNumber } = c.req.valid('param')
     const body = c.req.valid('json')
     const batch = normalize('readings' in body ? body.readings : [body])
-    const result = await monitorOf(c.get('config').bindings.DEVICE_MONITOR, serialNumber).ingest(serialNumber, c.req.header('x-device-key') ?? '', batch)
+    const result = await monitorOf(c.get('config').bindings.DEVICE_MONITOR, serialNumber).ingest(
+      serialNumber,
+      c.req.header('x-device-key') ?? '',
+      batch,
+    )
     if (!result) throw ApiError.unauthorized('Missing or invalid x-device-key for this device', 'INVALID_TOKEN')
     return ok(c, result, 202)
   })
   .openapi(r.history, async (c) => {
     const db = c.get('db')
-    return ok(c, await coldCellHistory(db, await scopeOf(db, c.get('user')!), c.req.valid('param').id, c.req.valid('query').range))
+    return ok(
+      c,
+      await coldCellHistory(db, await scopeOf(db, c.get('user')!), c.req.valid('param').id, c.req.valid('query').range),
+    )
   })

@@ -7,7 +7,10 @@ import type { NormalizedReading } from './readings.store'
 import type { ReadingInput } from './readings.schemas'
 
 /** A device by serial number, with its key hash and its cold cell's rules (null when unknown). */
-export async function loadDevice(db: Database, serialNumber: string): Promise<{ device: DeviceContext; keyHash: string } | null> {
+export async function loadDevice(
+  db: Database,
+  serialNumber: string,
+): Promise<{ device: DeviceContext; keyHash: string } | null> {
   const [row] = await db
     .select({ device: devices, cell: coldCells, customerId: locations.customerId })
     .from(devices)
@@ -24,7 +27,13 @@ export async function loadDevice(db: Database, serialNumber: string): Promise<{ 
       coldCellId: cell.id,
       coldCellName: cell.name,
       customerId: row.customerId,
-      rules: { minTemp: cell.minTemp, maxTemp: cell.maxTemp, pendingReadings: cell.pendingReadings, pendingSeconds: cell.pendingSeconds, deadband: cell.deadband },
+      rules: {
+        minTemp: cell.minTemp,
+        maxTemp: cell.maxTemp,
+        pendingReadings: cell.pendingReadings,
+        pendingSeconds: cell.pendingSeconds,
+        deadband: cell.deadband,
+      },
     },
   }
 }

@@ -32,7 +32,12 @@ export const IngestBody = z
   ])
   .openapi('IngestBody')
 
-export const SerialParam = z.object({ serialNumber: z.string().regex(/^[A-Za-z0-9_.-]{3,64}$/).openapi({ param: { name: 'serialNumber', in: 'path' }, example: 'CC-1001' }) })
+export const SerialParam = z.object({
+  serialNumber: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,64}$/)
+    .openapi({ param: { name: 'serialNumber', in: 'path' }, example: 'CC-1001' }),
+})
 
 export const IngestResult = z
   .object({
@@ -43,8 +48,15 @@ export const IngestResult = z
   .openapi('IngestResult')
 
 export const HistoryParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) })
-export const HistoryQuery = z.object({ range: z.enum(['24h', '7d', '30d']).default('24h').openapi({ description: 'Buckets of 5 min, 30 min and 2 h' }) })
-const Figures = { min: z.number().nullable(), max: z.number().nullable(), avg: z.number().nullable(), count: z.number().int() }
+export const HistoryQuery = z.object({
+  range: z.enum(['24h', '7d', '30d']).default('24h').openapi({ description: 'Buckets of 5 min, 30 min and 2 h' }),
+})
+const Figures = {
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  avg: z.number().nullable(),
+  count: z.number().int(),
+}
 export const History = z
   .object({
     range: z.string(),

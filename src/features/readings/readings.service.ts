@@ -3,7 +3,11 @@ import type { Database } from '../../db/client'
 import { assertInScope, customerOf, type Scope } from '../coldchain/scope.service'
 
 /** Each range and its bucket width (SPEC.md): 24 h in 5 min, 7 d in 30 min, 30 d in 2 h. */
-export const RANGES = { '24h': { span: '24 hours', bucket: '5 minutes' }, '7d': { span: '7 days', bucket: '30 minutes' }, '30d': { span: '30 days', bucket: '2 hours' } } as const
+export const RANGES = {
+  '24h': { span: '24 hours', bucket: '5 minutes' },
+  '7d': { span: '7 days', bucket: '30 minutes' },
+  '30d': { span: '30 days', bucket: '2 hours' },
+} as const
 export type Range = keyof typeof RANGES
 
 type Row = { start: string | null; min: number | null; max: number | null; avg: number | null; count: number }
@@ -30,7 +34,18 @@ export async function coldCellHistory(db: Database, scope: Scope, coldCellId: st
   return {
     range,
     bucket,
-    buckets: buckets.map((b) => ({ start: b.start!, min: round(b.min), max: round(b.max), avg: round(b.avg), count: b.count })),
-    stats: { min: round(overall?.min ?? null), max: round(overall?.max ?? null), avg: round(overall?.avg ?? null), count: overall?.count ?? 0 },
+    buckets: buckets.map((b) => ({
+      start: b.start!,
+      min: round(b.min),
+      max: round(b.max),
+      avg: round(b.avg),
+      count: b.count,
+    })),
+    stats: {
+      min: round(overall?.min ?? null),
+      max: round(overall?.max ?? null),
+      avg: round(overall?.avg ?? null),
+      count: overall?.count ?? 0,
+    },
   }
 }

@@ -16,13 +16,26 @@ export type NormalizedReading = {
  * recordedAt (ms) of the rows actually inserted. `seenAt` is the monitor's clock, so its offline alarm
  * and the row agree on when the device was last seen.
  */
-export async function storeReadings(db: Database, deviceId: string, coldCellId: string, batch: NormalizedReading[], seenAt: number) {
+export async function storeReadings(
+  db: Database,
+  deviceId: string,
+  coldCellId: string,
+  batch: NormalizedReading[],
+  seenAt: number,
+) {
   const col = <K extends keyof NormalizedReading>(k: K) => batch.map((r) => r[k])
   // A fixed statement text on the driver directly: readings are the hottest write, and building the
   // same query through the ORM on every call cost more than running it.
   const result = await db.$client.query<{ t: string }>(STORE_READINGS, [
-    col('recordedAt').map((t) => new Date(t).toISOString()), col('temperature'), col('humidity'), col('powerStatus'), col('doorStatus'), col('batteryLevel'),
-    deviceId, coldCellId, new Date(seenAt).toISOString(),
+    col('recordedAt').map((t) => new Date(t).toISOString()),
+    col('temperature'),
+    col('humidity'),
+    col('powerStatus'),
+    col('doorStatus'),
+    col('batteryLevel'),
+    deviceId,
+    coldCellId,
+    new Date(seenAt).toISOString(),
   ])
   return result.rows.map((r) => Number(r.t))
 }

@@ -24,7 +24,11 @@ export type ChannelGrant = { channel: string; canPublish: boolean }
  * - `project:*`: members subscribe and publish; `coldcell:*`, `customer:*`: readers subscribe.
  * Anonymous callers get 401 where a user is needed, signed-in callers without access 403.
  */
-export async function authorizeChannel(db: Database, user: Principal | undefined, channel: string): Promise<ChannelGrant> {
+export async function authorizeChannel(
+  db: Database,
+  user: Principal | undefined,
+  channel: string,
+): Promise<ChannelGrant> {
   const split = channel.indexOf(':')
   const family = channel.slice(0, split) as ChannelFamily
   const id = channel.slice(split + 1)

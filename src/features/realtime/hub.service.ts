@@ -61,18 +61,34 @@ export async function connectionStats(b: Bindings) {
       sse: clients.filter((c) => c.transport === 'sse').length,
       users: new Set(clients.flatMap((c) => (c.userId ? [c.userId] : []))).size,
     },
-    channels: channels.map(({ channel, websockets, sse, users, lastEventId }) => ({ channel, websockets, sse, users, lastEventId })),
+    channels: channels.map(({ channel, websockets, sse, users, lastEventId }) => ({
+      channel,
+      websockets,
+      sse,
+      users,
+      lastEventId,
+    })),
   }
 }
 
 /** Every connected client with the channels it listens on. */
 export async function connectedClients(b: Bindings) {
   const perHub = await eachActiveHub(b, async (hub, ch) => (await hub.clients(ch)).map((c) => ({ ...c, channel: ch })))
-  const byId = new Map<string, { id: string; userId: string | null; transport: 'websocket' | 'sse'; channels: string[]; connectedAt: string }>()
+  const byId = new Map<
+    string,
+    { id: string; userId: string | null; transport: 'websocket' | 'sse'; channels: string[]; connectedAt: string }
+  >()
   for (const c of perHub.flat()) {
     const seen = byId.get(c.clientId)
     if (seen) seen.channels.push(c.channel)
-    else byId.set(c.clientId, { id: c.clientId, userId: c.userId, transport: c.transport, channels: [c.channel], connectedAt: c.connectedAt })
+    else
+      byId.set(c.clientId, {
+        id: c.clientId,
+        userId: c.userId,
+        transport: c.transport,
+        channels: [c.channel],
+        connectedAt: c.connectedAt,
+      })
   }
   return [...byId.values()].sort((a, b) => a.connectedAt.localeCompare(b.connectedAt))
 }

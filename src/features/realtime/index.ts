@@ -13,7 +13,13 @@ const hubs = (c: Context<AppEnv>) => c.get('config').bindings
 const me = (c: Context<AppEnv>) => c.get('user')!.id
 
 async function send(c: Context<AppEnv>, channel: string, body: { event: string; data?: unknown }) {
-  const { id, delivered } = await publish(hubs(c).CHANNEL_HUB, channel, body.event, (body.data ?? null) as EventData, c.get('user')?.id ?? null)
+  const { id, delivered } = await publish(
+    hubs(c).CHANNEL_HUB,
+    channel,
+    body.event,
+    (body.data ?? null) as EventData,
+    c.get('user')?.id ?? null,
+  )
   return { channel, id, delivered }
 }
 
@@ -45,7 +51,8 @@ export const realtimeRouter = createRouter()
   .openapi(r.adminStats, async (c) => ok(c, await connectionStats(hubs(c))))
   .openapi(r.adminClients, async (c) => ok(c, await connectedClients(hubs(c))))
   .openapi(r.socket, async (c) => {
-    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new ApiError('UPGRADE_REQUIRED', 'Expected a WebSocket handshake (Upgrade: websocket)')
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
+      throw new ApiError('UPGRADE_REQUIRED', 'Expected a WebSocket handshake (Upgrade: websocket)')
     const { token, protocol } = socketToken(c)
     const grant = await authorizeChannel(c.get('db'), await optionalCaller(c, token), c.req.valid('param').channel)
     return openSocket(c, grant, c.req.valid('query').since, protocol)

@@ -6,7 +6,9 @@ export const CHANNEL_FAMILIES = ['public', 'user', 'project', 'coldcell', 'custo
 export type ChannelFamily = (typeof CHANNEL_FAMILIES)[number]
 export const CHANNEL_NAME = /^(public|user|project|coldcell|customer):[A-Za-z0-9_.-]{1,128}$/
 
-export const ChannelName = z.string().regex(CHANNEL_NAME, 'must be <public|user|project|coldcell|customer>:<id> (letters, digits, _ . -)')
+export const ChannelName = z
+  .string()
+  .regex(CHANNEL_NAME, 'must be <public|user|project|coldcell|customer>:<id> (letters, digits, _ . -)')
 export const EventName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits, _ . : -')
 
 /** One event as every subscriber sees it, on WebSocket (`{ event: 'message', data }`) and SSE (`data:`). */
@@ -38,7 +40,15 @@ export const ClientFrame = z.discriminatedUnion('event', [
   z.object({ event: z.literal('ping'), data: z.unknown().optional() }),
   z.object({ event: z.literal('typing'), data: Data }),
   z.object({ event: z.literal('stopTyping'), data: Data }),
-  z.object({ event: z.literal('getOnlineStatus'), data: z.object({ userIds: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/)).min(1).max(100) }) }),
+  z.object({
+    event: z.literal('getOnlineStatus'),
+    data: z.object({
+      userIds: z
+        .array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/))
+        .min(1)
+        .max(100),
+    }),
+  }),
   z.object({ event: z.literal('publish'), data: z.object({ event: EventName, data: z.json().optional() }) }),
 ])
 export type ClientFrame = z.infer<typeof ClientFrame>
@@ -46,24 +56,35 @@ export type ClientFrame = z.infer<typeof ClientFrame>
 /** Client frames above this size are refused (a published event is kept in the replay log). */
 export const MAX_FRAME_BYTES = 16 * 1024
 
-type FrameError = { code: 'FRAME_TOO_LARGE' | 'INVALID_JSON' | 'INVALID_FRAME' | 'UNKNOWN_EVENT'; message: string; details?: Record<string, string> }
+type FrameError = {
+  code: 'FRAME_TOO_LARGE' | 'INVALID_JSON' | 'INVALID_FRAME' | 'UNKNOWN_EVENT'
+  message: string
+  details?: Record<string, string>
+}
 
 /** A client's WebSocket message as a frame, or the `error` to answer it with. */
 export function parseClientFrame(message: string | ArrayBuffer): { frame: ClientFrame } | { error: FrameError } {
   const size = typeof message === 'string' ? message.length : message.byteLength
-  if (size > MAX_FRAME_BYTES) return { error: { code: 'FRAME_TOO_LARGE', message: `Frames are limited to ${MAX_FRAME_BYTES} bytes` } }
+  if (size > MAX_FRAME_BYTES)
+    return { error: { code: 'FRAME_TOO_LARGE', message: `Frames are limited to ${MAX_FRAME_BYTES} bytes` } }
   let json: unknown
   try {
     json = typeof message === 'string' ? JSON.parse(message) : undefined
   } catch {
     json = undefined
   }
-  if (json === undefined) return { error: { code: 'INVALID_JSON', message: 'Frames are JSON text: {"event": "...", "data": ...}' } }
+  if (json === undefined)
+    return { error: { code: 'INVALID_JSON', message: 'Frames are JSON text: {"event": "...", "data": ...}' } }
   const parsed = ClientFrame.safeParse(json)
   if (parsed.success) return { frame: parsed.data }
   const event = (json as { event?: unknown } | null)?.event
   if (!ClientFrame.options.some((o) => o.shape.event.value === event)) {
-    return { error: { code: 'UNKNOWN_EVENT', message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus or publish` } }
+    return {
+      error: {
+        code: 'UNKNOWN_EVENT',
+        message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus or publish`,
+      },
+    }
   }
   const details = Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.') || 'frame', i.message]))
   return { error: { code: 'INVALID_FRAME', message: `Invalid "${String(event)}" frame`, details } }

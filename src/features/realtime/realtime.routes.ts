@@ -7,50 +7,101 @@ const tags = ['Realtime']
 const security = [{ bearerAuth: [] }]
 const admin = [requireAuth(), requireRole('admin')]
 const eventStream = (description: string) => ({
-  content: { 'text/event-stream': { schema: z.string().openapi({ description: 'id:/event:/data: frames; data is a JSON ChannelMessage' }) } },
+  content: {
+    'text/event-stream': {
+      schema: z.string().openapi({ description: 'id:/event:/data: frames; data is a JSON ChannelMessage' }),
+    },
+  },
   description,
 })
-const resumeHeader = z.object({ 'last-event-id': z.string().optional().openapi({ description: 'The id of the last event received' }) })
+const resumeHeader = z.object({
+  'last-event-id': z.string().optional().openapi({ description: 'The id of the last event received' }),
+})
 
 export const connect = createRoute({
-  method: 'get', path: '/sse/connect', tags, summary: 'Stream public channels (SSE)',
-  description: 'Merges the channels into one stream. Each event id holds a position per channel, so Last-Event-ID resumes every channel exactly; `event: reset` means the id is older than the replay buffer and the client should refetch.',
+  method: 'get',
+  path: '/sse/connect',
+  tags,
+  summary: 'Stream public channels (SSE)',
+  description:
+    'Merges the channels into one stream. Each event id holds a position per channel, so Last-Event-ID resumes every channel exactly; `event: reset` means the id is older than the replay buffer and the client should refetch.',
   request: { query: s.PublicConnectQuery, headers: resumeHeader },
   responses: { 200: eventStream('Event stream'), ...e(401, 403, 422) },
 })
 export const authConnect = createRoute({
-  method: 'get', path: '/sse/auth/connect', tags, security, middleware: [requireAuth({ allowQueryToken: true })],
+  method: 'get',
+  path: '/sse/auth/connect',
+  tags,
+  security,
+  middleware: [requireAuth({ allowQueryToken: true })],
   summary: 'Stream your own user channel plus the channels you may read (SSE)',
   description: 'The token comes from `Authorization: Bearer` or `?access_token=` (EventSource cannot set headers).',
   request: { query: s.AuthConnectQuery, headers: resumeHeader },
   responses: { 200: eventStream('Event stream'), ...e(401, 403, 422) },
 })
 export const userSend = createRoute({
-  method: 'post', path: '/sse/user/send', tags, security, middleware: [requireAuth()], summary: 'Send an event to your own channel',
-  request: jsonBody(s.SendBody), responses: { 200: jsonContent(successSchema(s.Sent), 'Published'), ...e(401, 422) },
+  method: 'post',
+  path: '/sse/user/send',
+  tags,
+  security,
+  middleware: [requireAuth()],
+  summary: 'Send an event to your own channel',
+  request: jsonBody(s.SendBody),
+  responses: { 200: jsonContent(successSchema(s.Sent), 'Published'), ...e(401, 422) },
 })
 export const adminSendChannel = createRoute({
-  method: 'post', path: '/sse/admin/send/channel/{channel}', tags, security, middleware: admin, summary: 'Send an event to a channel',
-  request: { params: s.ChannelParam, ...jsonBody(s.SendBody) }, responses: { 200: jsonContent(successSchema(s.Sent), 'Published'), ...e(401, 403, 422) },
+  method: 'post',
+  path: '/sse/admin/send/channel/{channel}',
+  tags,
+  security,
+  middleware: admin,
+  summary: 'Send an event to a channel',
+  request: { params: s.ChannelParam, ...jsonBody(s.SendBody) },
+  responses: { 200: jsonContent(successSchema(s.Sent), 'Published'), ...e(401, 403, 422) },
 })
 export const adminSendUser = createRoute({
-  method: 'post', path: '/sse/admin/send/user/{userId}', tags, security, middleware: admin, summary: "Send an event to a user's channel",
-  request: { params: s.UserIdParam, ...jsonBody(s.SendBody) }, responses: { 200: jsonContent(successSchema(s.Sent), 'Published'), ...e(401, 403, 404, 422) },
+  method: 'post',
+  path: '/sse/admin/send/user/{userId}',
+  tags,
+  security,
+  middleware: admin,
+  summary: "Send an event to a user's channel",
+  request: { params: s.UserIdParam, ...jsonBody(s.SendBody) },
+  responses: { 200: jsonContent(successSchema(s.Sent), 'Published'), ...e(401, 403, 404, 422) },
 })
 export const adminBroadcast = createRoute({
-  method: 'post', path: '/sse/admin/broadcast', tags, security, middleware: admin, summary: 'Send an event to every connected client (SSE and WebSocket)',
-  request: jsonBody(s.SendBody), responses: { 200: jsonContent(successSchema(s.Broadcasted), 'Broadcast'), ...e(401, 403, 422) },
+  method: 'post',
+  path: '/sse/admin/broadcast',
+  tags,
+  security,
+  middleware: admin,
+  summary: 'Send an event to every connected client (SSE and WebSocket)',
+  request: jsonBody(s.SendBody),
+  responses: { 200: jsonContent(successSchema(s.Broadcasted), 'Broadcast'), ...e(401, 403, 422) },
 })
 export const adminStats = createRoute({
-  method: 'get', path: '/sse/admin/stats', tags, security, middleware: admin, summary: 'Connections per channel, and totals',
+  method: 'get',
+  path: '/sse/admin/stats',
+  tags,
+  security,
+  middleware: admin,
+  summary: 'Connections per channel, and totals',
   responses: { 200: jsonContent(successSchema(s.ConnectionStats), 'Stats'), ...e(401, 403) },
 })
 export const adminClients = createRoute({
-  method: 'get', path: '/sse/admin/clients', tags, security, middleware: admin, summary: 'Connected clients',
+  method: 'get',
+  path: '/sse/admin/clients',
+  tags,
+  security,
+  middleware: admin,
+  summary: 'Connected clients',
   responses: { 200: jsonContent(successSchema(z.array(s.ConnectedClient)), 'Clients'), ...e(401, 403) },
 })
 export const socket = createRoute({
-  method: 'get', path: '/realtime/channels/{channel}/ws', tags, summary: "Open a WebSocket on a channel's hub",
+  method: 'get',
+  path: '/realtime/channels/{channel}/ws',
+  tags,
+  summary: "Open a WebSocket on a channel's hub",
   description: [
     'Token: `?access_token=`, `Authorization: Bearer`, or `Sec-WebSocket-Protocol: bearer, <token>` (the reply selects `bearer`). Public channels accept anonymous sockets.',
     'Client frames `{ event, data }`: `ping`, `typing` / `stopTyping` (expires after 5 s), `getOnlineStatus { userIds }`, `publish { event, data }` (public channels when signed in, project channels for members).',

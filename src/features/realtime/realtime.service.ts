@@ -37,10 +37,24 @@ const hubUrl = (path: string, params: Record<string, string | number | undefined
 }
 
 /** Hands the upgrade to the channel's hub, which accepts it as a hibernatable socket. */
-export async function openSocket(c: Context<AppEnv>, grant: ChannelGrant, since: string | undefined, protocol: string | undefined) {
+export async function openSocket(
+  c: Context<AppEnv>,
+  grant: ChannelGrant,
+  since: string | undefined,
+  protocol: string | undefined,
+) {
   const user = c.get('user')
-  const url = hubUrl('/ws', { channel: grant.channel, clientId: crypto.randomUUID(), userId: user?.id, publish: grant.canPublish ? 1 : 0, since, protocol })
-  const res = await hubFor(c.get('config').bindings.CHANNEL_HUB, grant.channel).fetch(url, { headers: { upgrade: 'websocket' } })
+  const url = hubUrl('/ws', {
+    channel: grant.channel,
+    clientId: crypto.randomUUID(),
+    userId: user?.id,
+    publish: grant.canPublish ? 1 : 0,
+    since,
+    protocol,
+  })
+  const res = await hubFor(c.get('config').bindings.CHANNEL_HUB, grant.channel).fetch(url, {
+    headers: { upgrade: 'websocket' },
+  })
   if (!res.webSocket) throw new Error(`hub refused the socket (${res.status})`)
   // A fresh Response: middleware adds headers, and the hub's are immutable.
   return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers })
@@ -64,6 +78,10 @@ export async function openEventStream(c: Context<AppEnv>, channels: string[], la
     onClose: () => waitUntil(c, Promise.all(channels.map((ch) => hubFor(hubs, ch).disconnect(ch, clientId)))),
   })
   return new Response(stream, {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    },
   })
 }

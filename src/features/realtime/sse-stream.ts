@@ -17,7 +17,8 @@ export function parseCursor(value: string | undefined | null) {
   for (const part of (value ?? '').split(',')) {
     const at = part.lastIndexOf(':')
     const n = Number(part.slice(at + 1))
-    if (at > 0 && part.slice(at + 1) !== '' && Number.isSafeInteger(n) && n >= 0) positions.set(part.slice(0, at).trim(), n)
+    if (at > 0 && part.slice(at + 1) !== '' && Number.isSafeInteger(n) && n >= 0)
+      positions.set(part.slice(0, at).trim(), n)
   }
   return positions
 }
@@ -30,7 +31,10 @@ class Upstream {
   private rest = ''
   private readonly decoder = new TextDecoder()
 
-  constructor(readonly channel: string, private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+  constructor(
+    readonly channel: string,
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+  ) {}
 
   async next(): Promise<HubStreamLine | null> {
     while (this.pending.length === 0) {
@@ -55,8 +59,16 @@ type OpenHub = (channel: string, since: number | undefined) => Promise<ReadableS
  * Merges the hubs of `channels` into one SSE stream: `connected` first (its id is the position
  * to resume from), then each channel's replay or `reset`, then live events as they come.
  */
-export async function mergedSseStream(opts: { clientId: string; channels: string[]; cursor: Map<string, number>; open: OpenHub; onClose: () => void }) {
-  const upstreams = await Promise.all(opts.channels.map(async (ch) => new Upstream(ch, (await opts.open(ch, opts.cursor.get(ch))).getReader())))
+export async function mergedSseStream(opts: {
+  clientId: string
+  channels: string[]
+  cursor: Map<string, number>
+  open: OpenHub
+  onClose: () => void
+}) {
+  const upstreams = await Promise.all(
+    opts.channels.map(async (ch) => new Upstream(ch, (await opts.open(ch, opts.cursor.get(ch))).getReader())),
+  )
   const positions = new Map<string, number>()
   const preamble: HubStreamLine[] = []
   for (const u of upstreams) {
@@ -92,7 +104,9 @@ export async function mergedSseStream(opts: { clientId: string; channels: string
   const emit = (l: HubStreamLine) => {
     if (l.type === 'reset') {
       positions.set(l.channel, l.seq)
-      return send(`id: ${formatCursor(positions)}\nevent: reset\ndata: ${JSON.stringify({ channel: l.channel, lastEventId: `${l.channel}:${l.seq}` })}\n\n`)
+      return send(
+        `id: ${formatCursor(positions)}\nevent: reset\ndata: ${JSON.stringify({ channel: l.channel, lastEventId: `${l.channel}:${l.seq}` })}\n\n`,
+      )
     }
     if (l.type !== 'message') return
     const m: ChannelMessage = l.message
@@ -113,7 +127,9 @@ export async function mergedSseStream(opts: { clientId: string; channels: string
   return new ReadableStream<Uint8Array>({
     start(controller) {
       out = controller
-      send(`retry: ${RETRY_MS}\nid: ${formatCursor(positions)}\nevent: connected\ndata: ${JSON.stringify({ clientId: opts.clientId, channels: opts.channels })}\n\n`)
+      send(
+        `retry: ${RETRY_MS}\nid: ${formatCursor(positions)}\nevent: connected\ndata: ${JSON.stringify({ clientId: opts.clientId, channels: opts.channels })}\n\n`,
+      )
       for (const l of preamble) emit(l)
       heartbeat = setInterval(() => send(`: heartbeat ${new Date().toISOString()}\n\n`), HEARTBEAT_MS)
       for (const u of upstreams) void pump(u)

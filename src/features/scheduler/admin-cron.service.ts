@@ -6,8 +6,18 @@ import { toExecutionOut, toJobOut } from '../jobs/jobs.service'
 
 /** Every user's jobs, newest first (admin). */
 export async function allJobs(db: Database, q: PageQuery) {
-  const rows = await db.select({ job: jobs, total: totalRows }).from(jobs).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(q.limit).offset(offsetOf(q))
-  return toPage(rows, q, (r) => ({ ...toJobOut(r.job), userId: r.job.userId }), () => db.$count(jobs))
+  const rows = await db
+    .select({ job: jobs, total: totalRows })
+    .from(jobs)
+    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .limit(q.limit)
+    .offset(offsetOf(q))
+  return toPage(
+    rows,
+    q,
+    (r) => ({ ...toJobOut(r.job), userId: r.job.userId }),
+    () => db.$count(jobs),
+  )
 }
 
 /** Every user's executions, newest first (admin). */
@@ -18,5 +28,10 @@ export async function allExecutions(db: Database, q: PageQuery) {
     .orderBy(desc(executions.createdAt), desc(executions.id))
     .limit(q.limit)
     .offset(offsetOf(q))
-  return toPage(rows, q, (r) => ({ ...toExecutionOut(r.e), userId: r.e.userId }), () => db.$count(executions))
+  return toPage(
+    rows,
+    q,
+    (r) => ({ ...toExecutionOut(r.e), userId: r.e.userId }),
+    () => db.$count(executions),
+  )
 }

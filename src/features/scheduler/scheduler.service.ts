@@ -60,7 +60,9 @@ export async function healthMetrics(db: Database, hours = 24) {
     hours,
     samples: rows.length,
     availability: rows.length ? up / rows.length : null,
-    latest: rows.slice(0, 50).map((r) => ({ status: r.status, checks: r.checks, checkedAt: r.checkedAt.toISOString() })),
+    latest: rows
+      .slice(0, 50)
+      .map((r) => ({ status: r.status, checks: r.checks, checkedAt: r.checkedAt.toISOString() })),
   }
 }
 
@@ -68,6 +70,5 @@ export async function listDailyReports(db: Database, limit: number) {
   const rows = await db.select().from(dailyReports).orderBy(desc(dailyReports.day)).limit(limit)
   return rows.map((r) => ({ day: r.day, data: r.data, createdAt: r.createdAt.toISOString() }))
 }
-
 
 export const listSystemJobNames = () => SYSTEM_JOBS.map((j) => j.name)

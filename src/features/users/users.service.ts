@@ -23,7 +23,15 @@ const publicColumns = {
   roles: rolesOf,
 }
 
-type Row = { id: string; email: string; name: string; emailVerifiedAt: Date | null; createdAt: Date; updatedAt: Date; roles: string[] }
+type Row = {
+  id: string
+  email: string
+  name: string
+  emailVerifiedAt: Date | null
+  createdAt: Date
+  updatedAt: Date
+  roles: string[]
+}
 
 export const toPublicUser = (r: Row): PublicUser => ({
   id: r.id,
@@ -35,9 +43,11 @@ export const toPublicUser = (r: Row): PublicUser => ({
   updatedAt: r.updatedAt.toISOString(),
 })
 
-
 export async function findUserByEmail(db: Database, email: string): Promise<User | undefined> {
-  const [user] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()))
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, email.toLowerCase()))
   return user
 }
 
@@ -89,21 +99,30 @@ export async function roleIdsByName(db: Database, names: string[]) {
 }
 
 /** Inserts a user with its roles in one transaction; a taken email is a 409. */
-export async function insertUser(db: Database, input: { email: string; password: string; name: string; roles: string[]; emailVerified: boolean }) {
+export async function insertUser(
+  db: Database,
+  input: { email: string; password: string; name: string; roles: string[]; emailVerified: boolean },
+) {
   const roleIds = await roleIdsByName(db, input.roles)
   const passwordHash = await hashPassword(input.password)
   try {
     const id = await db.transaction(async (tx) => {
       const [user] = await tx
         .insert(users)
-        .values({ email: input.email, name: input.name, passwordHash, emailVerifiedAt: input.emailVerified ? new Date() : null })
+        .values({
+          email: input.email,
+          name: input.name,
+          passwordHash,
+          emailVerifiedAt: input.emailVerified ? new Date() : null,
+        })
         .returning({ id: users.id })
       await tx.insert(userRoles).values(roleIds.map((roleId) => ({ userId: user!.id, roleId })))
       return user!.id
     })
     return id
   } catch (err) {
-    if (isUniqueViolation(err)) throw ApiError.conflict('An account with this email already exists', { email: 'already registered' })
+    if (isUniqueViolation(err))
+      throw ApiError.conflict('An account with this email already exists', { email: 'already registered' })
     throw err
   }
 }
@@ -113,7 +132,8 @@ export async function updateUser(db: Database, id: string, patch: { name?: strin
     const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning({ id: users.id })
     if (!row) throw ApiError.notFound('User')
   } catch (err) {
-    if (isUniqueViolation(err)) throw ApiError.conflict('An account with this email already exists', { email: 'already registered' })
+    if (isUniqueViolation(err))
+      throw ApiError.conflict('An account with this email already exists', { email: 'already registered' })
     throw err
   }
   return getUser(db, id)

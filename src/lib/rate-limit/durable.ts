@@ -8,7 +8,9 @@ export function durableObjectBackend(ns: Env['RATE_LIMITER'], timeoutMs: number)
     async limit(bucket, key, rule) {
       const stub = ns.get(ns.idFromName(`${bucket}:${key}`))
       try {
-        return await withTimeout<LimitResult>(stub.limit(rule.limit, rule.windowSec * 1000), timeoutMs, () => failOpen(rule, 'timeout'))
+        return await withTimeout<LimitResult>(stub.limit(rule.limit, rule.windowSec * 1000), timeoutMs, () =>
+          failOpen(rule, 'timeout'),
+        )
       } catch (err) {
         log('warn', 'rate limiter backend error', { backend: 'durable-object', ...errorFields(err) })
         return failOpen(rule, 'error')

@@ -4,9 +4,20 @@ import { errorFields, log } from '../logger'
 import { failOpen, type RateLimitBackend, type RateRule } from './types'
 
 /** `@upstash/ratelimit` sliding windows over Upstash Redis REST. One Ratelimit per bucket and rule. */
-export function upstashBackend(opts: { url: string; token: string; timeoutMs: number; waitUntil?: (p: Promise<unknown>) => void }): RateLimitBackend {
+export function upstashBackend(opts: {
+  url: string
+  token: string
+  timeoutMs: number
+  waitUntil?: (p: Promise<unknown>) => void
+}): RateLimitBackend {
   // No client-side retries: a slow Redis must surface as a timeout, not as a 5 s stall.
-  const redis = new Redis({ url: opts.url, token: opts.token, retry: false, enableTelemetry: false, enableAutoPipelining: false })
+  const redis = new Redis({
+    url: opts.url,
+    token: opts.token,
+    retry: false,
+    enableTelemetry: false,
+    enableAutoPipelining: false,
+  })
   const limiters = new Map<string, Ratelimit>()
   const limiterFor = (bucket: string, rule: RateRule) => {
     const id = `${bucket}:${rule.limit}/${rule.windowSec}`

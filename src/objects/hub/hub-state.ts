@@ -11,7 +11,11 @@ export class TypingState {
 
   /** Starts or renews typing. */
   start(userId: string, now = Date.now()) {
-    this.sql.exec(`INSERT INTO typing (user_id, expires_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET expires_at = excluded.expires_at`, userId, now + TYPING_TTL_MS)
+    this.sql.exec(
+      `INSERT INTO typing (user_id, expires_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET expires_at = excluded.expires_at`,
+      userId,
+      now + TYPING_TTL_MS,
+    )
   }
 
   /** Stops typing; true when the user was typing. */
@@ -21,7 +25,10 @@ export class TypingState {
 
   /** Removes and returns the users whose typing has expired. */
   expire(now = Date.now()) {
-    return this.sql.exec<{ user_id: string }>(`DELETE FROM typing WHERE expires_at <= ? RETURNING user_id`, now).toArray().map((r) => r.user_id)
+    return this.sql
+      .exec<{ user_id: string }>(`DELETE FROM typing WHERE expires_at <= ? RETURNING user_id`, now)
+      .toArray()
+      .map((r) => r.user_id)
   }
 
   nextExpiry(): number | null {
@@ -35,11 +42,18 @@ export class TypingState {
  */
 export class OnlineRegistry {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS online (client_id TEXT PRIMARY KEY, channel TEXT NOT NULL, checked_at INTEGER NOT NULL)`)
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS online (client_id TEXT PRIMARY KEY, channel TEXT NOT NULL, checked_at INTEGER NOT NULL)`,
+    )
   }
 
   track(clientId: string, channel: string, now = Date.now()) {
-    this.sql.exec(`INSERT INTO online (client_id, channel, checked_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET checked_at = excluded.checked_at`, clientId, channel, now)
+    this.sql.exec(
+      `INSERT INTO online (client_id, channel, checked_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET checked_at = excluded.checked_at`,
+      clientId,
+      channel,
+      now,
+    )
   }
 
   untrack(clientIds: string[]) {
@@ -49,7 +63,10 @@ export class OnlineRegistry {
   /** Connections grouped by channel; only those not confirmed since `checkedBefore` when given. */
   byChannel(checkedBefore = Infinity) {
     const byChannel = new Map<string, string[]>()
-    for (const r of this.sql.exec<{ client_id: string; channel: string }>(`SELECT client_id, channel FROM online WHERE checked_at < ?`, checkedBefore)) {
+    for (const r of this.sql.exec<{ client_id: string; channel: string }>(
+      `SELECT client_id, channel FROM online WHERE checked_at < ?`,
+      checkedBefore,
+    )) {
       byChannel.set(r.channel, [...(byChannel.get(r.channel) ?? []), r.client_id])
     }
     return byChannel
@@ -72,7 +89,9 @@ export type Member = { clientId: string; userId: string | null; transport: 'webs
  */
 export class Members {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS members (client_id TEXT PRIMARY KEY, user_id TEXT, transport TEXT NOT NULL, connected_at INTEGER NOT NULL)`)
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS members (client_id TEXT PRIMARY KEY, user_id TEXT, transport TEXT NOT NULL, connected_at INTEGER NOT NULL)`,
+    )
     sql.exec(`CREATE INDEX IF NOT EXISTS members_user ON members (user_id)`)
   }
 
@@ -82,7 +101,13 @@ export class Members {
   }
 
   add(m: Member) {
-    this.sql.exec(`INSERT OR REPLACE INTO members (client_id, user_id, transport, connected_at) VALUES (?, ?, ?, ?)`, m.clientId, m.userId, m.transport, m.connectedAt)
+    this.sql.exec(
+      `INSERT OR REPLACE INTO members (client_id, user_id, transport, connected_at) VALUES (?, ?, ?, ?)`,
+      m.clientId,
+      m.userId,
+      m.transport,
+      m.connectedAt,
+    )
   }
 
   /** True the first time a client is removed, so a close seen twice is handled once. */
@@ -92,7 +117,9 @@ export class Members {
 
   /** Connections of `userId` here, not counting `except`. */
   countOf(userId: string, except = '') {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM members WHERE user_id = ? AND client_id != ?`, userId, except).one().n
+    return this.sql
+      .exec<{ n: number }>(`SELECT count(*) AS n FROM members WHERE user_id = ? AND client_id != ?`, userId, except)
+      .one().n
   }
 
   count() {
@@ -101,7 +128,11 @@ export class Members {
 
   /** `{ users: [{ userId, connections }], anonymous }` */
   presence() {
-    const rows = this.sql.exec<{ user_id: string | null; n: number }>(`SELECT user_id, count(*) AS n FROM members GROUP BY user_id ORDER BY user_id`).toArray()
+    const rows = this.sql
+      .exec<{ user_id: string | null; n: number }>(
+        `SELECT user_id, count(*) AS n FROM members GROUP BY user_id ORDER BY user_id`,
+      )
+      .toArray()
     return {
       users: rows.flatMap((r) => (r.user_id ? [{ userId: r.user_id, connections: r.n }] : [])),
       anonymous: rows.find((r) => r.user_id === null)?.n ?? 0,
@@ -110,7 +141,9 @@ export class Members {
 
   list(): Member[] {
     return this.sql
-      .exec<{ client_id: string; user_id: string | null; transport: 'websocket' | 'sse'; connected_at: number }>(`SELECT * FROM members ORDER BY connected_at`)
+      .exec<{ client_id: string; user_id: string | null; transport: 'websocket' | 'sse'; connected_at: number }>(
+        `SELECT * FROM members ORDER BY connected_at`,
+      )
       .toArray()
       .map((r) => ({ clientId: r.client_id, userId: r.user_id, transport: r.transport, connectedAt: r.connected_at }))
   }

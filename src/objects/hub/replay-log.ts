@@ -7,7 +7,14 @@ export const REPLAY_MIN_AGE_MS = 5 * 60_000
 /** Hard cap, so a channel publishing thousands per minute cannot grow storage without bound. */
 export const REPLAY_MAX_EVENTS = 10_000
 
-type Row = { seq: number; event: string; payload: string; sender: string | null; at: number; broadcast_id: string | null }
+type Row = {
+  seq: number
+  event: string
+  payload: string
+  sender: string | null
+  at: number
+  broadcast_id: string | null
+}
 
 /**
  * The channel's event log in the hub's SQLite storage: assigns monotonic ids and answers
@@ -28,16 +35,30 @@ export class ReplayLog {
   }
 
   /** Stores one event and returns it with its id. Synchronous: no other call can interleave. */
-  append(channel: string, event: string, payload: EventData, opts: { from?: string | null; broadcastId?: string } = {}): ChannelMessage {
+  append(
+    channel: string,
+    event: string,
+    payload: EventData,
+    opts: { from?: string | null; broadcastId?: string } = {},
+  ): ChannelMessage {
     const seq = this.seq + 1
     const at = Date.now()
     this.sql.exec(
       `INSERT INTO events (seq, event, payload, sender, at, broadcast_id) VALUES (?, ?, ?, ?, ?, ?)`,
-      seq, event, JSON.stringify(payload), opts.from ?? null, at, opts.broadcastId ?? null,
+      seq,
+      event,
+      JSON.stringify(payload),
+      opts.from ?? null,
+      at,
+      opts.broadcastId ?? null,
     )
     this.seq = seq
     if (seq % 50 === 0) this.prune(at)
-    return toMessage(channel, { seq, event, payload: '', sender: opts.from ?? null, at, broadcast_id: opts.broadcastId ?? null }, payload)
+    return toMessage(
+      channel,
+      { seq, event, payload: '', sender: opts.from ?? null, at, broadcast_id: opts.broadcastId ?? null },
+      payload,
+    )
   }
 
   /**
