@@ -5,9 +5,10 @@ import { describe, expect, it, vi } from 'vitest'
 import { notifications } from '../src/db/schema'
 import { loadConfig } from '../src/env'
 import { notify } from '../src/features/notifications'
-import '../src/features/notifications/notifications.events'
 import { hubFor } from '../src/features/realtime/hub.service'
-import { emit, on, type DomainEvents } from '../src/lib/events'
+import { emit, type DomainEvents } from '../src/events'
+import { listeners } from '../src/events/listeners'
+import type { Listener } from '../src/lib/events'
 import type { ChannelHub } from '../src/objects/channel-hub'
 import { api, data, error, seedUser, withDb } from './helpers'
 
@@ -63,6 +64,13 @@ async function seedNotes(userId: string, n: number, opts: { read?: boolean } = {
       .returning()
     return rows.map((r) => r.id)
   })
+}
+
+/** Adds `listener` to the real map (the Worker reads the same module) until the returned function is called. */
+function listen<K extends keyof DomainEvents>(event: K, listener: Listener<DomainEvents[K]>) {
+  const list: Listener<DomainEvents[K]>[] = listeners[event]
+  list.push(listener)
+  return () => void list.splice(list.indexOf(listener), 1)
 }
 
 const rowsOf = (userId: string) =>
@@ -344,7 +352,7 @@ describe('user.created and user.deleted', () => {
 
   it('emits user.deleted once the deletion commits, and the notifications go with the user', async () => {
     const seen: DomainEvents['user.deleted'][] = []
-    on('user.deleted', async (p) => void seen.push(p))
+    const unlisten = listen('user.deleted', async (p) => void seen.push(p))
     const admin = await seedUser({ roles: ['admin'] })
     for (const path of ['/users', '/admin/users']) {
       const { user } = await seedUser()
@@ -356,12 +364,12 @@ describe('user.created and user.deleted', () => {
       )
       expect(left!.n).toBe(0)
     }
+    unlisten()
   })
 
-  // Last in the file: the failing listener stays registered for the rest of the isolate.
   it('registers the user even when a user.created listener throws, and the other listeners still run', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    on('user.created', async () => {
+    const unlisten = listen('user.created', async () => {
       throw new Error('listener broke')
     })
     const email = `fail-${crypto.randomUUID().slice(0, 8)}@example.com`
@@ -376,5 +384,6 @@ describe('user.created and user.deleted', () => {
       await eventually(async () => errors.mock.calls.some(([line]) => String(line).includes('listener broke'))),
     ).toBe(true)
     errors.mockRestore()
+    unlisten()
   })
 })

@@ -4,73 +4,53 @@ import { withDatabase, type Database } from '../db/client'
 import { errorFields, log } from './logger'
 import { waitUntil } from './request-context'
 import type { AppEnv } from './types'
-import type { AlertOut } from '../features/alerts/alerts.store'
-
-/** Every domain event and its payload. Features add theirs (user.*, task.*, alert.*…). */
-export type DomainEvents = {
-  'job.failed': {
-    jobId: string
-    userId: string
-    jobName: string
-    executionId: string
-    error: string | null
-    consecutiveFailures: number
-    paused: boolean
-  }
-  'user.created': { userId: string; email: string; name: string }
-  'user.deleted': { userId: string; email: string }
-  'alert.triggered': AlertEvent
-  'alert.resolved': AlertEvent
-  'alert.escalated': AlertEvent
-}
-
-/** An alert transition, with what a notification needs to say where it happened. */
-export type AlertEvent = { alert: AlertOut; serialNumber: string; coldCellName: string }
 
 /**
  * What listeners run with. `db` must stay open until every listener has settled, so it is never
  * a request's pool (closed with the response): request handlers use `emitAfterResponse`.
  */
 export type EventContext = { db: Database; config: Config }
-type Listener<K extends keyof DomainEvents> = (payload: DomainEvents[K], ctx: EventContext) => Promise<void>
 
-type AnyListener = (payload: never, ctx: EventContext) => Promise<void>
-const listeners = new Map<keyof DomainEvents, AnyListener[]>()
+/** One reaction to an event; it runs after the data the event describes is committed. */
+export type Listener<P> = (payload: P, ctx: EventContext) => Promise<void>
 
-/** Registers a listener; features call this at module load. */
-export function on<K extends keyof DomainEvents>(event: K, listener: Listener<K>) {
-  listeners.set(event, [...(listeners.get(event) ?? []), listener as AnyListener])
-}
+/** Every event of `E` with its listeners; an event left out is a compile error. */
+export type ListenerMap<E> = { [K in keyof E]: Listener<E[K]>[] }
 
 /**
- * Runs every listener of `event`. Call it only after the data the event describes is committed.
- * A failing listener is logged and never fails the caller; pass the promise to waitUntil to keep
- * it off the response path.
+ * `emit` and `emitAfterResponse` over the events `E`. The map is read at each emit, not when this
+ * runs: emitters and listeners reach each other through it, and an import cycle may not have
+ * finished loading it yet.
  */
-export async function emit<K extends keyof DomainEvents>(event: K, payload: DomainEvents[K], ctx: EventContext) {
-  await Promise.all(
-    (listeners.get(event) ?? []).map((listener) =>
-      (listener as Listener<K>)(payload, ctx).catch((err: unknown) =>
-        log('error', 'event listener failed', { event, ...errorFields(err) }),
+export function createEmitter<E>(listenersOf: () => ListenerMap<E>) {
+  /**
+   * Runs every listener of `event`. Call it only after the data the event describes is committed.
+   * A failing listener is logged and never fails the caller or the other listeners; pass the
+   * promise to waitUntil to keep it off the response path.
+   */
+  async function emit<K extends keyof E>(event: K, payload: E[K], ctx: EventContext) {
+    await Promise.all(
+      listenersOf()[event].map((listener) =>
+        listener(payload, ctx).catch((err: unknown) =>
+          log('error', 'event listener failed', { event: String(event), ...errorFields(err) }),
+        ),
       ),
-    ),
-  )
-}
+    )
+  }
 
-/**
- * `emit` from a request handler, once the write is committed: the listeners run under waitUntil,
- * after the response, on a pool of their own since the request's closes with the response.
- */
-export function emitAfterResponse<K extends keyof DomainEvents>(
-  c: Context<AppEnv>,
-  event: K,
-  payload: DomainEvents[K],
-) {
-  const config = c.get('config')
-  waitUntil(
-    c,
-    withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) =>
-      emit(event, payload, { db, config }),
-    ),
-  )
+  /**
+   * `emit` from a request handler, once the write is committed: the listeners run under waitUntil,
+   * after the response, on a pool of their own since the request's closes with the response.
+   */
+  function emitAfterResponse<K extends keyof E>(c: Context<AppEnv>, event: K, payload: E[K]) {
+    const config = c.get('config')
+    waitUntil(
+      c,
+      withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) =>
+        emit(event, payload, { db, config }),
+      ),
+    )
+  }
+
+  return { emit, emitAfterResponse }
 }

@@ -1,9 +1,8 @@
 import { and, eq, isNull, lt } from 'drizzle-orm'
 import { alerts, coldCells, devices } from '../db/schema'
-import '../features/alerts/alerts.events'
 import { toAlertOut } from '../features/alerts/alerts.store'
 import { monitorOf } from '../features/readings/ingest.service'
-import { emit } from '../lib/events'
+import { emit } from '../events'
 import type { TickContext } from './registry'
 
 /** Alerts ACTIVE longer than this are escalated, once. */

@@ -1,8 +1,7 @@
 import { createRouter } from '../../lib/create-router'
 import { ok, page } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
-import { emitAfterResponse } from '../../lib/events'
-import '../notifications/notifications.events' // registers the user.* listeners emitted here
+import { emitAfterResponse } from '../../events'
 import { setOnlyRole } from '../rbac/rbac.service'
 import { deleteUser, getUser, listUsers } from '../users/users.service'
 import * as r from './admin.routes'

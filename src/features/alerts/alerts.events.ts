@@ -1,54 +1,45 @@
-import { and, eq, inArray } from 'drizzle-orm'
-import type { Database } from '../../db/client'
-import { customerUsers, roles, technicianCustomers, userRoles, users } from '../../db/schema'
+import type { AlertEvent, EventContext } from '../../events'
 import { enqueueEmail } from '../email/email.service'
-import { on, type AlertEvent, type EventContext } from '../../lib/events'
 import { notify } from '../notifications/notifications.service'
+import { alertRecipients } from './alerts.service'
 
-/** The customer's users and its linked technicians, plus admins when `withAdmins`. */
-async function recipients(db: Database, customerId: string, withAdmins: boolean) {
-  const staff = await db
-    .select({ id: users.id, email: users.email })
-    .from(customerUsers)
-    .innerJoin(users, eq(users.id, customerUsers.userId))
-    .where(eq(customerUsers.customerId, customerId))
-  const techs = await db
-    .select({ id: users.id, email: users.email })
-    .from(technicianCustomers)
-    .innerJoin(users, eq(users.id, technicianCustomers.technicianId))
-    .where(eq(technicianCustomers.customerId, customerId))
-  const admins = withAdmins
-    ? await db
-        .select({ id: users.id, email: users.email })
-        .from(userRoles)
-        .innerJoin(roles, eq(roles.id, userRoles.roleId))
-        .innerJoin(users, eq(users.id, userRoles.userId))
-        .where(and(inArray(roles.name, ['admin'])))
-    : []
-  return [...new Map([...(withAdmins ? [] : staff), ...techs, ...admins].map((u) => [u.id, u])).values()]
-}
+type Transition = 'triggered' | 'resolved' | 'escalated'
 
-/**
- * Tells each recipient in the app and by email. The email id is fixed per (alert, transition,
- * recipient), so a transition announced twice is delivered once.
- */
-async function announce(kind: 'triggered' | 'resolved' | 'escalated', e: AlertEvent, { db, config }: EventContext) {
-  const title =
-    `${kind === 'escalated' ? 'Escalated: ' : kind === 'resolved' ? 'Resolved: ' : ''}${e.alert.type.replace('_', ' ')} in ${e.coldCellName}`.slice(
-      0,
-      200,
-    )
+/** What every recipient is told: the same words in the app and by email. */
+function notice(kind: Transition, e: AlertEvent) {
+  const prefix = kind === 'escalated' ? 'Escalated: ' : kind === 'resolved' ? 'Resolved: ' : ''
+  const title = `${prefix}${e.alert.type.replace('_', ' ')} in ${e.coldCellName}`.slice(0, 200)
   const message =
     kind === 'resolved'
       ? `${e.alert.message} — resolved${e.alert.autoResolved ? ' automatically' : ''}.`
       : e.alert.message
-  for (const u of await recipients(db, e.alert.customerId, kind === 'escalated')) {
+  return { title, message }
+}
+
+// Escalation goes to technicians and admins only (the customer already has the alert).
+const recipientsOf = (kind: Transition, e: AlertEvent, db: EventContext['db']) =>
+  alertRecipients(db, e.alert.customerId, kind === 'escalated')
+
+/** Tells each recipient in the app (persisted, and pushed to an open dashboard). */
+async function notifyAlert(kind: Transition, e: AlertEvent, { db, config }: EventContext) {
+  const { title, message } = notice(kind, e)
+  for (const u of await recipientsOf(kind, e, db)) {
     await notify(db, config.bindings.CHANNEL_HUB, u.id, {
       type: `alert.${kind}`,
       title,
       message: message.slice(0, 2000),
       data: { alertId: e.alert.id, coldCellId: e.alert.coldCellId, deviceId: e.alert.deviceId },
     })
+  }
+}
+
+/**
+ * Tells each recipient by email. The email id is fixed per (alert, transition, recipient), so a
+ * transition announced twice is delivered once.
+ */
+async function emailAlert(kind: Transition, e: AlertEvent, { db, config }: EventContext) {
+  const { title, message } = notice(kind, e)
+  for (const u of await recipientsOf(kind, e, db)) {
     await enqueueEmail(
       config,
       u.email,
@@ -59,7 +50,23 @@ async function announce(kind: 'triggered' | 'resolved' | 'escalated', e: AlertEv
   }
 }
 
-on('alert.triggered', (e, ctx) => announce('triggered', e, ctx))
-on('alert.resolved', (e, ctx) => announce('resolved', e, ctx))
-// Escalation goes to technicians and admins only (the customer already has the alert).
-on('alert.escalated', (e, ctx) => announce('escalated', e, ctx))
+// One listener per transition, so src/events/listeners.ts names each; function declarations are
+// hoisted, so the map can hold them whatever order the modules load in.
+export async function notifyAlertTriggered(e: AlertEvent, ctx: EventContext) {
+  await notifyAlert('triggered', e, ctx)
+}
+export async function emailAlertTriggered(e: AlertEvent, ctx: EventContext) {
+  await emailAlert('triggered', e, ctx)
+}
+export async function notifyAlertResolved(e: AlertEvent, ctx: EventContext) {
+  await notifyAlert('resolved', e, ctx)
+}
+export async function emailAlertResolved(e: AlertEvent, ctx: EventContext) {
+  await emailAlert('resolved', e, ctx)
+}
+export async function notifyAlertEscalated(e: AlertEvent, ctx: EventContext) {
+  await notifyAlert('escalated', e, ctx)
+}
+export async function emailAlertEscalated(e: AlertEvent, ctx: EventContext) {
+  await emailAlert('escalated', e, ctx)
+}

@@ -1,6 +1,15 @@
 import { and, desc, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { alerts, coldCells, devices } from '../../db/schema'
+import {
+  alerts,
+  coldCells,
+  customerUsers,
+  devices,
+  roles,
+  technicianCustomers,
+  userRoles,
+  users,
+} from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../rbac/access.service'
@@ -65,4 +74,32 @@ export async function resolveAlert(
     .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
     .where(eq(devices.id, alert.deviceId))
   return { alert: toAlertOut(alert), serialNumber: where?.serialNumber ?? '', coldCellName: where?.coldCellName ?? '' }
+}
+
+/**
+ * Who hears of an alert: the customer's users and its linked technicians; once escalated, those
+ * technicians and the admins instead of the customer's users.
+ */
+export async function alertRecipients(db: Database, customerId: string, escalated: boolean) {
+  const staff = escalated
+    ? []
+    : await db
+        .select({ id: users.id, email: users.email })
+        .from(customerUsers)
+        .innerJoin(users, eq(users.id, customerUsers.userId))
+        .where(eq(customerUsers.customerId, customerId))
+  const techs = await db
+    .select({ id: users.id, email: users.email })
+    .from(technicianCustomers)
+    .innerJoin(users, eq(users.id, technicianCustomers.technicianId))
+    .where(eq(technicianCustomers.customerId, customerId))
+  const admins = escalated
+    ? await db
+        .select({ id: users.id, email: users.email })
+        .from(userRoles)
+        .innerJoin(roles, eq(roles.id, userRoles.roleId))
+        .innerJoin(users, eq(users.id, userRoles.userId))
+        .where(eq(roles.name, 'admin'))
+    : []
+  return [...new Map([...staff, ...techs, ...admins].map((u) => [u.id, u])).values()]
 }

@@ -1,9 +1,8 @@
 import { createRouter } from '../../lib/create-router'
 import { ok, page } from '../../lib/envelope'
-import { emitAfterResponse } from '../../lib/events'
+import { emitAfterResponse } from '../../events'
 import { publish } from '../realtime/hub.service'
 import { scopeOf } from '../coldchain/scope.service'
-import './alerts.events'
 import * as r from './alerts.routes'
 import { listAlerts, resolveAlert } from './alerts.service'
 

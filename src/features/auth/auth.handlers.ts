@@ -1,11 +1,10 @@
 import type { Context } from 'hono'
 import { withDatabase } from '../../db/client'
 import { ok } from '../../lib/envelope'
-import { emitAfterResponse } from '../../lib/events'
+import { emitAfterResponse } from '../../events'
 import { clientIp } from '../../lib/rate-limit/middleware'
 import { waitUntil } from '../../lib/request-context'
 import type { AppEnv, Handler } from '../../lib/types'
-import '../notifications/notifications.events' // registers the user.created listeners emitted here
 import { getUser, updateUser } from '../users/users.service'
 import type * as routes from './auth.routes'
 import * as auth from './auth.service'

@@ -3,8 +3,7 @@ import type { Database } from '../../db/client'
 import { executions, jobAccounts, jobs } from '../../db/schema'
 import type { Config } from '../../env'
 import { checkTarget } from '../../lib/ssrf'
-import { emit } from '../../lib/events'
-import './jobs.events'
+import { emit } from '../../events'
 import { allowedHosts } from './jobs.service'
 
 export const RESPONSE_READ_LIMIT = 64 * 1024

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { executions, jobAccounts, jobs, type Execution, type Job, type Plan } from '../../db/schema'
+import { executions, jobAccounts, jobs, users, type Execution, type Job, type Plan } from '../../db/schema'
 import type { Config, PlanLimits } from '../../env'
 import { randomToken } from '../../lib/crypto'
 import { ApiError } from '../../lib/errors'
@@ -325,4 +325,10 @@ export async function getExecution(db: Database, userId: string, id: string) {
     .where(and(eq(executions.id, id), eq(executions.userId, userId)))
   if (!row) throw ApiError.notFound('Execution')
   return toExecutionOut(row)
+}
+
+/** The address a job owner's notices go to; undefined once the account is gone. */
+export async function ownerEmail(db: Database, userId: string) {
+  const [owner] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId))
+  return owner?.email
 }

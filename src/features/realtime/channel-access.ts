@@ -1,28 +1,33 @@
 import type { Database } from '../../db/client'
 import { ApiError } from '../../lib/errors'
+import { canReadColdCell, canReadCustomer } from '../coldchain/channel-access'
 import type { Principal } from '../rbac/access.service'
 import type { ChannelFamily } from './protocol'
 
-/** Whether `user` may read the record behind a channel (a project, a cold cell, a customer). */
-export type ChannelReadCheck = (db: Database, user: Principal, id: string) => Promise<boolean>
+/** Whether a signed-in `user` may read the record behind a channel (a cold cell, a customer…). */
+type ReadCheck = (db: Database, user: Principal, id: string) => Promise<boolean>
 
-// Families whose membership lives in another feature's data; that feature registers its check.
-// Until it does, only admins may subscribe.
-const readChecks = new Map<ChannelFamily, ChannelReadCheck>()
+type ChannelRule = { read: ReadCheck | 'anyone'; publish: 'signed-in' | 'readers' | 'nobody' }
 
-/** Lets a feature decide who may subscribe to `<family>:<id>` (projects, cold cells, customers). */
-export function registerChannelAccess(family: 'project' | 'coldcell' | 'customer', check: ChannelReadCheck) {
-  readChecks.set(family, check)
+/**
+ * Every channel family and who may use it; a family missing here does not compile. `read` is who
+ * subscribes besides admins (`anyone` includes anonymous callers); `publish` who may send from a
+ * client: signed-in callers, those who may read, or nobody (server events only).
+ */
+const CHANNEL_RULES: Record<ChannelFamily, ChannelRule> = {
+  public: { read: 'anyone', publish: 'signed-in' },
+  user: { read: async (_db, user, id) => id === user.id, publish: 'nobody' },
+  // No feature holds project membership yet, so only admins subscribe.
+  project: { read: async () => false, publish: 'readers' },
+  coldcell: { read: canReadColdCell, publish: 'nobody' },
+  customer: { read: canReadCustomer, publish: 'nobody' },
 }
 
 export type ChannelGrant = { channel: string; canPublish: boolean }
 
 /**
- * Who may subscribe, and who may publish from a client:
- * - `public:*`: anyone subscribes; signed-in users publish;
- * - `user:<id>`: that user and admins subscribe; nobody publishes from a client;
- * - `project:*`: members subscribe and publish; `coldcell:*`, `customer:*`: readers subscribe.
- * Anonymous callers get 401 where a user is needed, signed-in callers without access 403.
+ * Who may subscribe, and who may publish from a client, by CHANNEL_RULES. Anonymous callers get
+ * 401 where a user is needed, signed-in callers without access 403.
  */
 export async function authorizeChannel(
   db: Database,
@@ -32,15 +37,10 @@ export async function authorizeChannel(
   const split = channel.indexOf(':')
   const family = channel.slice(0, split) as ChannelFamily
   const id = channel.slice(split + 1)
-  if (family === 'public') return { channel, canPublish: user !== undefined }
+  const rule = CHANNEL_RULES[family]
+  if (rule.read === 'anyone') return { channel, canPublish: rule.publish === 'signed-in' && user !== undefined }
   if (!user) throw ApiError.unauthorized(`Subscribing to ${family} channels needs a token`)
-  const admin = user.roles.includes('admin')
-  if (family === 'user') {
-    if (id !== user.id && !admin) throw ApiError.forbidden(`You may not subscribe to ${channel}`)
-    return { channel, canPublish: false }
-  }
-  const check = readChecks.get(family)
-  const allowed = admin || (check ? await check(db, user, id) : false)
+  const allowed = user.roles.includes('admin') || (await rule.read(db, user, id))
   if (!allowed) throw ApiError.forbidden(`You may not subscribe to ${channel}`)
-  return { channel, canPublish: family === 'project' }
+  return { channel, canPublish: rule.publish === 'readers' }
 }

@@ -23,8 +23,6 @@ async function send(c: Context<AppEnv>, channel: string, body: { event: string; 
   return { channel, id, delivered }
 }
 
-export { registerChannelAccess } from './channel-access'
-
 export const realtimeRouter = createRouter()
   .openapi(r.connect, async (c) => {
     const { channels, lastEventId } = c.req.valid('query')

@@ -1,10 +1,9 @@
 import { ok, page } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
-import { emitAfterResponse } from '../../lib/events'
+import { emitAfterResponse } from '../../events'
 import { grantFor } from '../../lib/permissions'
 import type { Handler } from '../../lib/types'
 import { authorize } from '../auth/auth.middleware'
-import '../notifications/notifications.events' // registers the user.* listeners emitted here
 import type * as routes from './users.routes'
 import * as users from './users.service'
 
