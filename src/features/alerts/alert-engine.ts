@@ -27,6 +27,9 @@ export const emptyState = (): EngineState => ({ lastReadingAt: null, streaks: {}
 
 export type Transition = { kind: 'open' | 'repeat' | 'resolve'; type: AlertType; value: number | null; at: number }
 
+/** The engine's next state and the alert transitions that lead to it, to be written in order. */
+export type Step = { state: EngineState; transitions: Transition[] }
+
 const READING_TYPES = ['HIGH_TEMP', 'LOW_TEMP', 'POWER_LOSS'] as const
 
 function breaches(type: (typeof READING_TYPES)[number], r: EngineReading, rules: CellRules) {
@@ -51,11 +54,7 @@ const measuredValue = (type: AlertType, r: EngineReading) => (type === 'POWER_LO
  * - while open, each further breach is a `repeat` (lastTriggeredAt, counter), never a second alert;
  * - it resolves only when the reading has recovered past the deadband.
  */
-export function evaluate(
-  state: EngineState,
-  r: EngineReading,
-  rules: CellRules,
-): { state: EngineState; transitions: Transition[] } {
+export function evaluate(state: EngineState, r: EngineReading, rules: CellRules): Step {
   if (state.lastReadingAt !== null && r.recordedAt <= state.lastReadingAt) return { state, transitions: [] }
   const next: EngineState = { lastReadingAt: r.recordedAt, streaks: { ...state.streaks }, active: { ...state.active } }
   const transitions: Transition[] = []
@@ -84,4 +83,24 @@ export function evaluate(
     } else next.streaks[type] = streak
   }
   return { state: next, transitions }
+}
+
+/**
+ * The device has been silent past its threshold: SENSOR_ERROR opens. Readings never open or
+ * repeat it (silence is not a reading); one that is already open stays as it is.
+ */
+export function markOffline(state: EngineState, at: number): Step {
+  if (state.active.SENSOR_ERROR) return { state, transitions: [] }
+  return {
+    state: { ...state, active: { ...state.active, SENSOR_ERROR: true } },
+    transitions: [{ kind: 'open', type: 'SENSOR_ERROR', value: null, at }],
+  }
+}
+
+/** Any reading ends an offline spell: an open SENSOR_ERROR resolves, whatever the reading says. */
+export function backOnline(state: EngineState, at: number): Step {
+  if (!state.active.SENSOR_ERROR) return { state, transitions: [] }
+  const active = { ...state.active }
+  delete active.SENSOR_ERROR
+  return { state: { ...state, active }, transitions: [{ kind: 'resolve', type: 'SENSOR_ERROR', value: null, at }] }
 }

@@ -15,6 +15,12 @@ export type DeviceContext = {
 
 export type AlertChange = { kind: 'triggered' | 'updated' | 'resolved'; alert: Alert }
 
+/** The channels a cold cell's readings and alerts are published on: its own and its customer's. */
+export const alertChannels = (where: { coldCellId: string; customerId: string }) => [
+  `coldcell:${where.coldCellId}`,
+  `customer:${where.customerId}`,
+]
+
 const SEVERITY: Record<AlertType, 'WARNING' | 'CRITICAL'> = {
   HIGH_TEMP: 'CRITICAL',
   LOW_TEMP: 'CRITICAL',

@@ -5,6 +5,7 @@ import { publish } from '../realtime/hub.service'
 import { scopeOf } from '../coldchain/scope.service'
 import * as r from './alerts.routes'
 import { listAlerts, resolveAlert } from './alerts.service'
+import { alertChannels } from './alerts.store'
 
 export const alertsRouter = createRouter()
   .openapi(r.list, async (c) => {
@@ -22,9 +23,7 @@ export const alertsRouter = createRouter()
     const resolved = await resolveAlert(c.get('db'), scope, c.req.valid('param').id, user, body?.note)
     const hubs = c.get('config').bindings.CHANNEL_HUB
     await Promise.allSettled(
-      [`coldcell:${resolved.alert.coldCellId}`, `customer:${resolved.alert.customerId}`].map((ch) =>
-        publish(hubs, ch, 'alert.resolved', resolved.alert),
-      ),
+      alertChannels(resolved.alert).map((ch) => publish(hubs, ch, 'alert.resolved', resolved.alert)),
     )
     emitAfterResponse(c, 'alert.resolved', resolved)
     return ok(c, resolved.alert)

@@ -2,8 +2,17 @@ import { eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { coldCells, devices, locations } from '../../db/schema'
 import type { Config } from '../../env'
-import type { DeviceContext } from '../alerts/alerts.store'
-import type { NormalizedReading } from './readings.store'
+import { log } from '../../lib/logger'
+import {
+  alertChannels,
+  applyTransitions,
+  toAlertOut,
+  type AlertChange,
+  type DeviceContext,
+} from '../alerts/alerts.store'
+import { publish } from '../realtime/hub.service'
+import { ingestStep, offlineStep, type IngestInput, type MonitorState, type ReadingEvent } from './pipeline'
+import { lastSeenOf, markDeviceOffline, storeReadings, type NormalizedReading } from './readings.store'
 import type { ReadingInput } from './readings.schemas'
 
 /** A device by serial number, with its key hash and its cold cell's rules (null when unknown). */
@@ -61,4 +70,49 @@ export const monitorOf = (monitors: Monitors, serialNumber: string) => monitors.
  */
 export async function forgetDevice(monitors: Monitors, serialNumber: string) {
   await monitorOf(monitors, serialNumber).forget()
+}
+
+/**
+ * A device monitor's Postgres work for one batch: stores the readings, runs the new ones through
+ * the pipeline and writes its alert transitions. The monitor stores `step.save` and publishes.
+ */
+export async function ingestBatch(db: Database, s: MonitorState, input: Omit<IngestInput, 'stored'>) {
+  const { device, batch, now } = input
+  const stored = await storeReadings(db, device.deviceId, device.coldCellId, batch, now)
+  const step = ingestStep(s, { ...input, stored })
+  return { stored, step, changes: await applyTransitions(db, device, step.transitions) }
+}
+
+/**
+ * Asks Postgres when a silent device was last seen and, when that is past the threshold too, marks
+ * it OFFLINE and opens SENSOR_ERROR. Null when the device no longer exists.
+ */
+export async function checkSilence(db: Database, s: MonitorState, device: DeviceContext, thresholdMs: number) {
+  const seen = await lastSeenOf(db, device.deviceId)
+  if (seen === undefined) return null
+  const step = offlineStep(s, seen, Date.now(), thresholdMs)
+  if (step.kind === 'seen') return { ...step, changes: [] }
+  await markDeviceOffline(db, device.deviceId, step.seenAt)
+  return { ...step, changes: await applyTransitions(db, device, step.transitions) }
+}
+
+/**
+ * Publishes a batch's reading and each alert change on the device's channels. A failed publish is
+ * logged, never thrown: Postgres already has the data.
+ */
+export async function publishDeviceEvents(
+  hubs: Config['bindings']['CHANNEL_HUB'],
+  d: DeviceContext,
+  changes: AlertChange[],
+  reading: ReadingEvent | null,
+) {
+  const channels = alertChannels(d)
+  const sends: Promise<unknown>[] = []
+  if (reading) for (const ch of channels) sends.push(publish(hubs, ch, 'reading', reading))
+  for (const c of changes) {
+    const alert = toAlertOut(c.alert)
+    for (const ch of channels) sends.push(publish(hubs, ch, `alert.${c.kind}`, alert))
+  }
+  const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected')
+  if (failed.length) log('warn', 'device events not published', { deviceId: d.deviceId, failed: failed.length })
 }

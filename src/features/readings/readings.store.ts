@@ -1,4 +1,6 @@
+import { and, eq, lte } from 'drizzle-orm'
 import type { Database } from '../../db/client'
+import { devices } from '../../db/schema'
 
 /** A validated reading with its device time as epoch ms. */
 export type NormalizedReading = {
@@ -38,6 +40,20 @@ export async function storeReadings(
     new Date(seenAt).toISOString(),
   ])
   return result.rows.map((r) => Number(r.t))
+}
+
+/** When Postgres last saw the device (null: never); undefined when the device no longer exists. */
+export async function lastSeenOf(db: Database, deviceId: string): Promise<number | null | undefined> {
+  const [row] = await db.select({ lastSeenAt: devices.lastSeenAt }).from(devices).where(eq(devices.id, deviceId))
+  return row && (row.lastSeenAt?.getTime() ?? null)
+}
+
+/** Marks the device OFFLINE, unless a reading newer than `seenAt` arrived in the meantime. */
+export async function markDeviceOffline(db: Database, deviceId: string, seenAt: number) {
+  await db
+    .update(devices)
+    .set({ status: 'OFFLINE' })
+    .where(and(eq(devices.id, deviceId), lte(devices.lastSeenAt, new Date(seenAt))))
 }
 
 const STORE_READINGS = `
