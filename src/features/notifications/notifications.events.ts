@@ -18,5 +18,5 @@ on('user.created', async ({ userId, name }, { db, config }) => {
  */
 on('user.deleted', async ({ userId }, { config }) => {
   await publish(config.bindings.CHANNEL_HUB, `user:${userId}`, 'account.deleted', { userId })
-  await disconnectUser(config.bindings.CHANNEL_HUB, userId, 'account deleted')
+  await disconnectUser(config.bindings.PRESENCE_HUB, userId, 'account deleted')
 })
