@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
-import { isUserOnline, type EventData } from '../features/realtime/hub.service'
+import { onlineStatus, type EventData } from '../features/realtime/hub.service'
 import {
   parseClientFrame,
   parseHubRequest,
@@ -11,7 +11,6 @@ import {
   type ClientFrame,
   type Subscriber,
 } from '../features/realtime/protocol'
-import { errorFields, log } from '../lib/logger'
 import { GroupCommit } from './hub/group-commit'
 import { HubMeta, Members, TypingState } from './hub/hub-state'
 import { ReplayLog } from './hub/replay-log'
@@ -32,15 +31,11 @@ type Publish = { event: string; payload: EventData; opts: { from?: string | null
 export class ChannelHub extends DurableObject<Env> {
   private readonly meta = new HubMeta(this.ctx.storage.sql)
   private readonly log = new ReplayLog(this.ctx.storage.sql)
-  private readonly typing = new TypingState(this.ctx.storage.sql)
   private readonly members = new Members(this.ctx.storage.sql)
   private readonly sockets = new HubSockets(this.ctx)
+  private readonly typing = new TypingState(this.ctx.storage.sql, this.sockets)
   private readonly roster: Roster
-  private readonly sse = new SseClients((c) =>
-    this.roster
-      .leave(c)
-      .catch((err: unknown) => log('warn', 'hub leave failed', { channel: this.channel, ...errorFields(err) })),
-  )
+  private readonly sse = new SseClients((c) => this.roster.dropped(c))
   /** Publishes that arrive while the previous ones commit are written together: one transaction per burst. */
   private readonly commits = new GroupCommit(
     (p: Publish) => {
@@ -53,11 +48,10 @@ export class ChannelHub extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    // A hub's name is its channel, stored at first use, so the alarm and hibernated sockets (events no
-    // caller starts) know it too. The first use takes it from the runtime: callers reach hubs only
-    // through idFromName(channel), whose name the object sees on ctx.id.name. So no RPC carries it and
-    // publishing stays one call, with no `init` hop. SQLite reads are synchronous: restored here, it is
-    // known before any call runs, also on an instance made over existing storage.
+    // A hub's name is its channel, stored at first use so the alarm and woken sockets (events no caller
+    // starts) know it too. It comes from the runtime: callers reach hubs only through idFromName(channel),
+    // whose name the object sees on ctx.id.name, so no RPC carries it and publishing needs no `init` hop.
+    // SQLite reads are synchronous: restored here, it is known before any call, on any new instance.
     const channel = this.meta.channel(ctx.id.name)
     if (!channel) throw new Error('a ChannelHub is reached through idFromName(channel)')
     this.channel = channel
@@ -84,10 +78,8 @@ export class ChannelHub extends DurableObject<Env> {
   }
 
   async stats() {
-    const clients = this.members.list()
-    const users = new Set(clients.flatMap((c) => (c.userId ? [c.userId] : [])))
-    const websockets = clients.filter((c) => c.transport === 'websocket').length
-    return { channel: this.channel, websockets, sse: this.sse.size, users: users.size, lastEventId: this.log.lastId }
+    const { websockets, users } = this.members.counts()
+    return { channel: this.channel, websockets, sse: this.sse.size, users, lastEventId: this.log.lastId }
   }
 
   async clients() {
@@ -96,8 +88,7 @@ export class ChannelHub extends DurableObject<Env> {
 
   /** Ends the SSE stream of `clientId` (its client went away). */
   async disconnect(clientId: string) {
-    const client = this.sse.get(clientId)
-    if (client) this.sse.drop(client)
+    this.sse.end(clientId)
   }
 
   /** Of `clientIds`, those still connected here (a PresenceHub drops the others). */
@@ -112,8 +103,7 @@ export class ChannelHub extends DurableObject<Env> {
         close(ws, 4001, reason.slice(0, 120))
         await this.roster.leave(attachment(ws))
       }
-      const stream = this.sse.get(id)
-      if (stream) this.sse.drop(stream)
+      this.sse.end(id)
     }
   }
 
@@ -141,8 +131,7 @@ export class ChannelHub extends DurableObject<Env> {
       await this.roster.leave(attachment(ws))
     }
     this.sse.writeAll(streamLine({ type: 'ping' }))
-    for (const userId of this.typing.expire(now))
-      this.sockets.broadcast(frame('typing', { userId, isTyping: false, expired: true }), userId)
+    this.typing.expire(now)
     this.log.prune(now)
     await this.schedule()
   }
@@ -154,18 +143,12 @@ export class ChannelHub extends DurableObject<Env> {
       return reply(ws, 'error', { code: 'UNAUTHORIZED', message: `"${msg.event}" needs a signed-in connection` })
     switch (msg.event) {
       case 'typing':
-        this.typing.start(userId)
-        this.sockets.broadcast(frame('typing', { ...(msg.data ?? {}), userId, isTyping: true }), userId)
+        this.typing.start(userId, msg.data)
         return this.schedule()
       case 'stopTyping':
-        if (this.typing.stop(userId))
-          this.sockets.broadcast(frame('typing', { ...(msg.data ?? {}), userId, isTyping: false }), userId)
-        return
-      case 'getOnlineStatus': {
-        const ids = [...new Set(msg.data.userIds)]
-        const online = async (id: string) => [id, await isUserOnline(this.env.PRESENCE_HUB, id)] as const
-        return reply(ws, 'onlineStatus', { users: Object.fromEntries(await Promise.all(ids.map(online))) })
-      }
+        return this.typing.stop(userId, msg.data)
+      case 'getOnlineStatus':
+        return reply(ws, 'onlineStatus', { users: await onlineStatus(this.env.PRESENCE_HUB, msg.data.userIds) })
       case 'publish':
         if (!att.canPublish)
           return reply(ws, 'error', { code: 'FORBIDDEN', message: `Clients may not publish on ${this.channel}` })
@@ -181,8 +164,8 @@ export class ChannelHub extends DurableObject<Env> {
     const first = this.roster.add(sub, 'websocket', now)
     this.sockets.accept(server, sub, now)
     const catchUp = since === undefined ? undefined : this.log.after(this.channel, since)
-    for (const f of socketGreeting(this.channel, sub.clientId, this.log.lastId, catchUp)) server.send(f)
-    server.send(frame('presence', { type: 'sync', ...this.members.presence() }))
+    const presence = this.members.presence()
+    for (const f of socketGreeting(this.channel, sub.clientId, this.log.lastId, presence, catchUp)) server.send(f)
     await this.roster.joined(sub, first, server)
     await this.schedule()
     const headers: HeadersInit = protocol ? { 'Sec-WebSocket-Protocol': protocol } : {}

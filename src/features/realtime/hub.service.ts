@@ -36,6 +36,12 @@ export async function isUserOnline(presences: Presences, userId: string) {
   return presenceOf(presences, userId).presence()
 }
 
+/** `{ <userId>: { online, connections } }` for each of `userIds`, asked in parallel. */
+export async function onlineStatus(presences: Presences, userIds: string[]) {
+  const ask = async (id: string) => [id, await isUserOnline(presences, id)] as const
+  return Object.fromEntries(await Promise.all([...new Set(userIds)].map(ask)))
+}
+
 /** Closes every WebSocket and SSE stream `userId` holds, on every channel. */
 export async function disconnectUser(presences: Presences, userId: string, reason: string) {
   return presenceOf(presences, userId).disconnectUser(reason)

@@ -42,11 +42,24 @@ export const wsFrame = (event: string, data: unknown) => JSON.stringify({ event,
 /** What a reconnecting subscriber missed: the events after its position, or `reset` when they are gone. */
 export type CatchUp = { reset: boolean; messages: ChannelMessage[] }
 
-/** What a new WebSocket is sent first: `connected`, then, when it asked to resume, the replay or a `reset`. */
-export function socketGreeting(channel: string, clientId: string, lastEventId: number, catchUp?: CatchUp) {
+/** Who is on a channel: signed-in users with their connection counts, and anonymous connections. */
+export type ChannelPresence = { users: { userId: string; connections: number }[]; anonymous: number }
+
+/**
+ * What a new WebSocket is sent first: `connected`, the replay or a `reset` when it asked to resume,
+ * then a presence `sync`.
+ */
+export function socketGreeting(
+  channel: string,
+  clientId: string,
+  lastEventId: number,
+  presence: ChannelPresence,
+  catchUp?: CatchUp,
+) {
   const frames = [wsFrame('connected', { clientId, channel, lastEventId })]
   if (catchUp?.reset) frames.push(wsFrame('reset', { channel, lastEventId }))
   for (const m of catchUp?.messages ?? []) frames.push(wsFrame('message', m))
+  frames.push(wsFrame('presence', { type: 'sync', ...presence }))
   return frames
 }
 

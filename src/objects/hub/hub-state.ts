@@ -1,32 +1,47 @@
+import { wsFrame } from '../../features/realtime/protocol'
+import type { HubSockets } from './sockets'
+
 /** Typing lasts this long after the last `typing` frame unless renewed. */
 export const TYPING_TTL_MS = 5_000
 
-/** Who is typing on this channel, in storage so it survives hibernation. */
+type Context = Record<string, unknown>
+
+/**
+ * Who is typing on this channel, in storage so it survives hibernation. Every change is told to the
+ * channel's sockets except the typist's own (`typing { userId, isTyping, …context }`).
+ */
 export class TypingState {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly sockets: Pick<HubSockets, 'broadcast'>,
+  ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS typing (user_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`)
   }
 
   /** Starts or renews typing. */
-  start(userId: string, now = Date.now()) {
+  start(userId: string, context: Context = {}, now = Date.now()) {
     this.sql.exec(
       `INSERT INTO typing (user_id, expires_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET expires_at = excluded.expires_at`,
       userId,
       now + TYPING_TTL_MS,
     )
+    this.tell(userId, { ...context, userId, isTyping: true })
   }
 
-  /** Stops typing; true when the user was typing. */
-  stop(userId: string) {
-    return this.sql.exec(`DELETE FROM typing WHERE user_id = ? RETURNING user_id`, userId).toArray().length > 0
+  /** Stops typing; told only when the user was typing. */
+  stop(userId: string, context: Context = {}) {
+    const was = this.sql.exec(`DELETE FROM typing WHERE user_id = ? RETURNING user_id`, userId).toArray().length > 0
+    if (was) this.tell(userId, { ...context, userId, isTyping: false })
   }
 
-  /** Removes and returns the users whose typing has expired. */
+  /** Ends the typing that was not renewed in time (`expired: true`). */
   expire(now = Date.now()) {
-    return this.sql
-      .exec<{ user_id: string }>(`DELETE FROM typing WHERE expires_at <= ? RETURNING user_id`, now)
-      .toArray()
-      .map((r) => r.user_id)
+    const rows = this.sql.exec<{ user_id: string }>(`DELETE FROM typing WHERE expires_at <= ? RETURNING user_id`, now)
+    for (const { user_id: userId } of rows.toArray()) this.tell(userId, { userId, isTyping: false, expired: true })
+  }
+
+  private tell(userId: string, data: Context) {
+    this.sockets.broadcast(wsFrame('typing', data), userId)
   }
 
   nextExpiry(): number | null {
@@ -77,6 +92,15 @@ export class Members {
 
   count() {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM members`).one().n
+  }
+
+  /** WebSocket connections, and distinct signed-in users on either transport. */
+  counts() {
+    return this.sql
+      .exec<{ websockets: number; users: number }>(
+        `SELECT count(*) FILTER (WHERE transport = 'websocket') AS websockets, count(DISTINCT user_id) AS users FROM members`,
+      )
+      .one()
   }
 
   /** `{ users: [{ userId, connections }], anonymous }` */

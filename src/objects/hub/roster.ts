@@ -36,12 +36,18 @@ export class Roster {
     await this.reportActivity()
   }
 
+  /** `leave` for a stream that ended by itself: nobody awaits it, so a failure is only logged. */
+  dropped(sub: Subscriber) {
+    this.leave(sub).catch((err: unknown) =>
+      log('warn', 'hub leave failed', { channel: this.p.channel, ...errorFields(err) }),
+    )
+  }
+
   /** A connection ended (handled once however often it is reported): leave when it was the user's last here. */
   async leave(sub: Subscriber) {
     if (!this.p.members.remove(sub.clientId)) return
     if (sub.userId && this.p.members.countOf(sub.userId) === 0) {
-      if (this.p.typing.stop(sub.userId))
-        this.p.sockets.broadcast(frame('typing', { userId: sub.userId, isTyping: false }), sub.userId)
+      this.p.typing.stop(sub.userId)
       this.p.sockets.broadcast(frame('presence', { type: 'leave', userId: sub.userId }))
     }
     if (sub.userId) await this.tellPresence(sub.userId, (hub) => hub.untrack([sub.clientId]))

@@ -19,10 +19,6 @@ export class SseClients {
     return this.clients.size
   }
 
-  get(clientId: string) {
-    return this.clients.get(clientId)
-  }
-
   /** A new stream, not yet registered: the caller writes the replay first, then calls `add`. */
   open(sub: Subscriber) {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
@@ -50,6 +46,12 @@ export class SseClients {
     let written = 0
     for (const c of this.clients.values()) if (this.write(c, chunk)) written++
     return written
+  }
+
+  /** Ends the stream of `clientId`, when it has one here. */
+  end(clientId: string) {
+    const c = this.clients.get(clientId)
+    if (c) this.drop(c)
   }
 
   /** Ends a stream: after what is queued (`close`), or at once for a subscriber too far behind (`abort`). */
