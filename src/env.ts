@@ -140,6 +140,7 @@ const binding = (name: string) =>
 const bindingsSchema = z.object({
   CHANNEL_HUB: binding('CHANNEL_HUB'),
   HUB_DIRECTORY: binding('HUB_DIRECTORY'),
+  PRESENCE_HUB: binding('PRESENCE_HUB'),
   DEVICE_MONITOR: binding('DEVICE_MONITOR'),
   RATE_LIMITER: binding('RATE_LIMITER'),
   EMAIL_QUEUE: binding('EMAIL_QUEUE'),
@@ -178,6 +179,7 @@ export function loadConfig(env: Env): Config {
     bindings: {
       CHANNEL_HUB: env.CHANNEL_HUB,
       HUB_DIRECTORY: env.HUB_DIRECTORY,
+      PRESENCE_HUB: env.PRESENCE_HUB,
       DEVICE_MONITOR: env.DEVICE_MONITOR,
       RATE_LIMITER: env.RATE_LIMITER,
       EMAIL_QUEUE: env.EMAIL_QUEUE,

@@ -4,6 +4,7 @@ import { runMinuteTick } from './schedules'
 
 export { ChannelHub } from './objects/channel-hub'
 export { HubDirectory } from './objects/hub-directory'
+export { PresenceHub } from './objects/presence-hub'
 export { DeviceMonitor } from './objects/device-monitor'
 export { RateLimiter } from './objects/rate-limiter'
 

@@ -29,9 +29,7 @@ const list = (token: string, query = '') => call<Note[]>('GET', `/notifications$
 
 /** What the real ChannelHub of `channel` kept in its replay buffer: `{ event, data }` oldest first. */
 async function replayed(channel: string) {
-  const { messages } = await runInDurableObject(hubFor(env.CHANNEL_HUB, channel), (hub: ChannelHub) =>
-    hub.replay(channel, 0),
-  )
+  const { messages } = await runInDurableObject(hubFor(env.CHANNEL_HUB, channel), (hub: ChannelHub) => hub.replay(0))
   return messages.map((m) => ({ event: m.event, data: m.payload }))
 }
 

@@ -19,7 +19,7 @@ const send = (channel: string, event: string, payload: unknown, token = cast.adm
     json: { event, data: payload },
   })
 const publishMany = async (channel: string, n: number, from = 0) => {
-  for (let i = from; i < from + n; i++) await hubFor(env.CHANNEL_HUB, channel).publish(channel, 'tick', { i })
+  for (let i = from; i < from + n; i++) await hubFor(env.CHANNEL_HUB, channel).publish('tick', { i })
 }
 
 describe('SSE streams', () => {
@@ -102,7 +102,7 @@ describe('SSE streams', () => {
       state.storage.sql.exec(`UPDATE events SET at = at - 600000`)
       ;(hub as unknown as { log: { prune(): void } }).log.prune()
     })
-    const replay = (since: number) => runInDurableObject(stub, (hub: ChannelHub) => hub.replay(ch, since))
+    const replay = (since: number) => runInDurableObject(stub, (hub: ChannelHub) => hub.replay(since))
     expect((await replay(49)).reset).toBe(true)
     expect((await replay(50)).messages).toHaveLength(100)
     const s = await openSse(`/api/v1/sse/connect?channels=${ch}`, { 'Last-Event-ID': `${ch}:10` })
@@ -124,7 +124,7 @@ describe('SSE streams', () => {
     await publishMany(ch, 250)
     const stub = hubFor(env.CHANNEL_HUB, ch)
     await runInDurableObject(stub, (hub: ChannelHub) => (hub as unknown as { log: { prune(): void } }).log.prune())
-    expect((await runInDurableObject(stub, (hub: ChannelHub) => hub.replay(ch, 0))).messages.map((m) => m.id)).toEqual(
+    expect((await runInDurableObject(stub, (hub: ChannelHub) => hub.replay(0))).messages.map((m) => m.id)).toEqual(
       Array.from({ length: 250 }, (_, i) => i + 1),
     )
   })

@@ -31,7 +31,7 @@ describe('WebSocket channels', () => {
       users: [{ userId: cast.alice.user.id, connections: 1 }],
       anonymous: 0,
     })
-    await hubFor(env.CHANNEL_HUB, ch).publish(ch, 'news', { n: 1 })
+    await hubFor(env.CHANNEL_HUB, ch).publish('news', { n: 1 })
     expect((await a.next('message')).data).toMatchObject({
       id: 1,
       channel: ch,
@@ -47,19 +47,19 @@ describe('WebSocket channels', () => {
     const a = await openSocket(ch, { token: cast.alice.token })
     await a.next('connected')
     const hub = hubFor(env.CHANNEL_HUB, ch)
-    const results = await Promise.all(Array.from({ length: 40 }, (_, n) => hub.publish(ch, 'burst', { n })))
+    const results = await Promise.all(Array.from({ length: 40 }, (_, n) => hub.publish('burst', { n })))
     expect(results.map((r) => r.id).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
     expect(results.every((r) => r.delivered === 1)).toBe(true)
     const seen: number[] = []
     for (let i = 0; i < 40; i++) seen.push((await a.next('message')).data.id as number)
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
-    const replay = await runInDurableObject(hub, (h: ChannelHub) => h.replay(ch, 0))
+    const replay = await runInDurableObject(hub, (h: ChannelHub) => h.replay(0))
     expect(replay.messages.map((m) => [m.id, (m.payload as { n: number }).n])).toEqual(
       results.map((r, n) => [r.id, n]).sort((x, y) => x[0]! - y[0]!),
     )
     // A fresh instance over the same storage (as after eviction) carries on after the last id.
     await runInDurableObject(hub, (_h: ChannelHub, state) =>
-      expect(new ChannelHub(state, env).publish(ch, 'after', null)).resolves.toMatchObject({ id: 41 }),
+      expect(new ChannelHub(state, env).publish('after', null)).resolves.toMatchObject({ id: 41 }),
     )
     a.ws.close()
   })
@@ -134,7 +134,7 @@ describe('WebSocket channels', () => {
 
   it('replays missed events with ?since= and sends reset for an id it no longer has', async () => {
     const ch = unique('since')
-    for (let i = 0; i < 5; i++) await hubFor(env.CHANNEL_HUB, ch).publish(ch, 'tick', { i })
+    for (let i = 0; i < 5; i++) await hubFor(env.CHANNEL_HUB, ch).publish('tick', { i })
     const a = await openSocket(ch, { since: `${ch}:2` })
     const ids = [
       (await a.next('message')).data.id,
@@ -142,7 +142,7 @@ describe('WebSocket channels', () => {
       (await a.next('message')).data.id,
     ]
     expect(ids).toEqual([3, 4, 5])
-    await hubFor(env.CHANNEL_HUB, ch).publish(ch, 'tick', { i: 5 })
+    await hubFor(env.CHANNEL_HUB, ch).publish('tick', { i: 5 })
     expect((await a.next('message')).data.id).toBe(6)
     expect(a.frames.filter((f) => f.event === 'message')).toHaveLength(4)
     const b = await openSocket(ch, { since: '99' })
@@ -188,16 +188,16 @@ describe('WebSocket channels', () => {
       type: 'sync',
       users: expect.arrayContaining([{ userId: erin.user.id, connections: 2 }]),
     })
-    expect(await isUserOnline(env.CHANNEL_HUB, erin.user.id)).toEqual({ online: true, connections: 2 })
+    expect(await isUserOnline(env.PRESENCE_HUB, erin.user.id)).toEqual({ online: true, connections: 2 })
     tab1.ws.close()
     await until(
-      async () => (await isUserOnline(env.CHANNEL_HUB, erin.user.id)).connections === 1,
+      async () => (await isUserOnline(env.PRESENCE_HUB, erin.user.id)).connections === 1,
       'one connection left',
     )
     expect(watcher.frames.filter((f) => f.event === 'presence' && f.data.type === 'leave')).toHaveLength(0)
     tab2.ws.close()
     expect((await watcher.next('presence')).data).toEqual({ type: 'leave', userId: erin.user.id })
-    await until(async () => !(await isUserOnline(env.CHANNEL_HUB, erin.user.id)).online, 'offline')
+    await until(async () => !(await isUserOnline(env.PRESENCE_HUB, erin.user.id)).online, 'offline')
     watcher.ws.close()
   })
 
@@ -206,7 +206,7 @@ describe('WebSocket channels', () => {
     const ws = await openSocket(unique('x'), { token: carol.token })
     const sse = await openSse(`/api/v1/sse/auth/connect`, { authorization: `Bearer ${carol.token}` })
     await sse.next()
-    expect(await isUserOnline(env.CHANNEL_HUB, carol.user.id)).toEqual({ online: true, connections: 2 })
+    expect(await isUserOnline(env.PRESENCE_HUB, carol.user.id)).toEqual({ online: true, connections: 2 })
     const asker = await openSocket(unique('y'), { token: cast.alice.token })
     asker.send({ event: 'getOnlineStatus', data: { userIds: [carol.user.id, dave.user.id, carol.user.id] } })
     expect((await asker.next('onlineStatus')).data).toEqual({
@@ -218,7 +218,7 @@ describe('WebSocket channels', () => {
     const own = hubFor(env.CHANNEL_HUB, `user:${carol.user.id}`)
     await runInDurableObject(own, (_hub, state) => state.storage.setAlarm(Date.now()))
     await runDurableObjectAlarm(own)
-    await until(async () => (await isUserOnline(env.CHANNEL_HUB, carol.user.id)).connections === 0, 'carol offline')
+    await until(async () => (await isUserOnline(env.PRESENCE_HUB, carol.user.id)).connections === 0, 'carol offline')
     asker.ws.close()
   })
 
@@ -263,7 +263,7 @@ describe('WebSocket channels', () => {
     expect(await Promise.all([a.closed, b.closed, own.closed])).toEqual([4001, 4001, 4001])
     expect((await stream.next()).event).toBe('account.deleted')
     expect(await stream.next().catch((err: Error) => err.message)).toBe('stream ended')
-    await until(async () => !(await isUserOnline(env.CHANNEL_HUB, frank.user.id)).online, 'frank offline')
+    await until(async () => !(await isUserOnline(env.PRESENCE_HUB, frank.user.id)).online, 'frank offline')
     expect((await openSocket(unique('del-c'), { token: frank.token })).res.status).toBe(401)
   })
 
@@ -273,13 +273,13 @@ describe('WebSocket channels', () => {
     const anon = await openSocket(ch)
     a.send({ event: 'typing' })
     await anon.next('typing')
-    await hubFor(env.CHANNEL_HUB, ch).publish(ch, 'kept', { n: 1 })
+    await hubFor(env.CHANNEL_HUB, ch).publish('kept', { n: 1 })
     await runInDurableObject(hubFor(env.CHANNEL_HUB, ch), async (_old, state) => {
       const woken = new ChannelHub(state, env)
-      expect(await woken.stats(ch)).toEqual({ channel: ch, websockets: 2, sse: 0, users: 1, lastEventId: 1 })
-      const clients = await woken.clients(ch)
+      expect(await woken.stats()).toEqual({ channel: ch, websockets: 2, sse: 0, users: 1, lastEventId: 1 })
+      const clients = await woken.clients()
       expect(clients.map((c) => c.userId).sort()).toEqual([cast.alice.user.id, null].sort())
-      expect((await woken.replay(ch, 0)).messages.map((m) => m.event)).toEqual(['kept'])
+      expect((await woken.replay(0)).messages.map((m) => m.event)).toEqual(['kept'])
       expect(state.storage.sql.exec(`SELECT user_id FROM typing`).toArray()).toEqual([{ user_id: cast.alice.user.id }])
       expect((state.getWebSockets()[0]!.deserializeAttachment() as { clientId: string }).clientId).toEqual(
         expect.any(String),

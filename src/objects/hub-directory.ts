@@ -1,4 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
+import { hubDirectory } from '../features/realtime/hub.service'
+import { errorFields, log } from '../lib/logger'
+import type { HubMeta } from './hub/hub-state'
 
 /**
  * One instance ("global") that knows which channel hubs currently hold connections, so a global
@@ -34,4 +37,18 @@ export class HubDirectory extends DurableObject<Env> {
       .toArray()
       .map((r) => r.channel)
   }
+}
+
+/**
+ * Called by a hub after each join and leave: tells the directory when the hub went from idle to
+ * active or back, numbering the transition in the hub's own storage. A failed report is logged.
+ */
+export async function reportActivity(env: Pick<Env, 'HUB_DIRECTORY'>, meta: HubMeta, channel: string, active: boolean) {
+  if (active === (meta.get('active') === '1')) return
+  const gen = Number(meta.get('gen') ?? 0) + 1
+  meta.set('gen', String(gen))
+  meta.set('active', active ? '1' : '0')
+  await hubDirectory(env.HUB_DIRECTORY)
+    .report(channel, gen, active)
+    .catch((err: unknown) => log('warn', 'hub directory report failed', { channel, ...errorFields(err) }))
 }

@@ -18,5 +18,5 @@ export async function welcomeUser({ userId, name }: DomainEvents['user.created']
  */
 export async function closeDeletedAccount({ userId }: DomainEvents['user.deleted'], { config }: EventContext) {
   await publish(config.bindings.CHANNEL_HUB, `user:${userId}`, 'account.deleted', { userId })
-  await disconnectUser(config.bindings.CHANNEL_HUB, userId, 'account deleted')
+  await disconnectUser(config.bindings.PRESENCE_HUB, userId, 'account deleted')
 }

@@ -3,13 +3,24 @@ import type { Config } from '../../env'
 
 type Bindings = Pick<Config['bindings'], 'CHANNEL_HUB' | 'HUB_DIRECTORY'>
 type Hubs = Config['bindings']['CHANNEL_HUB']
+type Presences = Config['bindings']['PRESENCE_HUB']
 
 /** JSON a channel event may carry. */
 export type EventData = Json
 
-/** The ChannelHub object that owns `channel`. */
+/** The ChannelHub object that owns `channel` (it learns its name from the id: see ChannelHub). */
 export function hubFor(hubs: Hubs, channel: string) {
   return hubs.get(hubs.idFromName(channel))
+}
+
+/** The PresenceHub that knows every connection `userId` holds. */
+export function presenceOf(presences: Presences, userId: string) {
+  return presences.get(presences.idFromName(userId))
+}
+
+/** The one HubDirectory instance. */
+export function hubDirectory(directory: Config['bindings']['HUB_DIRECTORY']) {
+  return directory.get(directory.idFromName('global'))
 }
 
 /**
@@ -17,24 +28,28 @@ export function hubFor(hubs: Hubs, channel: string) {
  * WebSocket and SSE subscriber. Resolves with the event's id (monotonic per channel).
  */
 export async function publish(hubs: Hubs, channel: string, event: string, data: EventData, from: string | null = null) {
-  return hubFor(hubs, channel).publish(channel, event, data, { from })
+  return hubFor(hubs, channel).publish(event, data, { from })
 }
 
 /** Whether `userId` holds any connection, on any channel, and how many. */
-export async function isUserOnline(hubs: Hubs, userId: string) {
-  return hubFor(hubs, `user:${userId}`).presence(`user:${userId}`)
+export async function isUserOnline(presences: Presences, userId: string) {
+  return presenceOf(presences, userId).presence()
+}
+
+/** `{ <userId>: { online, connections } }` for each of `userIds`, asked in parallel. */
+export async function onlineStatus(presences: Presences, userIds: string[]) {
+  const ask = async (id: string) => [id, await isUserOnline(presences, id)] as const
+  return Object.fromEntries(await Promise.all([...new Set(userIds)].map(ask)))
 }
 
 /** Closes every WebSocket and SSE stream `userId` holds, on every channel. */
-export async function disconnectUser(hubs: Hubs, userId: string, reason: string) {
-  return hubFor(hubs, `user:${userId}`).disconnectUser(`user:${userId}`, reason)
+export async function disconnectUser(presences: Presences, userId: string, reason: string) {
+  return presenceOf(presences, userId).disconnectUser(reason)
 }
-
-const activeChannels = (b: Bindings) => b.HUB_DIRECTORY.get(b.HUB_DIRECTORY.idFromName('global')).activeChannels()
 
 /** Calls every active hub in parallel; a hub that fails is skipped, never blocks the others. */
 async function eachActiveHub<T>(b: Bindings, call: (hub: ReturnType<typeof hubFor>, channel: string) => Promise<T>) {
-  const channels = await activeChannels(b)
+  const channels = await hubDirectory(b.HUB_DIRECTORY).activeChannels()
   const settled = await Promise.allSettled(channels.map((ch) => call(hubFor(b.CHANNEL_HUB, ch), ch)))
   return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
 }
@@ -45,13 +60,13 @@ async function eachActiveHub<T>(b: Bindings, call: (hub: ReturnType<typeof hubFo
  */
 export async function broadcast(b: Bindings, event: string, data: EventData) {
   const broadcastId = crypto.randomUUID()
-  const results = await eachActiveHub(b, (hub, ch) => hub.publish(ch, event, data, { broadcastId }))
+  const results = await eachActiveHub(b, (hub) => hub.publish(event, data, { broadcastId }))
   return { broadcastId, channels: results.length, delivered: results.reduce((n, r) => n + r.delivered, 0) }
 }
 
 /** Connections per active channel, and totals (an SSE stream on several channels counts once). */
 export async function connectionStats(b: Bindings) {
-  const channels = await eachActiveHub(b, (hub, ch) => hub.stats(ch))
+  const channels = await eachActiveHub(b, (hub) => hub.stats())
   const clients = await connectedClients(b)
   return {
     totals: {
@@ -73,7 +88,7 @@ export async function connectionStats(b: Bindings) {
 
 /** Every connected client with the channels it listens on. */
 export async function connectedClients(b: Bindings) {
-  const perHub = await eachActiveHub(b, async (hub, ch) => (await hub.clients(ch)).map((c) => ({ ...c, channel: ch })))
+  const perHub = await eachActiveHub(b, async (hub, ch) => (await hub.clients()).map((c) => ({ ...c, channel: ch })))
   const byId = new Map<
     string,
     { id: string; userId: string | null; transport: 'websocket' | 'sse'; channels: string[]; connectedAt: string }

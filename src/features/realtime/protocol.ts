@@ -30,6 +30,47 @@ export type HubStreamLine =
   | { type: 'reset'; channel: string; seq: number }
   | { type: 'message'; message: ChannelMessage }
 
+/** The hub's probe on an SSE stream (a stream whose client left is only noticed when written to). */
+export type HubStreamPing = { type: 'ping' }
+
+const encoder = new TextEncoder()
+/** One line of that stream, as bytes. */
+export const streamLine = (l: HubStreamLine | HubStreamPing) => encoder.encode(`${JSON.stringify(l)}\n`)
+/** One server → client WebSocket frame. */
+export const wsFrame = (event: string, data: unknown) => JSON.stringify({ event, data })
+
+/** What a reconnecting subscriber missed: the events after its position, or `reset` when they are gone. */
+export type CatchUp = { reset: boolean; messages: ChannelMessage[] }
+
+/** Who is on a channel: signed-in users with their connection counts, and anonymous connections. */
+export type ChannelPresence = { users: { userId: string; connections: number }[]; anonymous: number }
+
+/**
+ * What a new WebSocket is sent first: `connected`, the replay or a `reset` when it asked to resume,
+ * then a presence `sync`.
+ */
+export function socketGreeting(
+  channel: string,
+  clientId: string,
+  lastEventId: number,
+  presence: ChannelPresence,
+  catchUp?: CatchUp,
+) {
+  const frames = [wsFrame('connected', { clientId, channel, lastEventId })]
+  if (catchUp?.reset) frames.push(wsFrame('reset', { channel, lastEventId }))
+  for (const m of catchUp?.messages ?? []) frames.push(wsFrame('message', m))
+  frames.push(wsFrame('presence', { type: 'sync', ...presence }))
+  return frames
+}
+
+/** What a new SSE stream is sent first: the replay or a `reset` when asked, then `hello` with the position. */
+export function streamGreeting(channel: string, seq: number, catchUp?: CatchUp): HubStreamLine[] {
+  const lines: HubStreamLine[] = catchUp?.reset ? [{ type: 'reset', channel, seq }] : []
+  for (const message of catchUp?.messages ?? []) lines.push({ type: 'message', message })
+  lines.push({ type: 'hello', channel, seq })
+  return lines
+}
+
 /** Who is connecting, as the Worker vouches for it to the hub. */
 export type Subscriber = { clientId: string; userId: string | null; canPublish: boolean }
 
@@ -88,6 +129,18 @@ export function parseClientFrame(message: string | ArrayBuffer): { frame: Client
   }
   const details = Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.') || 'frame', i.message]))
   return { error: { code: 'INVALID_FRAME', message: `Invalid "${String(event)}" frame`, details } }
+}
+
+/** The Worker's internal request to a hub (`/ws` or `/sse`): who connects, and where it resumes. */
+export function parseHubRequest(request: Request) {
+  const url = new URL(request.url)
+  const q = url.searchParams
+  const sub: Subscriber = {
+    clientId: q.get('clientId') ?? crypto.randomUUID(),
+    userId: q.get('userId') || null,
+    canPublish: q.get('publish') === '1',
+  }
+  return { sse: url.pathname === '/sse', sub, since: parseSince(q.get('since')), protocol: q.get('protocol') }
 }
 
 /** Parses a channel event id as sent back by a client: `42` or `<channel>:42`. */

@@ -45,7 +45,6 @@ export async function openSocket(
 ) {
   const user = c.get('user')
   const url = hubUrl('/ws', {
-    channel: grant.channel,
     clientId: crypto.randomUUID(),
     userId: user?.id,
     publish: grant.canPublish ? 1 : 0,
@@ -70,12 +69,12 @@ export async function openEventStream(c: Context<AppEnv>, channels: string[], la
     channels,
     cursor: parseCursor(c.req.header('last-event-id') ?? lastEventId),
     open: async (channel, since) => {
-      const res = await hubFor(hubs, channel).fetch(hubUrl('/sse', { channel, clientId, userId, since }))
+      const res = await hubFor(hubs, channel).fetch(hubUrl('/sse', { clientId, userId, since }))
       if (!res.body) throw new Error(`hub ${channel} returned no stream`)
       return res.body
     },
     // A hub notices a cancelled stream only when it next writes to it; tell it as soon as we know.
-    onClose: () => waitUntil(c, Promise.all(channels.map((ch) => hubFor(hubs, ch).disconnect(ch, clientId)))),
+    onClose: () => waitUntil(c, Promise.all(channels.map((ch) => hubFor(hubs, ch).disconnect(clientId)))),
   })
   return new Response(stream, {
     headers: {

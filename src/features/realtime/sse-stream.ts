@@ -1,4 +1,4 @@
-import type { ChannelMessage, HubStreamLine } from './protocol'
+import type { ChannelMessage, HubStreamLine, HubStreamPing } from './protocol'
 
 /** A comment line goes out this often so proxies keep the connection and clients detect loss. */
 export const HEARTBEAT_MS = 25_000
@@ -44,7 +44,7 @@ class Upstream {
       this.rest = lines.pop() ?? ''
       this.pending = lines.filter(Boolean)
     }
-    const parsed = JSON.parse(this.pending.shift()!) as HubStreamLine | { type: 'ping' }
+    const parsed = JSON.parse(this.pending.shift()!) as HubStreamLine | HubStreamPing
     return parsed.type === 'ping' ? this.next() : parsed
   }
 

@@ -1,83 +1,51 @@
+import { wsFrame } from '../../features/realtime/protocol'
+import type { HubSockets } from './sockets'
+
 /** Typing lasts this long after the last `typing` frame unless renewed. */
 export const TYPING_TTL_MS = 5_000
-/** A user hub re-checks a connection it was told about when its record is older than this. */
-export const ONLINE_RECHECK_MS = 60_000
 
-/** Who is typing on this channel, in storage so it survives hibernation. */
+type Context = Record<string, unknown>
+
+/**
+ * Who is typing on this channel, in storage so it survives hibernation. Every change is told to the
+ * channel's sockets except the typist's own (`typing { userId, isTyping, …context }`).
+ */
 export class TypingState {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly sockets: Pick<HubSockets, 'broadcast'>,
+  ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS typing (user_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`)
   }
 
   /** Starts or renews typing. */
-  start(userId: string, now = Date.now()) {
+  start(userId: string, context: Context = {}, now = Date.now()) {
     this.sql.exec(
       `INSERT INTO typing (user_id, expires_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET expires_at = excluded.expires_at`,
       userId,
       now + TYPING_TTL_MS,
     )
+    this.tell(userId, { ...context, userId, isTyping: true })
   }
 
-  /** Stops typing; true when the user was typing. */
-  stop(userId: string) {
-    return this.sql.exec(`DELETE FROM typing WHERE user_id = ? RETURNING user_id`, userId).toArray().length > 0
+  /** Stops typing; told only when the user was typing. */
+  stop(userId: string, context: Context = {}) {
+    const was = this.sql.exec(`DELETE FROM typing WHERE user_id = ? RETURNING user_id`, userId).toArray().length > 0
+    if (was) this.tell(userId, { ...context, userId, isTyping: false })
   }
 
-  /** Removes and returns the users whose typing has expired. */
+  /** Ends the typing that was not renewed in time (`expired: true`). */
   expire(now = Date.now()) {
-    return this.sql
-      .exec<{ user_id: string }>(`DELETE FROM typing WHERE expires_at <= ? RETURNING user_id`, now)
-      .toArray()
-      .map((r) => r.user_id)
+    const rows = this.sql.exec<{ user_id: string }>(`DELETE FROM typing WHERE expires_at <= ? RETURNING user_id`, now)
+    for (const { user_id: userId } of rows.toArray()) this.tell(userId, { userId, isTyping: false, expired: true })
+  }
+
+  private tell(userId: string, data: Context) {
+    this.sockets.broadcast(wsFrame('typing', data), userId)
   }
 
   nextExpiry(): number | null {
     return this.sql.exec<{ t: number | null }>(`SELECT min(expires_at) AS t FROM typing`).one().t
-  }
-}
-
-/**
- * Kept only by a `user:<id>` hub: every connection its user holds on any channel, so "is this
- * user online" is one call however many tabs and channels the user has open.
- */
-export class OnlineRegistry {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(
-      `CREATE TABLE IF NOT EXISTS online (client_id TEXT PRIMARY KEY, channel TEXT NOT NULL, checked_at INTEGER NOT NULL)`,
-    )
-  }
-
-  track(clientId: string, channel: string, now = Date.now()) {
-    this.sql.exec(
-      `INSERT INTO online (client_id, channel, checked_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET checked_at = excluded.checked_at`,
-      clientId,
-      channel,
-      now,
-    )
-  }
-
-  untrack(clientIds: string[]) {
-    for (const id of clientIds) this.sql.exec(`DELETE FROM online WHERE client_id = ?`, id)
-  }
-
-  /** Connections grouped by channel; only those not confirmed since `checkedBefore` when given. */
-  byChannel(checkedBefore = Infinity) {
-    const byChannel = new Map<string, string[]>()
-    for (const r of this.sql.exec<{ client_id: string; channel: string }>(
-      `SELECT client_id, channel FROM online WHERE checked_at < ?`,
-      checkedBefore,
-    )) {
-      byChannel.set(r.channel, [...(byChannel.get(r.channel) ?? []), r.client_id])
-    }
-    return byChannel
-  }
-
-  confirm(clientIds: string[], now = Date.now()) {
-    for (const id of clientIds) this.sql.exec(`UPDATE online SET checked_at = ? WHERE client_id = ?`, now, id)
-  }
-
-  count() {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM online`).one().n
   }
 }
 
@@ -126,6 +94,15 @@ export class Members {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM members`).one().n
   }
 
+  /** WebSocket connections, and distinct signed-in users on either transport. */
+  counts() {
+    return this.sql
+      .exec<{ websockets: number; users: number }>(
+        `SELECT count(*) FILTER (WHERE transport = 'websocket') AS websockets, count(DISTINCT user_id) AS users FROM members`,
+      )
+      .one()
+  }
+
   /** `{ users: [{ userId, connections }], anonymous }` */
   presence() {
     const rows = this.sql
@@ -150,5 +127,28 @@ export class Members {
 
   live(clientIds: string[]) {
     return clientIds.filter((id) => this.sql.exec(`SELECT 1 FROM members WHERE client_id = ?`, id).toArray().length > 0)
+  }
+}
+
+/** Small facts a hub keeps about itself: its channel name, its directory generation. */
+export class HubMeta {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS hub_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`)
+  }
+
+  get(k: string) {
+    return this.sql.exec<{ v: string }>(`SELECT v FROM hub_meta WHERE k = ?`, k).toArray()[0]?.v
+  }
+
+  /** The hub's channel as stored; at first use, `given`, which is stored. */
+  channel(given: string | undefined) {
+    const stored = this.get('channel')
+    if (stored || !given) return stored
+    this.set('channel', given)
+    return given
+  }
+
+  set(k: string, v: string) {
+    this.sql.exec(`INSERT INTO hub_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, k, v)
   }
 }
