@@ -9,7 +9,7 @@ import '../src/features/notifications/notifications.events'
 import { hubFor } from '../src/features/realtime/hub.service'
 import { emit, on, type DomainEvents } from '../src/lib/events'
 import type { ChannelHub } from '../src/objects/channel-hub'
-import { api, data, error, seedUser, withDb } from './helpers'
+import { call, data, error, seedUser, withDb } from './helpers'
 
 type Note = {
   id: string
@@ -22,8 +22,6 @@ type Note = {
 }
 type Hubs = Parameters<typeof notify>[1]
 
-const call = <T = Note>(method: string, path: string, token?: string, json?: unknown) =>
-  api<T>(`/api/v1${path}`, { method, token, json })
 const list = (token: string, query = '') => call<Note[]>('GET', `/notifications${query}`, token)
 
 /** What the real ChannelHub of `channel` kept in its replay buffer: `{ event, data }` oldest first. */
@@ -139,11 +137,11 @@ describe('PATCH /notifications/:id/read', () => {
   it('marks a notification read, and a second call keeps the first readAt', async () => {
     const { user, token } = await seedUser()
     const [id] = await seedNotes(user.id, 1)
-    const first = data(await call('PATCH', `/notifications/${id}/read`, token))
+    const first = data(await call<Note>('PATCH', `/notifications/${id}/read`, token))
     expect(first.id).toBe(id)
     expect(first.readAt).not.toBeNull()
     await new Promise((r) => setTimeout(r, 20))
-    const again = await call('PATCH', `/notifications/${id}/read`, token)
+    const again = await call<Note>('PATCH', `/notifications/${id}/read`, token)
     expect(again.status).toBe(200)
     expect(data(again).readAt).toBe(first.readAt)
   })
@@ -170,7 +168,7 @@ describe('PATCH /notifications/:id/read', () => {
     const [id] = await seedNotes(user.id, 1)
     const before = Date.now()
     const note = data(
-      await call('PATCH', `/notifications/${id}/read`, token, {
+      await call<Note>('PATCH', `/notifications/${id}/read`, token, {
         readAt: '2000-01-01T00:00:00.000Z',
         userId: other.user.id,
         read: false,
