@@ -26,6 +26,7 @@ import { usersRouter } from './features/users'
 import { createRouter } from './lib/create-router'
 import { errorBody } from './lib/envelope'
 import { ApiError } from './lib/errors'
+import { isExemptFromApiLimit } from './lib/rate-limit/exempt'
 import { clientIp, rateLimit } from './lib/rate-limit/middleware'
 import { requestContext, services } from './lib/request-context'
 import type { AppEnv } from './lib/types'
@@ -90,14 +91,13 @@ export function createApp() {
 
   const api = createRouter()
   // Every API call counts, per user when the bearer token verifies, else per client IP; probes are
-  // exempt so monitors never trip the limit, and so is device ingest (many devices share a site's IP).
+  // exempt so monitors never trip the limit, and so are the routes that declare it (device ingest).
   api.use(
     rateLimit({
       bucket: 'api',
       rule: (config) => config.RATE_LIMIT_API,
       key: apiClientKey,
-      skip: (c) =>
-        c.req.path.startsWith('/api/v1/health') || /^\/api\/v1\/readings\/devices\/[^/]+\/readings$/.test(c.req.path),
+      skip: (c) => c.req.path.startsWith('/api/v1/health') || isExemptFromApiLimit(c),
     }),
   )
   api

@@ -56,7 +56,8 @@ const plan = z
   )
 export type PlanLimits = z.infer<typeof plan>
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+/** Host names of a Postgres on this machine, which is reached through the dev WebSocket proxy. */
+export const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
 
 const varsSchema = z
   .object({

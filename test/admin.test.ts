@@ -2,7 +2,7 @@ import { and, eq, ne, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { roles, sessions, userRoles, users } from '../src/db/schema'
 import { bumpRbacEpoch } from '../src/features/rbac/access.service'
-import { api, data, error, seedUser, withDb, type ApiResponse } from './helpers'
+import { api, call, data, expectError, seedUser, tag, validationDetails, withDb, type Method } from './helpers'
 
 type Stats = {
   users: { total: number; verified: number; unverified: number; signupsLast7Days: number }
@@ -15,16 +15,6 @@ type Analytics = {
   series: { date: string; signups: number; activeUsers: number }[]
 }
 type User = { id: string; email: string; name: string; emailVerified: boolean; roles: string[] }
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
-
-const call = <T = unknown>(method: Method, path: string, token: string | undefined, json?: unknown) =>
-  api<T>(`/api/v1${path}`, { method, token, json })
-const tag = () => `t${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`
-const expectError = (res: ApiResponse<unknown>, status: number, code: string) => {
-  expect({ status: res.status, code: error(res).code }).toEqual({ status, code })
-  return error(res)
-}
-const validationDetails = (res: ApiResponse<unknown>) => expectError(res, 422, 'VALIDATION_ERROR').details ?? {}
 
 const adminToken = async () => (await seedUser({ roles: ['admin'] })).token
 const stats = async (token: string) => data(await call<Stats>('GET', '/admin/stats', token))

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { createDb } from '../src/db/client'
+import { databaseOf } from '../src/db/client'
 import { roles, userRoles, users } from '../src/db/schema'
 import { loadConfig } from '../src/env'
 import { requireAuth, requireRole } from '../src/features/auth/auth.middleware'
@@ -14,7 +14,7 @@ import { seedUser, withDb } from './helpers'
 const router = createRouter()
 router.use('*', async (c, next) => {
   const config = loadConfig(c.env)
-  const { db, close } = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })
+  const { db, close } = databaseOf(config)
   c.set('config', config)
   c.set('db', db)
   try {

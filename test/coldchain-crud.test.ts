@@ -2,10 +2,9 @@ import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { devices } from '../src/db/schema'
 import { post, reading } from './coldchain-fixtures'
-import { data, error, seedUser, withDb, type ApiResponse } from './helpers'
+import { call, data, error, seedUser, withDb, type ApiResponse } from './helpers'
 import {
   admin,
-  call,
   seedTree,
   serial,
   type ColdCell,

@@ -1,7 +1,7 @@
 /** Fixtures shared by the cold-chain tests: a tenant's tree, its staff and its technicians. */
 import { customers, customerUsers, technicianCustomers } from '../src/db/schema'
 import { seedDevice } from './coldchain-fixtures'
-import { api, seedUser, withDb } from './helpers'
+import { seedUser, withDb } from './helpers'
 
 export type Customer = { id: string; name: string; contactEmail: string | null }
 export type Location = { id: string; customerId: string; name: string; address: string | null }
@@ -37,9 +37,6 @@ export type Tree = {
   deviceId: string
   serialNumber: string
 }
-
-export const call = <T = unknown>(method: string, path: string, token: string, json?: unknown) =>
-  api<T>(`/api/v1${path}`, { method, token, json })
 
 export const serial = () => `T-${crypto.randomUUID().slice(0, 8)}`
 

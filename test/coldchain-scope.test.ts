@@ -4,8 +4,8 @@
  * technicians manage it, A's own users read it, everyone else gets 404 and lists that leave A out.
  */
 import { describe, expect, it } from 'vitest'
-import { data, seedUser } from './helpers'
-import { admin, call, customerUserOf, seedTree, serial, technicianOf, type Tree } from './coldchain-helpers'
+import { call, data, seedUser } from './helpers'
+import { admin, customerUserOf, seedTree, serial, technicianOf, type Tree } from './coldchain-helpers'
 
 type Kind = 'read' | 'update' | 'create' | 'regenerate' | 'delete'
 type Op = {

@@ -1,7 +1,7 @@
 /** Short helpers so feature tests read as behaviour: requests, users, tokens, captured mail. */
 import { env } from 'cloudflare:workers'
 import { SELF } from 'cloudflare:test'
-import { createDb } from '../src/db/client'
+import { databaseOf, type Database } from '../src/db/client'
 import { roles, userRoles, users } from '../src/db/schema'
 import { loadConfig } from '../src/env'
 import { app } from '../src/app'
@@ -9,6 +9,7 @@ import { hashPassword } from '../src/lib/password'
 import { signAccessToken } from '../src/lib/tokens'
 import { startSession } from '../src/features/auth/sessions.service'
 import { inArray } from 'drizzle-orm'
+import { expect } from 'vitest'
 
 export const BASE = 'http://outpost.test'
 
@@ -40,6 +41,15 @@ export async function api<T = unknown>(
   }
 }
 
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** Calls an API route (`path` is under /api/v1) as `token`'s user, or anonymously without one. */
+export const call = <T = unknown>(method: Method, path: string, token?: string, json?: unknown) =>
+  api<T>(`/api/v1${path}`, { method, token, json })
+
+/** A short unique suffix for names that must not collide between tests sharing a database. */
+export const tag = () => `t${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`
+
 /** Narrows an envelope to its data, failing the test with the error when it is not a success. */
 export function data<T>(res: ApiResponse<T>): T {
   if (!res.body.success) throw new Error(`expected success, got ${res.status} ${JSON.stringify(res.body)}`)
@@ -52,9 +62,18 @@ export function error(res: ApiResponse<unknown>) {
   return res.body.error
 }
 
+/** Asserts a reply's status and error code together (a failure shows both), and returns the error. */
+export function expectError(res: ApiResponse<unknown>, status: number, code: string) {
+  expect({ status: res.status, code: error(res).code }).toEqual({ status, code })
+  return error(res)
+}
+
+/** Asserts a 422 VALIDATION_ERROR and returns its details: which field failed, and why. */
+export const validationDetails = (res: ApiResponse<unknown>) => expectError(res, 422, 'VALIDATION_ERROR').details ?? {}
+
 /** Runs `fn` with a Drizzle client on this test file's database. */
-export async function withDb<T>(fn: (db: ReturnType<typeof createDb>['db']) => Promise<T>) {
-  const { db, close } = createDb({ url: env.DATABASE_URL, wsProxy: env.DATABASE_WS_PROXY })
+export async function withDb<T>(fn: (db: Database) => Promise<T>) {
+  const { db, close } = databaseOf(env)
   try {
     return await fn(db)
   } finally {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { jobs } from '../src/db/schema'
-import { api, data, error, seedUser, withDb } from './helpers'
+import { api, call, data, error, seedUser, withDb } from './helpers'
 
 type Job = {
   id: string
@@ -14,8 +14,6 @@ type Job = {
   timezone: string
 }
 
-const call = <T = unknown>(method: string, path: string, token: string, json?: unknown) =>
-  api<T>(`/api/v1${path}`, { method, token, json })
 const valid = (over: Record<string, unknown> = {}) => ({
   name: 'Nightly',
   cronExpression: '*/5 * * * *',

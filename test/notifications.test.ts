@@ -10,7 +10,7 @@ import { emit, type DomainEvents } from '../src/events'
 import { listeners } from '../src/events/listeners'
 import type { Listener } from '../src/lib/events'
 import type { ChannelHub } from '../src/objects/channel-hub'
-import { api, data, error, seedUser, withDb } from './helpers'
+import { call, data, error, seedUser, withDb } from './helpers'
 
 type Note = {
   id: string
@@ -23,8 +23,6 @@ type Note = {
 }
 type Hubs = Parameters<typeof notify>[1]
 
-const call = <T = Note>(method: string, path: string, token?: string, json?: unknown) =>
-  api<T>(`/api/v1${path}`, { method, token, json })
 const list = (token: string, query = '') => call<Note[]>('GET', `/notifications${query}`, token)
 
 /** What the real ChannelHub of `channel` kept in its replay buffer: `{ event, data }` oldest first. */
@@ -145,11 +143,11 @@ describe('PATCH /notifications/:id/read', () => {
   it('marks a notification read, and a second call keeps the first readAt', async () => {
     const { user, token } = await seedUser()
     const [id] = await seedNotes(user.id, 1)
-    const first = data(await call('PATCH', `/notifications/${id}/read`, token))
+    const first = data(await call<Note>('PATCH', `/notifications/${id}/read`, token))
     expect(first.id).toBe(id)
     expect(first.readAt).not.toBeNull()
     await new Promise((r) => setTimeout(r, 20))
-    const again = await call('PATCH', `/notifications/${id}/read`, token)
+    const again = await call<Note>('PATCH', `/notifications/${id}/read`, token)
     expect(again.status).toBe(200)
     expect(data(again).readAt).toBe(first.readAt)
   })
@@ -176,7 +174,7 @@ describe('PATCH /notifications/:id/read', () => {
     const [id] = await seedNotes(user.id, 1)
     const before = Date.now()
     const note = data(
-      await call('PATCH', `/notifications/${id}/read`, token, {
+      await call<Note>('PATCH', `/notifications/${id}/read`, token, {
         readAt: '2000-01-01T00:00:00.000Z',
         userId: other.user.id,
         read: false,

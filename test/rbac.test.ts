@@ -2,7 +2,7 @@ import { and, eq, ne } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { roles, userRoles } from '../src/db/schema'
 import { bumpRbacEpoch } from '../src/features/rbac/access.service'
-import { api, data, error, seedUser, withDb, type ApiResponse } from './helpers'
+import { call, data, expectError, seedUser, tag, validationDetails, withDb } from './helpers'
 
 type Role = {
   id: string
@@ -15,16 +15,6 @@ type Role = {
 type Permission = { id: string; resource: string; action: string; key: string; description: string; createdAt: string }
 type Access = { roles: string[]; permissions: string[] }
 type Check = { allowed: boolean; grant: 'all' | 'own' | 'none' }
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
-
-const call = <T = unknown>(method: Method, path: string, token: string | undefined, json?: unknown) =>
-  api<T>(`/api/v1${path}`, { method, token, json })
-const tag = () => `t${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`
-const expectError = (res: ApiResponse<unknown>, status: number, code: string) => {
-  expect({ status: res.status, code: error(res).code }).toEqual({ status, code })
-  return error(res)
-}
-const validationDetails = (res: ApiResponse<unknown>) => expectError(res, 422, 'VALIDATION_ERROR').details ?? {}
 
 const adminToken = async () => (await seedUser({ roles: ['admin'] })).token
 const createRole = async (token: string, name = `role-${tag()}`, description?: string) =>

@@ -10,9 +10,8 @@ import {
   sessions,
   systemJobs,
 } from '../src/db/schema'
-import { api, data, error, readMailbox, seedUser, withDb } from './helpers'
+import { call, data, error, readMailbox, seedUser, withDb } from './helpers'
 
-const call = <T = unknown>(method: string, path: string, token?: string) => api<T>(`/api/v1${path}`, { method, token })
 const NAMES = [
   'user-jobs-dispatch',
   'session-cleanup',

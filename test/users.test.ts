@@ -2,7 +2,7 @@ import { and, eq, ne } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { permissions, roles, userRoles } from '../src/db/schema'
 import { bumpRbacEpoch } from '../src/features/rbac/access.service'
-import { api, data, error, seedUser, withDb, type ApiResponse } from './helpers'
+import { api, call, data, error, seedUser, tag, validationDetails, withDb, type Method } from './helpers'
 
 type User = {
   id: string
@@ -13,17 +13,7 @@ type User = {
   createdAt: string
   updatedAt: string
 }
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
-
-const call = <T = User>(method: Method, path: string, token: string | undefined, json?: unknown) =>
-  api<T>(`/api/v1${path}`, { method, token, json })
 const list = (token: string, query: string) => call<User[]>('GET', `/users?${query}`, token)
-const tag = () => `t${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`
-const validationDetails = (res: ApiResponse<unknown>) => {
-  expect(res.status).toBe(422)
-  expect(error(res).code).toBe('VALIDATION_ERROR')
-  return error(res).details ?? {}
-}
 
 /** Seeds users named `<prefix> <suffix>` one after another, so their createdAt follows the given order. */
 async function seedNamed(prefix: string, suffixes: string[], extra: { roles?: string[] } = {}) {
@@ -236,7 +226,7 @@ describe('GET /users/:id', () => {
   it('lets a moderator read another user', async () => {
     const { token } = await seedUser({ roles: ['moderator'] })
     const { user: other } = await seedUser({ name: 'Readable' })
-    expect(data(await call('GET', `/users/${other.id}`, token)).name).toBe('Readable')
+    expect(data(await call<User>('GET', `/users/${other.id}`, token)).name).toBe('Readable')
   })
 
   it('answers 404 NOT_FOUND for an unknown id, even to an admin', async () => {
@@ -255,16 +245,16 @@ describe('GET /users/:id', () => {
 describe('PUT /users/:id', () => {
   it('lets a user rename themselves, trimming the name', async () => {
     const { user, token } = await seedUser({ name: 'Before' })
-    const res = await call('PUT', `/users/${user.id}`, token, { name: '  After  ' })
+    const res = await call<User>('PUT', `/users/${user.id}`, token, { name: '  After  ' })
     expect(res.status).toBe(200)
     expect(data(res).name).toBe('After')
-    expect(data(await call('GET', `/users/${user.id}`, token)).name).toBe('After')
+    expect(data(await call<User>('GET', `/users/${user.id}`, token)).name).toBe('After')
   })
 
   it('moves updatedAt forward and leaves createdAt alone', async () => {
     const { user, token } = await seedUser({ name: 'Clock' })
-    const before = data(await call('GET', `/users/${user.id}`, token))
-    const after = data(await call('PUT', `/users/${user.id}`, token, { name: 'Clock Two' }))
+    const before = data(await call<User>('GET', `/users/${user.id}`, token))
+    const after = data(await call<User>('PUT', `/users/${user.id}`, token, { name: 'Clock Two' }))
     expect(after.createdAt).toBe(before.createdAt)
     expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt))
   })
@@ -274,7 +264,7 @@ describe('PUT /users/:id', () => {
     const res = await call('PUT', `/users/${user.id}`, token, { email: `new-${tag()}@example.com` })
     expect(res.status).toBe(403)
     expect(error(res).code).toBe('FORBIDDEN')
-    expect(data(await call('GET', `/users/${user.id}`, token)).email).toBe(user.email)
+    expect(data(await call<User>('GET', `/users/${user.id}`, token)).email).toBe(user.email)
   })
 
   it('refuses a moderator changing their own email with 403', async () => {
@@ -287,17 +277,17 @@ describe('PUT /users/:id', () => {
     expect(
       (await call('PUT', `/users/${user.id}`, token, { name: 'Changed', email: `new-${tag()}@example.com` })).status,
     ).toBe(403)
-    expect(data(await call('GET', `/users/${user.id}`, token)).name).toBe('Unchanged')
+    expect(data(await call<User>('GET', `/users/${user.id}`, token)).name).toBe('Unchanged')
   })
 
   it("lets an admin change another user's email, stored lowercased", async () => {
     const { token } = await seedUser({ roles: ['admin'] })
     const { user, token: ownToken } = await seedUser()
     const email = `Changed-${tag()}@Example.COM`
-    const res = await call('PUT', `/users/${user.id}`, token, { email })
+    const res = await call<User>('PUT', `/users/${user.id}`, token, { email })
     expect(res.status).toBe(200)
     expect(data(res).email).toBe(email.toLowerCase())
-    expect(data(await call('GET', `/users/${user.id}`, ownToken)).email).toBe(email.toLowerCase())
+    expect(data(await call<User>('GET', `/users/${user.id}`, ownToken)).email).toBe(email.toLowerCase())
   })
 
   it("answers a moderator 403 for another user's record: readable but not updatable", async () => {
@@ -312,7 +302,7 @@ describe('PUT /users/:id', () => {
     const { token } = await seedUser()
     const { user: other, token: otherToken } = await seedUser({ name: 'Untouched' })
     expect((await call('PUT', `/users/${other.id}`, token, { name: 'Touched' })).status).toBe(404)
-    expect(data(await call('GET', `/users/${other.id}`, otherToken)).name).toBe('Untouched')
+    expect(data(await call<User>('GET', `/users/${other.id}`, otherToken)).name).toBe('Untouched')
   })
 
   it('answers 409 CONFLICT for an email another account holds, in any letter case', async () => {
@@ -376,7 +366,7 @@ describe('POST /users', () => {
   it('creates a verified user with the user role by default, who can then sign in', async () => {
     const { token } = await seedUser({ roles: ['admin'] })
     const email = `created-${tag()}@example.com`
-    const res = await call('POST', '/users', token, { email, password: 'long enough password', name: 'Created' })
+    const res = await call<User>('POST', '/users', token, { email, password: 'long enough password', name: 'Created' })
     expect(res.status).toBe(201)
     expect(data(res)).toMatchObject({ email, name: 'Created', emailVerified: true, roles: ['user'] })
     const login = await api<{ accessToken: string }>('/api/v1/auth/login', {
@@ -384,12 +374,12 @@ describe('POST /users', () => {
       json: { email, password: 'long enough password' },
     })
     expect(login.status).toBe(200)
-    expect(data(await call('GET', `/users/${data(res).id}`, data(login).accessToken)).id).toBe(data(res).id)
+    expect(data(await call<User>('GET', `/users/${data(res).id}`, data(login).accessToken)).id).toBe(data(res).id)
   })
 
   it('creates a user with the given roles and an unverified email', async () => {
     const { token } = await seedUser({ roles: ['admin'] })
-    const res = await call('POST', '/users', token, {
+    const res = await call<User>('POST', '/users', token, {
       email: `Mixed-${tag()}@Example.com`,
       password: 'long enough password',
       name: 'Staff',

@@ -1,10 +1,9 @@
 import { Pool, neonConfig } from '@neondatabase/serverless'
 import { drizzle } from 'drizzle-orm/neon-serverless'
+import { LOCAL_HOSTS, type Config } from '../env'
 import * as schema from './schema'
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>
-
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
 
 /**
  * A local Postgres has no Neon WebSocket endpoint, so the driver goes through the dev proxy
@@ -51,3 +50,19 @@ export async function withDatabase<T>(opts: DbOptions, fn: (db: Database) => Pro
     await close()
   }
 }
+
+/** What a pool on the app's own database needs from the config (the Worker's `env` fits too, in tests). */
+export type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATABASE_WS_PROXY'>
+
+const optionsOf = (config: DatabaseConfig): DbOptions => ({
+  url: config.DATABASE_URL,
+  wsProxy: config.DATABASE_WS_PROXY,
+})
+
+/** `createDb` on the app's own database. */
+export const databaseOf = (config: DatabaseConfig, opts: Omit<DbOptions, 'url' | 'wsProxy'> = {}) =>
+  createDb({ ...optionsOf(config), ...opts })
+
+/** `withDatabase` on the app's own database. */
+export const withConfigDatabase = <T>(config: DatabaseConfig, fn: (db: Database) => Promise<T>) =>
+  withDatabase(optionsOf(config), fn)

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { Config } from '../env'
-import { withDatabase, type Database } from '../db/client'
+import { withConfigDatabase, type Database } from '../db/client'
 import { errorFields, log } from './logger'
 import { waitUntil } from './request-context'
 import type { AppEnv } from './types'
@@ -46,9 +46,7 @@ export function createEmitter<E>(listenersOf: () => ListenerMap<E>) {
     const config = c.get('config')
     waitUntil(
       c,
-      withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) =>
-        emit(event, payload, { db, config }),
-      ),
+      withConfigDatabase(config, (db) => emit(event, payload, { db, config })),
     )
   }
 

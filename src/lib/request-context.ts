@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { createDb, type Database } from '../db/client'
+import { databaseOf, type Database } from '../db/client'
 import { loadConfig } from '../env'
 import { log } from './logger'
 import type { AppEnv } from './types'
@@ -50,8 +50,8 @@ export function services(): MiddlewareHandler<AppEnv> {
   return async function services(c, next) {
     const config = loadConfig(c.env)
     c.set('config', config)
-    let pool: ReturnType<typeof createDb> | undefined
-    const real = () => (pool ??= createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY })).db
+    let pool: ReturnType<typeof databaseOf> | undefined
+    const real = () => (pool ??= databaseOf(config)).db
     c.set(
       'db',
       new Proxy({} as Database, {

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
-import { createDb, type Database } from '../db/client'
+import { databaseOf, type Database } from '../db/client'
 import { loadConfig } from '../env'
 import { toAlertOut, type AlertChange, type DeviceContext } from '../features/alerts/alerts.store'
 import { checkSilence, ingestBatch, loadDevice, publishDeviceEvents } from '../features/readings/ingest.service'
@@ -135,7 +135,7 @@ export class DeviceMonitor extends DurableObject<Env> {
   private async withDb<T>(fn: (db: Database) => Promise<T>) {
     if (!this.pool) {
       const config = loadConfig(this.env)
-      this.pool = createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY, idleTimeoutMs: 0 })
+      this.pool = databaseOf(config, { idleTimeoutMs: 0 })
     }
     const pool = this.pool
     this.lastUse = Date.now()

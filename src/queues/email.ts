@@ -1,4 +1,4 @@
-import { withDatabase } from '../db/client'
+import { withConfigDatabase } from '../db/client'
 import type { Config } from '../env'
 import { deliverEmail } from '../features/email/email.service'
 import { EmailMessageSchema } from '../features/email/email.templates'
@@ -9,7 +9,7 @@ export const retryDelay = (attempts: number) => Math.min(600, 10 * 2 ** Math.max
 
 /** Acks each message on its own; only a failed message is retried (and ends in email-dlq). */
 export async function consumeEmail(batch: MessageBatch, config: Config) {
-  await withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, async (db) => {
+  await withConfigDatabase(config, async (db) => {
     for (const message of batch.messages) {
       const parsed = EmailMessageSchema.safeParse(message.body)
       if (!parsed.success) {

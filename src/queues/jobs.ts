@@ -1,4 +1,4 @@
-import { withDatabase } from '../db/client'
+import { withConfigDatabase } from '../db/client'
 import type { Config } from '../env'
 import type { JobMessage } from '../features/jobs/dispatch.service'
 import { executeOnce } from '../features/jobs/execute.service'
@@ -12,7 +12,7 @@ const isJobMessage = (b: unknown): b is JobMessage =>
 
 /** Executes each message on its own; only that message is retried, with the backoff the executor chose. */
 export async function consumeJobs(batch: MessageBatch, config: Config) {
-  await withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) =>
+  await withConfigDatabase(config, (db) =>
     Promise.all(
       batch.messages.map(async (message) => {
         if (!isJobMessage(message.body)) {

@@ -3,7 +3,7 @@ import { alerts, coldCells, devices } from '../db/schema'
 import { toAlertOut } from '../features/alerts/alerts.store'
 import { monitorOf } from '../features/readings/ingest.service'
 import { emit } from '../events'
-import type { TickContext } from './registry'
+import type { TickContext } from './types'
 
 /** Alerts ACTIVE longer than this are escalated, once. */
 export const ESCALATE_AFTER_MS = 60 * 60_000

@@ -1,12 +1,12 @@
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
-import { withDatabase, type Database } from '../db/client'
-import { systemJobs } from '../db/schema'
+import { withConfigDatabase, type Database } from '../db/client'
 import { loadConfig, type Config } from '../env'
 import { nextRunAt } from '../features/jobs/schedule'
+import { claimSystemJobRun, ensureSystemJobRows, recordSystemJobRun } from '../features/scheduler/system-jobs.service'
 import { errorFields, log } from '../lib/logger'
-import { SYSTEM_JOBS, type SystemJob } from './registry'
+import { SYSTEM_JOBS } from './registry'
+import type { SystemJob } from './types'
 
-export type { SystemJob } from './registry'
+export type { SystemJob } from './types'
 
 /** True when `cron` (UTC) fires at the minute of `at`. */
 export const isDue = (cron: string, at: Date) =>
@@ -25,25 +25,8 @@ export async function runSystemJob(db: Database, config: Config, job: SystemJob,
     log('error', 'system job failed', { job: job.name, scheduledTime: at.toISOString(), ...errorFields(err) })
   }
   const durationMs = Date.now() - started
-  await db
-    .update(systemJobs)
-    .set({
-      lastRunAt: sql`now()`,
-      lastDurationMs: durationMs,
-      lastStatus: error ? 'error' : 'ok',
-      lastError: error,
-      nextRunAt: nextRunAt(job.cron, 'UTC', new Date()),
-      updatedAt: sql`now()`,
-    })
-    .where(eq(systemJobs.name, job.name))
+  await recordSystemJobRun(db, job, { durationMs, error })
   return { name: job.name, status: error ? ('error' as const) : ('ok' as const), durationMs, error, result }
-}
-
-export async function ensureSystemJobRows(db: Database, jobs: SystemJob[]) {
-  await db
-    .insert(systemJobs)
-    .values(jobs.map((j) => ({ name: j.name, nextRunAt: nextRunAt(j.cron, 'UTC', new Date()) })))
-    .onConflictDoNothing()
 }
 
 /**
@@ -58,24 +41,11 @@ export async function runMinuteTick(
 ) {
   const config = loadConfig(env)
   const at = new Date(Math.floor(controller.scheduledTime / 60_000) * 60_000)
-  return withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, async (db) => {
+  return withConfigDatabase(config, async (db) => {
     await ensureSystemJobRows(db, jobs)
     const due = jobs.filter((j) => isDue(j.cron, at))
     const outcomes = await Promise.all(
-      due.map(async (job) => {
-        const [claimed] = await db
-          .update(systemJobs)
-          .set({ lastScheduledFor: at })
-          .where(
-            and(
-              eq(systemJobs.name, job.name),
-              eq(systemJobs.enabled, true),
-              or(isNull(systemJobs.lastScheduledFor), lt(systemJobs.lastScheduledFor, at)),
-            ),
-          )
-          .returning({ name: systemJobs.name })
-        return claimed ? runSystemJob(db, config, job, at) : null
-      }),
+      due.map(async (job) => ((await claimSystemJobRun(db, job.name, at)) ? runSystemJob(db, config, job, at) : null)),
     )
     const ran = outcomes.filter((o) => o !== null)
     log(

@@ -1,19 +1,8 @@
-import type { Database } from '../db/client'
-import type { Config } from '../env'
 import { escalateAlerts, sweepOfflineDevices } from './coldchain'
 import { cleanupOtps, cleanupSessions, retainLogs } from './maintenance'
 import { dailyReport, recordHealth } from './reports'
+import type { SystemJob } from './types'
 import { dispatchUserJobs } from './user-jobs'
-
-export type TickContext = { config: Config; db: Database; at: Date }
-
-/** A system job of the minute tick: its UTC cron schedule and a plain function. */
-export type SystemJob = {
-  name: string
-  cron: string
-  description: string
-  run: (ctx: TickContext) => Promise<Record<string, unknown>>
-}
 
 /** Every system job (SPEC.md, Cron service). Features add theirs here (device sweeps, reminders…). */
 export const SYSTEM_JOBS: SystemJob[] = [

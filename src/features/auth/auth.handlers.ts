@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import { withDatabase } from '../../db/client'
+import { withConfigDatabase } from '../../db/client'
 import { ok } from '../../lib/envelope'
 import { emitAfterResponse } from '../../events'
 import { clientIp } from '../../lib/rate-limit/middleware'
@@ -61,9 +61,7 @@ export const forgotPassword: Handler<typeof routes.forgotPassword> = async (c) =
   // and unknown addresses answer in the same time.
   waitUntil(
     c,
-    withDatabase({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY }, (db) =>
-      auth.forgotPassword(db, config, email),
-    ),
+    withConfigDatabase(config, (db) => auth.forgotPassword(db, config, email)),
   )
   return ok(c, { message: 'If the account exists, a reset link is on its way' }, 202)
 }

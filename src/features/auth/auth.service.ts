@@ -206,3 +206,15 @@ export async function changePassword(db: Database, userId: string, sessionId: st
     .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)))
   await revokeAllSessions(db, userId, 'password_change', sessionId)
 }
+
+/** Reset tokens a day past their expiry: used or not, they can no longer open anything. */
+export async function deleteDeadResetTokens(db: Database) {
+  const r = await db.execute(sql`delete from ${passwordResets} where expires_at < now() - interval '1 day'`)
+  return r.rowCount ?? 0
+}
+
+/** Verification codes past their expiry. */
+export async function deleteExpiredOtps(db: Database) {
+  const r = await db.execute(sql`delete from ${emailOtps} where expires_at < now()`)
+  return r.rowCount ?? 0
+}

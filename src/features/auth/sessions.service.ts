@@ -132,3 +132,11 @@ export async function endSessionOf(db: Database, presented: string) {
   if (!row) throw ApiError.unauthorized('Unknown refresh token', 'INVALID_TOKEN')
   await revokeSession(db, row.sessionId, 'logout')
 }
+
+/** Sessions expired or revoked a week ago; their refresh tokens go with them (cascade). */
+export async function deleteStaleSessions(db: Database) {
+  const r = await db.execute(
+    sql`delete from ${sessions} where expires_at < now() - interval '7 days' or revoked_at < now() - interval '7 days'`,
+  )
+  return r.rowCount ?? 0
+}

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses as e, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
+import { exemptFromApiLimit } from '../../lib/rate-limit/exempt'
 import { requireAuth } from '../auth/auth.middleware'
 import * as s from './readings.schemas'
 
@@ -9,6 +10,8 @@ export const ingest = createRoute({
   method: 'post',
   path: '/readings/devices/{serialNumber}/readings',
   tags,
+  // A site's devices share one IP: the per-client API limit would throttle a whole site.
+  middleware: [exemptFromApiLimit],
   summary: 'Post readings from a device (one, or a batch of up to 500)',
   description:
     'Authenticated by the device key in `x-device-key` (a device key opens only this route). Answers 202 with how many were stored; a resent (device, recordedAt) is stored once.',

@@ -3,8 +3,9 @@ import type { Database } from '../../db/client'
 import { dailyReports, healthChecks, systemJobs } from '../../db/schema'
 import type { Config } from '../../env'
 import { ApiError } from '../../lib/errors'
-import { ensureSystemJobRows, runSystemJob } from '../../schedules'
+import { runSystemJob } from '../../schedules'
 import { SYSTEM_JOBS } from '../../schedules/registry'
+import { ensureSystemJobRows } from './system-jobs.service'
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
