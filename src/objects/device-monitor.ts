@@ -28,7 +28,7 @@ const POOL_IDLE_MS = 30_000
  */
 export class DeviceMonitor extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve()
-  private pool: ReturnType<typeof createDb> | null = null
+  private pool: ReturnType<typeof databaseOf> | null = null
   private keys = new KeyCache()
   private idle: ReturnType<typeof setTimeout> | undefined
   private lastUse = 0
