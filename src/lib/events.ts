@@ -61,8 +61,8 @@ export async function emit<K extends keyof DomainEvents>(event: K, payload: Doma
  * `emit` from a request handler, once the write is committed: the listeners run under waitUntil,
  * after the response, on a pool of their own since the request's closes with the response.
  */
-export function emitAfterResponse<K extends keyof DomainEvents>(
-  c: Context<AppEnv>,
+export function emitAfterResponse<K extends keyof DomainEvents, E extends AppEnv>(
+  c: Context<E>,
   event: K,
   payload: DomainEvents[K],
 ) {

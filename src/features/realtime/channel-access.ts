@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client'
 import { ApiError } from '../../lib/errors'
-import type { Principal } from '../rbac/access.service'
+import type { Principal } from '../../lib/types'
 import type { ChannelFamily } from './protocol'
 
 /** Whether `user` may read the record behind a channel (a project, a cold cell, a customer). */
