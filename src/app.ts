@@ -5,7 +5,6 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { Context, MiddlewareHandler } from 'hono'
 import { adminRouter } from './features/admin'
 import { authRouter } from './features/auth'
-import { claimsOf } from './features/auth/auth.middleware'
 import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
@@ -23,6 +22,8 @@ import { coldCellsRouter } from './features/coldcells'
 import { devicesRouter } from './features/devices'
 import { schedulerRouter } from './features/scheduler'
 import { usersRouter } from './features/users'
+import { loadPrincipal } from './features/rbac/access.service'
+import { claimsOf, principals } from './lib/auth'
 import { createRouter } from './lib/create-router'
 import { errorBody } from './lib/envelope'
 import { ApiError } from './lib/errors'
@@ -73,6 +74,7 @@ export function createApp() {
   app.use(requestContext())
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-site' }))
   app.use(services())
+  app.use(principals(loadPrincipal))
   app.use(corsFromConfig())
   app.use(limitBody())
   app.use(

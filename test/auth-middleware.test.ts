@@ -1,13 +1,15 @@
+import { createRoute, z } from '@hono/zod-openapi'
 import { env } from 'cloudflare:workers'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { databaseOf } from '../src/db/client'
 import { roles, userRoles, users } from '../src/db/schema'
 import { loadConfig } from '../src/env'
-import { requireAuth, requireRole } from '../src/features/auth/auth.middleware'
+import { authed, requireAuth, requireRole } from '../src/lib/auth'
 import { createRouter } from '../src/lib/create-router'
-import { ok } from '../src/lib/envelope'
-import { bumpRbacEpoch } from '../src/features/rbac/access.service'
+import { jsonContent, ok, successSchema } from '../src/lib/envelope'
+import type { Handler } from '../src/lib/types'
+import { bumpRbacEpoch, loadPrincipal } from '../src/features/rbac/access.service'
 import { seedUser, withDb } from './helpers'
 
 // The middleware every protected feature router uses, on a throwaway router.
@@ -17,6 +19,7 @@ router.use('*', async (c, next) => {
   const { db, close } = databaseOf(config)
   c.set('config', config)
   c.set('db', db)
+  c.set('loadPrincipal', loadPrincipal)
   try {
     await next()
   } finally {
@@ -25,7 +28,15 @@ router.use('*', async (c, next) => {
 })
 router.get('/me', requireAuth(), (c) => ok(c, c.get('user')))
 router.get('/admin', requireAuth(), requireRole('admin'), (c) => ok(c, 'secret'))
-router.get('/stream', requireAuth({ allowQueryToken: true }), (c) => ok(c, c.get('user')!.id))
+router.get('/stream', requireAuth({ allowQueryToken: true }), (c) => ok(c, c.get('user').id))
+// As the feature routers declare theirs: the handler's type comes from the route's middleware.
+const adminRoute = createRoute({
+  method: 'get',
+  path: '/typed/admin',
+  middleware: authed(requireRole('admin')),
+  responses: { 200: jsonContent(successSchema(z.string()), 'The caller') },
+})
+router.openapi(adminRoute, (c) => ok(c, c.get('user').id))
 
 const get = (path: string, token?: string) =>
   router.request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} }, env)
@@ -88,5 +99,24 @@ describe('requireRole', () => {
       await bumpRbacEpoch(db)
     })
     expect((await get('/admin', token)).status).toBe(200)
+  })
+})
+
+describe('typed routes', () => {
+  it('runs requireAuth before the checks authed() lists', async () => {
+    expect(await codeOf(await get('/typed/admin'))).toBe('UNAUTHORIZED')
+    expect(await codeOf(await get('/typed/admin', (await seedUser({ roles: ['user'] })).token))).toBe('FORBIDDEN')
+    const { user, token } = await seedUser({ roles: ['admin'] })
+    expect(await (await get('/typed/admin', token)).json()).toMatchObject({ data: user.id })
+  })
+
+  it('gives a handler a caller only when its route lists requireAuth (checked by tsc)', () => {
+    const open = createRoute({ method: 'get', path: '/open', responses: { 204: { description: 'No caller' } } })
+    const handler: Handler<typeof open> = (c) => {
+      // @ts-expect-error nothing on this route loaded a caller, so `user` may be undefined
+      c.get('user').id
+      return c.body(null, 204)
+    }
+    expect(handler).toBeTypeOf('function')
   })
 })

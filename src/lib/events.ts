@@ -42,7 +42,7 @@ export function createEmitter<E>(listenersOf: () => ListenerMap<E>) {
    * `emit` from a request handler, once the write is committed: the listeners run under waitUntil,
    * after the response, on a pool of their own since the request's closes with the response.
    */
-  function emitAfterResponse<K extends keyof E>(c: Context<AppEnv>, event: K, payload: E[K]) {
+  function emitAfterResponse<K extends keyof E, C extends AppEnv>(c: Context<C>, event: K, payload: E[K]) {
     const config = c.get('config')
     waitUntil(
       c,

@@ -1,8 +1,21 @@
-import type { RouteConfig, RouteHandler } from '@hono/zod-openapi'
+import type { RouteConfig, RouteConfigToEnv, RouteHandler } from '@hono/zod-openapi'
 import type { Config } from '../env'
 import type { Database } from '../db/client'
-import type { Principal } from '../features/rbac/access.service'
 import type { AccessClaims } from './tokens'
+
+/** The authenticated caller, as every handler sees it. */
+export type Principal = {
+  id: string
+  email: string
+  name: string
+  emailVerified: boolean
+  sessionId: string
+  roles: string[]
+  permissions: string[]
+}
+
+/** Loads the caller of verified claims; null when the user or the session is gone. */
+export type LoadPrincipal = (db: Database, claims: AccessClaims) => Promise<Principal | null>
 
 /** Hono environment shared by every router: bindings plus per-request variables. */
 export type AppEnv = {
@@ -12,10 +25,22 @@ export type AppEnv = {
     traceId?: string
     config: Config
     db: Database
+    // Provided by the app, so that lib/auth.ts does not import the rbac feature that owns the query.
+    loadPrincipal: LoadPrincipal
     claims?: AccessClaims
     user?: Principal
   }
 }
 
-/** A handler typed by its route definition. */
-export type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>
+/**
+ * The environment behind `requireAuth()`: the caller is always there. Hono's Context is invariant
+ * in its env, so a helper called from public and signed-in routes alike reads through
+ * `<E extends AppEnv>(c: Context<E>)`, and one only signed-in routes call takes `Context<AuthEnv>`.
+ */
+export type AuthEnv = { Bindings: Env; Variables: AppEnv['Variables'] & { user: Principal } }
+
+/**
+ * A handler typed by its route definition, with what the route's middleware adds: behind
+ * `requireAuth()`, `c.get('user')` is a `Principal`.
+ */
+export type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv & RouteConfigToEnv<R>>

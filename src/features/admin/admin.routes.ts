@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
-import { requireAuth, requireRole } from '../auth/auth.middleware'
+import { authed, requireRole } from '../../lib/auth'
 import { UserIdParam, UserListQuery, UserSchema } from '../users/users.schemas'
 
 const tags = ['Admin']
 const security = [{ bearerAuth: [] }]
-const middleware = [requireAuth(), requireRole('admin')]
+const middleware = authed(requireRole('admin'))
 const e = errorResponses
 
 const StatsSchema = z

@@ -21,7 +21,7 @@ export const adminRouter = createRouter()
   })
   .openapi(r.deleteUser, async (c) => {
     const { id } = c.req.valid('param')
-    if (id === c.get('user')!.id) throw ApiError.conflict('You cannot delete your own account')
+    if (id === c.get('user').id) throw ApiError.conflict('You cannot delete your own account')
     const deleted = await deleteUser(c.get('db'), id)
     emitAfterResponse(c, 'user.deleted', { userId: deleted.id, email: deleted.email })
     return c.body(null, 204)

@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi'
 import { errorResponses as e, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
-import { requireAuth } from '../auth/auth.middleware'
+import { requireAuth } from '../../lib/auth'
 import * as s from './alerts.schemas'
 
 const tags = ['Cold chain']
 const security = [{ bearerAuth: [] }]
-const middleware = [requireAuth()]
+const middleware = requireAuth()
 
 export const list = createRoute({
   method: 'get',

@@ -12,7 +12,7 @@ import {
 } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
-import type { Principal } from '../rbac/access.service'
+import type { Principal } from '../../lib/types'
 import { assertCanManage, assertInScope, scopeFilter, type Scope } from '../coldchain/scope.service'
 import type { AlertListQuery } from './alerts.schemas'
 import { toAlertOut } from './alerts.store'

@@ -11,13 +11,13 @@ export const alertsRouter = createRouter()
   .openapi(r.list, async (c) => {
     const { data, meta } = await listAlerts(
       c.get('db'),
-      await scopeOf(c.get('db'), c.get('user')!),
+      await scopeOf(c.get('db'), c.get('user')),
       c.req.valid('query'),
     )
     return page(c, data, meta)
   })
   .openapi(r.resolve, async (c) => {
-    const user = c.get('user')!
+    const user = c.get('user')
     const scope = await scopeOf(c.get('db'), user)
     const body = c.req.valid('json') as { note?: string } | undefined
     const resolved = await resolveAlert(c.get('db'), scope, c.req.valid('param').id, user, body?.note)

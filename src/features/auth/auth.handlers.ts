@@ -4,14 +4,14 @@ import { ok } from '../../lib/envelope'
 import { emitAfterResponse } from '../../events'
 import { clientIp } from '../../lib/rate-limit/middleware'
 import { waitUntil } from '../../lib/request-context'
-import type { AppEnv, Handler } from '../../lib/types'
+import type { AppEnv, AuthEnv, Handler } from '../../lib/types'
 import { getUser, updateUser } from '../users/users.service'
 import type * as routes from './auth.routes'
 import * as auth from './auth.service'
 import { endSessionOf, rotateRefreshToken } from './sessions.service'
 
 const deps = (c: Context<AppEnv>) => ({ db: c.get('db'), config: c.get('config') })
-const me = (c: Context<AppEnv>) => c.get('user')!
+const me = (c: Context<AuthEnv>) => c.get('user')
 
 export const register: Handler<typeof routes.register> = async (c) => {
   const { db, config } = deps(c)

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { UserSchema } from '../users/users.schemas'
-import { requireAuth } from './auth.middleware'
+import { requireAuth } from '../../lib/auth'
 import { authRateLimit, passwordRateLimit } from './auth.rate-limit'
 import * as s from './auth.schemas'
 

@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi'
 import { errorResponses as e, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
-import { requireAuth } from '../auth/auth.middleware'
+import { requireAuth } from '../../lib/auth'
 import * as s from './coldcells.schemas'
 
 const tags = ['Cold chain: cold cells']
 const security = [{ bearerAuth: [] }]
-const middleware = [requireAuth()]
+const middleware = requireAuth()
 const One = successSchema(s.ColdCellSchema)
 
 export const create = createRoute({

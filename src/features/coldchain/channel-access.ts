@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client'
-import type { Principal } from '../rbac/access.service'
+import type { Principal } from '../../lib/types'
 import { customerOf, inScope, scopeOf } from './scope.service'
 
 // Live cold-chain channels follow the same scope as the data: whoever may read the cold cell or

@@ -2,7 +2,7 @@ import { eq, inArray, sql, type Column, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { coldCells, customerUsers, devices, locations, technicianCustomers } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
-import type { Principal } from '../rbac/access.service'
+import type { Principal } from '../../lib/types'
 
 /** The customers a caller may see: every one (admins), or a list (technicians' links, a customer's own). */
 export type Scope = { all: true } | { all: false; customerIds: string[] }

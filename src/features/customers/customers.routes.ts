@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi'
 import { errorResponses as e, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
-import { requireAuth } from '../auth/auth.middleware'
+import { requireAuth } from '../../lib/auth'
 import * as s from './customers.schemas'
 
 const tags = ['Cold chain: customers']
 const security = [{ bearerAuth: [] }]
-const middleware = [requireAuth()]
+const middleware = requireAuth()
 const One = successSchema(s.CustomerSchema)
 const Link = successSchema(s.LinkSchema)
 const linked = { 200: jsonContent(Link, 'Already linked (idempotent)'), 201: jsonContent(Link, 'Linked') }

@@ -1,12 +1,12 @@
 import { createRouter } from '../../lib/create-router'
 import { ok, page } from '../../lib/envelope'
 import type { Context } from 'hono'
-import type { AppEnv } from '../../lib/types'
+import type { AuthEnv } from '../../lib/types'
 import { runNow } from './dispatch.service'
 import * as r from './jobs.routes'
 import * as jobs from './jobs.service'
 
-const me = (c: Context<AppEnv>) => c.get('user')!.id
+const me = (c: Context<AuthEnv>) => c.get('user').id
 
 // Static paths (/jobs/signing-secret, /users/plan) are registered before their /{id} siblings.
 export const jobsRouter = createRouter()

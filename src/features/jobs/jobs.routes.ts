@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
-import { requireAuth } from '../auth/auth.middleware'
+import { requireAuth } from '../../lib/auth'
 import * as s from './jobs.schemas'
 
 const tags = ['Cron jobs']
 const security = [{ bearerAuth: [] }]
-const middleware = [requireAuth()]
+const middleware = requireAuth()
 const e = errorResponses
 const Secret = successSchema(z.object({ signingSecret: z.string() }).openapi('SigningSecret'))
 const JobIdParam = z.object({ jobId: z.uuid() })

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses, jsonContent, successSchema } from '../../lib/envelope'
-import { requireAuth } from '../auth/auth.middleware'
+import { requireAuth } from '../../lib/auth'
 import { ANALYTICS_DAYS } from './stats.service'
 
 const tags = ['Cron jobs']
 const security = [{ bearerAuth: [] }]
-const middleware = [requireAuth()]
+const middleware = requireAuth()
 const e = errorResponses
 
 const count = z.number().int().min(0)

@@ -1,11 +1,11 @@
 import type { Context } from 'hono'
 import { createRouter } from '../../lib/create-router'
 import { ok } from '../../lib/envelope'
-import type { AppEnv } from '../../lib/types'
+import type { AuthEnv } from '../../lib/types'
 import * as r from './stats.routes'
 import { jobAnalytics, jobStats, type AnalyticsDays } from './stats.service'
 
-const me = (c: Context<AppEnv>) => c.get('user')!.id
+const me = (c: Context<AuthEnv>) => c.get('user').id
 
 /** GET /stats and GET /stats/analytics: the caller's cron-service statistics, computed in SQL. */
 export const statsRouter = createRouter()

@@ -1,10 +1,10 @@
 import type { Context } from 'hono'
 import { ok, page } from '../../lib/envelope'
-import type { AppEnv, Handler } from '../../lib/types'
+import type { AuthEnv, Handler } from '../../lib/types'
 import type * as routes from './notifications.routes'
 import * as notifications from './notifications.service'
 
-const me = (c: Context<AppEnv>) => c.get('user')!.id
+const me = (c: Context<AuthEnv>) => c.get('user').id
 
 export const list: Handler<typeof routes.list> = async (c) => {
   const { data, meta } = await notifications.listNotifications(c.get('db'), me(c), c.req.valid('query'))

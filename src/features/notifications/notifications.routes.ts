@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import { errorResponses, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
-import { requireAuth } from '../auth/auth.middleware'
+import { requireAuth } from '../../lib/auth'
 import * as s from './notifications.schemas'
 
 const tags = ['Notifications']
@@ -9,7 +9,7 @@ const security = [{ bearerAuth: [] }]
 // Every notification belongs to one user: the service scopes each query to the caller, so a
 // foreign id is a 404 like a missing one, and no permission grants access to another user's.
 // PATCH …/read and POST read-all read no body (like POST /jobs/{id}/pause): nothing in one can steer them.
-const middleware = [requireAuth()]
+const middleware = requireAuth()
 const e = errorResponses
 
 export const list = createRoute({

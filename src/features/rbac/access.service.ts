@@ -1,17 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { permissions, rolePermissions, roles, sessions, userRoles, users } from '../../db/schema'
-
-/** The authenticated caller, as every handler sees it. */
-export type Principal = {
-  id: string
-  email: string
-  name: string
-  emailVerified: boolean
-  sessionId: string
-  roles: string[]
-  permissions: string[]
-}
+import type { Principal } from '../../lib/types'
 
 type Access = { roles: string[]; permissions: string[] }
 type CacheEntry = Access & { epoch: string; at: number }

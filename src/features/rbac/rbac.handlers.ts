@@ -61,8 +61,8 @@ export const checkPermission: Handler<typeof r.checkPermission> = async (c) => {
 export const userPermissions: Handler<typeof r.userPermissions> = async (c) =>
   ok(c, await rbac.accessOfUser(c.get('db'), c.req.valid('param').userId))
 export const myRoles: Handler<typeof r.myRoles> = async (c) =>
-  ok(c, await rbac.rolesOfUser(c.get('db'), c.get('user')!.id))
+  ok(c, await rbac.rolesOfUser(c.get('db'), c.get('user').id))
 export const myPermissions: Handler<typeof r.myPermissions> = async (c) => {
-  const { roles, permissions } = c.get('user')!
+  const { roles, permissions } = c.get('user')
   return ok(c, { roles, permissions })
 }

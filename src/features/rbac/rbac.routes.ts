@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
-import { requireAuth, requirePermission } from '../auth/auth.middleware'
+import { authed, requireAuth, requirePermission } from '../../lib/auth'
 import * as s from './rbac.schemas'
 
 const tags = ['RBAC']
 const security = [{ bearerAuth: [] }]
-const admin = [requireAuth(), requirePermission('rbac', 'manage', { own: false })]
-const self = [requireAuth()]
+const admin = authed(requirePermission('rbac', 'manage', { own: false }))
+const self = requireAuth()
 const e = errorResponses
 
 export const listRoles = createRoute({

@@ -24,6 +24,6 @@ export const readingsRouter = createRouter()
     const db = c.get('db')
     return ok(
       c,
-      await coldCellHistory(db, await scopeOf(db, c.get('user')!), c.req.valid('param').id, c.req.valid('query').range),
+      await coldCellHistory(db, await scopeOf(db, c.get('user')), c.req.valid('param').id, c.req.valid('query').range),
     )
   })

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses as e, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { exemptFromApiLimit } from '../../lib/rate-limit/exempt'
-import { requireAuth } from '../auth/auth.middleware'
+import { requireAuth } from '../../lib/auth'
 import * as s from './readings.schemas'
 
 const tags = ['Cold chain']
@@ -28,7 +28,7 @@ export const history = createRoute({
   path: '/readings/coldcells/{id}/readings',
   tags,
   security: [{ bearerAuth: [] }],
-  middleware: [requireAuth()],
+  middleware: [requireAuth()] as const,
   summary: "A cold cell's temperature history in buckets, with overall min, max, average and count",
   request: { params: s.HistoryParam, query: s.HistoryQuery },
   responses: { 200: jsonContent(successSchema(s.History), 'History'), ...e(401, 404, 422) },

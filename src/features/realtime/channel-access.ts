@@ -1,7 +1,7 @@
 import type { Database } from '../../db/client'
 import { ApiError } from '../../lib/errors'
 import { canReadColdCell, canReadCustomer } from '../coldchain/channel-access'
-import type { Principal } from '../rbac/access.service'
+import type { Principal } from '../../lib/types'
 import type { ChannelFamily } from './protocol'
 
 /** Whether a signed-in `user` may read the record behind a channel (a cold cell, a customer…). */

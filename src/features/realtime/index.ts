@@ -2,23 +2,23 @@ import type { Context } from 'hono'
 import { createRouter } from '../../lib/create-router'
 import { ok } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
-import type { AppEnv } from '../../lib/types'
+import type { AuthEnv } from '../../lib/types'
 import { getUser } from '../users/users.service'
 import { authorizeChannel } from './channel-access'
 import { broadcast, connectedClients, connectionStats, publish, type EventData } from './hub.service'
 import * as r from './realtime.routes'
 import { openEventStream, openSocket, optionalCaller, socketToken } from './realtime.service'
 
-const hubs = (c: Context<AppEnv>) => c.get('config').bindings
-const me = (c: Context<AppEnv>) => c.get('user')!.id
+const hubs = (c: Context<AuthEnv>) => c.get('config').bindings
+const me = (c: Context<AuthEnv>) => c.get('user').id
 
-async function send(c: Context<AppEnv>, channel: string, body: { event: string; data?: unknown }) {
+async function send(c: Context<AuthEnv>, channel: string, body: { event: string; data?: unknown }) {
   const { id, delivered } = await publish(
     hubs(c).CHANNEL_HUB,
     channel,
     body.event,
     (body.data ?? null) as EventData,
-    c.get('user')?.id ?? null,
+    c.get('user').id,
   )
   return { channel, id, delivered }
 }

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses as e, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
-import { requireAuth, requireRole } from '../auth/auth.middleware'
+import { authed, requireAuth, requireRole } from '../../lib/auth'
 import * as s from './realtime.schemas'
 
 const tags = ['Realtime']
 const security = [{ bearerAuth: [] }]
-const admin = [requireAuth(), requireRole('admin')]
+const admin = authed(requireRole('admin'))
 const eventStream = (description: string) => ({
   content: {
     'text/event-stream': {
@@ -33,7 +33,7 @@ export const authConnect = createRoute({
   path: '/sse/auth/connect',
   tags,
   security,
-  middleware: [requireAuth({ allowQueryToken: true })],
+  middleware: [requireAuth({ allowQueryToken: true })] as const,
   summary: 'Stream your own user channel plus the channels you may read (SSE)',
   description: 'The token comes from `Authorization: Bearer` or `?access_token=` (EventSource cannot set headers).',
   request: { query: s.AuthConnectQuery, headers: resumeHeader },
@@ -44,7 +44,7 @@ export const userSend = createRoute({
   path: '/sse/user/send',
   tags,
   security,
-  middleware: [requireAuth()],
+  middleware: [requireAuth()] as const,
   summary: 'Send an event to your own channel',
   request: jsonBody(s.SendBody),
   responses: { 200: jsonContent(successSchema(s.Sent), 'Published'), ...e(401, 422) },

@@ -1,10 +1,8 @@
 import type { Context } from 'hono'
-import { ApiError } from '../../lib/errors'
+import { authenticate, bearerToken } from '../../lib/auth'
 import { verifyAccessToken } from '../../lib/tokens'
 import { waitUntil } from '../../lib/request-context'
-import type { AppEnv } from '../../lib/types'
-import { bearerToken } from '../auth/auth.middleware'
-import { loadPrincipal, type Principal } from '../rbac/access.service'
+import type { AppEnv, Principal } from '../../lib/types'
 import type { ChannelGrant } from './channel-access'
 import { hubFor } from './hub.service'
 import { mergedSseStream, parseCursor } from './sse-stream'
@@ -23,11 +21,7 @@ export function socketToken(c: Context<AppEnv>) {
 /** The caller when a token was sent (a bad token is a 401, never silently anonymous). */
 export async function optionalCaller(c: Context<AppEnv>, token: string | undefined): Promise<Principal | undefined> {
   if (!token) return undefined
-  const claims = await verifyAccessToken(c.get('config'), token)
-  const principal = await loadPrincipal(c.get('db'), claims)
-  if (!principal) throw ApiError.unauthorized('Session is no longer valid', 'INVALID_TOKEN')
-  c.set('user', principal)
-  return principal
+  return authenticate(c, await verifyAccessToken(c.get('config'), token))
 }
 
 const hubUrl = (path: string, params: Record<string, string | number | undefined>) => {
@@ -60,7 +54,11 @@ export async function openSocket(
 }
 
 /** One SSE response over the hubs of `channels`, resuming from `Last-Event-ID` (or `?lastEventId=`). */
-export async function openEventStream(c: Context<AppEnv>, channels: string[], lastEventId: string | undefined) {
+export async function openEventStream<E extends AppEnv>(
+  c: Context<E>,
+  channels: string[],
+  lastEventId: string | undefined,
+) {
   const clientId = crypto.randomUUID()
   const hubs = c.get('config').bindings.CHANNEL_HUB
   const userId = c.get('user')?.id

@@ -2,14 +2,14 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { createRouter } from '../../lib/create-router'
 import { errorResponses, jsonContent, ok, page, successSchema } from '../../lib/envelope'
 import { pageSchema, PageQuery } from '../../lib/pagination'
-import { requireAuth, requireRole } from '../auth/auth.middleware'
+import { authed, requireRole } from '../../lib/auth'
 import { ExecutionSchema, JobSchema } from '../jobs/jobs.schemas'
 import { allExecutions, allJobs } from './admin-cron.service'
 import * as svc from './scheduler.service'
 
 const tags = ['Scheduler (admin)']
 const security = [{ bearerAuth: [] }]
-const middleware = [requireAuth(), requireRole('admin')]
+const middleware = authed(requireRole('admin'))
 const e = errorResponses
 const NameQuery = z.object({
   name: z.string().max(64).optional().openapi({ description: 'One job; all jobs when omitted' }),

@@ -3,7 +3,7 @@ import { ApiError } from '../../lib/errors'
 import { emitAfterResponse } from '../../events'
 import { grantFor } from '../../lib/permissions'
 import type { Handler } from '../../lib/types'
-import { authorize } from '../auth/auth.middleware'
+import { authorize } from '../../lib/auth'
 import type * as routes from './users.routes'
 import * as users from './users.service'
 
@@ -38,7 +38,7 @@ export const update: Handler<typeof routes.update> = async (c) => {
 
 export const remove: Handler<typeof routes.remove> = async (c) => {
   const { id } = c.req.valid('param')
-  if (id === c.get('user')!.id) throw ApiError.conflict('You cannot delete your own account here')
+  if (id === c.get('user').id) throw ApiError.conflict('You cannot delete your own account here')
   const deleted = await users.deleteUser(c.get('db'), id)
   emitAfterResponse(c, 'user.deleted', { userId: deleted.id, email: deleted.email })
   return c.body(null, 204)

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
-import { requireAuth, requirePermission } from '../auth/auth.middleware'
+import { requireAuth, requirePermission } from '../../lib/auth'
 import { CreateUserBody, UpdateUserBody, UserIdParam, UserListQuery, UserSchema } from './users.schemas'
 
 const tags = ['Users']

@@ -1,0 +1,117 @@
+import type { Context, MiddlewareHandler, Next } from 'hono'
+import { ApiError } from './errors'
+import { can, grantFor } from './permissions'
+import { verifyAccessToken, type AccessClaims } from './tokens'
+import type { AppEnv, AuthEnv, LoadPrincipal, Principal } from './types'
+
+/** The bearer token: the Authorization header, or `access_token` for EventSource/WebSocket clients. */
+export function bearerToken(c: Context<AppEnv>, allowQuery = false) {
+  const header = c.req.header('authorization')
+  if (header) {
+    const [scheme, token, extra] = header.split(' ')
+    if (scheme?.toLowerCase() !== 'bearer' || !token || extra !== undefined) {
+      throw ApiError.unauthorized('Authorization must be "Bearer <token>"', 'INVALID_TOKEN')
+    }
+    return token
+  }
+  return allowQuery ? c.req.query('access_token') : undefined
+}
+
+/** Verified claims of the request's token, verified at most once per request. */
+export async function claimsOf(c: Context<AppEnv>, allowQuery = false): Promise<AccessClaims | undefined> {
+  const cached = c.get('claims')
+  if (cached) return cached
+  const token = bearerToken(c, allowQuery)
+  if (!token) return undefined
+  const claims = await verifyAccessToken(c.get('config'), token)
+  c.set('claims', claims)
+  return claims
+}
+
+/**
+ * Installs the principal loader (the rbac feature's query) for `authenticate`. The app passes it
+ * in, so this module, like all of lib/, imports nothing from the features.
+ */
+export function principals(loadPrincipal: LoadPrincipal): MiddlewareHandler<AppEnv> {
+  return async function principals(c, next) {
+    c.set('loadPrincipal', loadPrincipal)
+    await next()
+  }
+}
+
+/**
+ * Loads the caller of verified claims with its roles and permissions and keeps it as `user`, so a
+ * role change, a revoked session or a deleted account takes effect on the very next request.
+ */
+export async function authenticate(c: Context<AppEnv>, claims: AccessClaims): Promise<Principal> {
+  const principal = await c.get('loadPrincipal')(c.get('db'), claims)
+  if (!principal) throw ApiError.unauthorized('Session is no longer valid', 'INVALID_TOKEN')
+  c.set('user', principal)
+  return principal
+}
+
+/**
+ * A 401 without a valid token, else the caller is loaded. Routes that list it in their middleware
+ * get handlers typed with `AuthEnv`, in which `c.get('user')` is always set.
+ */
+export function requireAuth(opts: { allowQueryToken?: boolean } = {}): MiddlewareHandler<AuthEnv> {
+  async function requireAuth(c: Context<AppEnv>, next: Next) {
+    const claims = await claimsOf(c, opts.allowQueryToken)
+    if (!claims) throw ApiError.unauthorized()
+    await authenticate(c, claims)
+    await next()
+  }
+  // The one place AuthEnv is asserted: nothing after this middleware runs unless `user` was set.
+  return requireAuth as MiddlewareHandler<AuthEnv>
+}
+
+// requireRole and requirePermission add nothing to the handler's type: only requireAuth makes a
+// route's `user` required. Types cannot see the order middleware is listed in either, so each
+// still answers 401 when it runs without a caller rather than failing on `undefined`.
+
+export function requireRole(...roles: string[]): MiddlewareHandler<AppEnv> {
+  return async function requireRole(c, next) {
+    const user = c.get('user')
+    if (!user) throw ApiError.unauthorized()
+    if (!roles.some((r) => user.roles.includes(r))) throw ApiError.forbidden()
+    await next()
+  }
+}
+
+/**
+ * Passes with the full permission, or (unless `own: false`) with its `_own` form, in which case
+ * the handler checks the record's owner with `authorize`.
+ */
+export function requirePermission(
+  resource: string,
+  action: string,
+  opts: { own?: boolean } = {},
+): MiddlewareHandler<AppEnv> {
+  return async function requirePermission(c, next) {
+    const user = c.get('user')
+    if (!user) throw ApiError.unauthorized()
+    const grant = grantFor(user.permissions, resource, action)
+    if (grant === 'none' || (grant === 'own' && opts.own === false)) throw ApiError.forbidden()
+    await next()
+  }
+}
+
+/**
+ * Ownership check for one record. A caller who may not even read the record gets 404, so ids
+ * of other people's records reveal nothing; one who may read it but not do this gets 403.
+ */
+export function authorize(c: Context<AuthEnv>, resource: string, action: string, ownerId: string, what = 'Resource') {
+  const user = c.get('user')
+  if (can(user.permissions, user.id, resource, action, ownerId)) return user
+  if (can(user.permissions, user.id, resource, 'read', ownerId)) throw ApiError.forbidden()
+  throw ApiError.notFound(what)
+}
+
+/**
+ * `requireAuth()` then checks that need its caller (`requireRole`, `requirePermission`), as the
+ * tuple zod-openapi reads a route's middleware from (a named `[…] as const` is readonly, which
+ * `createRoute` refuses), so the route's handlers are typed with `AuthEnv`.
+ */
+export function authed<const M extends MiddlewareHandler<AppEnv>[]>(...checks: M): [MiddlewareHandler<AuthEnv>, ...M] {
+  return [requireAuth(), ...checks]
+}
