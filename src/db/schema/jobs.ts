@@ -31,7 +31,8 @@ export const jobs = pgTable(
     targetUrl: text('target_url').notNull(),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     body: text('body'),
-    timeoutSeconds: integer('timeout_seconds').notNull().default(10),
+    /** Seconds. */
+    timeout: integer('timeout_seconds').notNull().default(10),
     maxRetries: integer('max_retries').notNull().default(0),
     status: text('status', { enum: ['ACTIVE', 'PAUSED'] })
       .notNull()

@@ -1,32 +1,14 @@
 import { z } from '@hono/zod-openapi'
-import { ALERT_TYPES } from '../../db/schema'
+import { alerts } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
+import { selectSchema } from '../../lib/table-schema'
 
-export const AlertSchema = z
-  .object({
-    id: z.uuid(),
-    deviceId: z.uuid(),
-    coldCellId: z.uuid(),
-    customerId: z.uuid(),
-    type: z.enum(ALERT_TYPES),
-    severity: z.enum(['WARNING', 'CRITICAL']),
-    status: z.enum(['ACTIVE', 'RESOLVED']),
-    message: z.string(),
-    value: z.number().nullable(),
-    triggerCount: z.number().int(),
-    firstTriggeredAt: z.string(),
-    lastTriggeredAt: z.string(),
-    resolvedAt: z.string().nullable(),
-    resolvedBy: z.uuid().nullable(),
-    resolutionNote: z.string().nullable(),
-    autoResolved: z.boolean(),
-    escalatedAt: z.string().nullable(),
-  })
-  .openapi('Alert')
+/** An alert as the API shows it: the row without its bookkeeping timestamps. */
+export const AlertSchema = selectSchema(alerts).omit({ createdAt: true, updatedAt: true }).openapi('Alert')
 
 export const AlertListQuery = PageQuery.extend({
-  status: z.enum(['ACTIVE', 'RESOLVED']).optional(),
-  type: z.enum(ALERT_TYPES).optional(),
+  status: AlertSchema.shape.status.optional(),
+  type: AlertSchema.shape.type.optional(),
   coldCellId: z.uuid().optional(),
   customerId: z.uuid().optional(),
 })

@@ -14,8 +14,7 @@ import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../../lib/types'
 import { assertCanManage, assertInScope, scopeFilter, type Scope } from '../coldchain/scope.service'
-import type { AlertListQuery } from './alerts.schemas'
-import { toAlertOut } from './alerts.store'
+import { AlertSchema, type AlertListQuery } from './alerts.schemas'
 
 export async function listAlerts(db: Database, scope: Scope, q: AlertListQuery) {
   const where = and(
@@ -35,7 +34,7 @@ export async function listAlerts(db: Database, scope: Scope, q: AlertListQuery) 
   return toPage(
     rows,
     q,
-    (r) => toAlertOut(r.alert),
+    (r) => AlertSchema.decode(r.alert),
     () => db.$count(alerts, where),
   )
 }
@@ -73,7 +72,11 @@ export async function resolveAlert(
     .from(devices)
     .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
     .where(eq(devices.id, alert.deviceId))
-  return { alert: toAlertOut(alert), serialNumber: where?.serialNumber ?? '', coldCellName: where?.coldCellName ?? '' }
+  return {
+    alert: AlertSchema.decode(alert),
+    serialNumber: where?.serialNumber ?? '',
+    coldCellName: where?.coldCellName ?? '',
+  }
 }
 
 /**

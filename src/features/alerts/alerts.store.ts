@@ -1,7 +1,9 @@
+import type { z } from '@hono/zod-openapi'
 import { and, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { alerts, type Alert, type AlertType } from '../../db/schema'
 import type { CellRules, Transition } from './alert-engine'
+import { AlertSchema } from './alerts.schemas'
 
 /** The device an alert engine runs for, with what its alerts and events need. */
 export type DeviceContext = {
@@ -111,24 +113,7 @@ export async function applyTransitions(
   return changes
 }
 
-/** An alert as the API and the realtime events show it. */
-export const toAlertOut = (a: Alert) => ({
-  id: a.id,
-  deviceId: a.deviceId,
-  coldCellId: a.coldCellId,
-  customerId: a.customerId,
-  type: a.type,
-  severity: a.severity,
-  status: a.status,
-  message: a.message,
-  value: a.value,
-  triggerCount: a.triggerCount,
-  firstTriggeredAt: a.firstTriggeredAt.toISOString(),
-  lastTriggeredAt: a.lastTriggeredAt.toISOString(),
-  resolvedAt: a.resolvedAt?.toISOString() ?? null,
-  resolvedBy: a.resolvedBy,
-  resolutionNote: a.resolutionNote,
-  autoResolved: a.autoResolved,
-  escalatedAt: a.escalatedAt?.toISOString() ?? null,
-})
-export type AlertOut = ReturnType<typeof toAlertOut>
+/** An alert as the API and the realtime events show it (`AlertSchema`, derived from the table). */
+export type AlertOut = z.output<typeof AlertSchema>
+// The alert engine's callers (DeviceMonitor, the escalation job) still call it by this name.
+export const toAlertOut = (a: Alert): AlertOut => AlertSchema.decode(a)

@@ -1,6 +1,7 @@
 import { ok, page } from '../../lib/envelope'
 import type { Handler } from '../../lib/types'
 import type * as r from './coldcells.routes'
+import { ColdCellSchema } from './coldcells.schemas'
 import * as cells from './coldcells.service'
 
 export const create: Handler<typeof r.create> = async (c) =>
@@ -13,7 +14,7 @@ export const list: Handler<typeof r.list> = async (c) => {
 
 export const get: Handler<typeof r.get> = async (c) => {
   const { cell, customerId } = await cells.visibleColdCell(c.get('db'), c.get('user'), c.req.valid('param').id)
-  return ok(c, cells.toColdCellOut(cell, customerId))
+  return ok(c, ColdCellSchema.decode({ ...cell, customerId }))
 }
 
 export const update: Handler<typeof r.update> = async (c) =>

@@ -1,5 +1,7 @@
 import { z } from '@hono/zod-openapi'
+import { coldCells } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
+import { selectSchema } from '../../lib/table-schema'
 
 // Beyond any cold room or freezer, and beyond what the probes report: a typo, not a setting.
 const Temperature = z.number().min(-100).max(100).openapi({ description: '°C' })
@@ -28,21 +30,8 @@ const fields = {
     .openapi({ description: '°C back inside the range before an alert auto-resolves' }),
 }
 
-export const ColdCellSchema = z
-  .object({
-    id: z.uuid(),
-    locationId: z.uuid(),
-    customerId: z.uuid(),
-    name: z.string(),
-    minTemp: z.number(),
-    maxTemp: z.number(),
-    pendingReadings: z.number().int(),
-    pendingSeconds: z.number().int(),
-    deadband: z.number(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .openapi('ColdCell')
+/** The row, with the customer of its location (a join). */
+export const ColdCellSchema = selectSchema(coldCells).extend({ customerId: z.uuid() }).openapi('ColdCell')
 
 export const CreateColdCellBody = z
   .strictObject({

@@ -1,28 +1,19 @@
 import { and, count, desc, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { coldCells, locations, type ColdCell } from '../../db/schema'
+import { coldCells, locations } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../../lib/types'
 import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
 import { visibleLocation } from '../locations/locations.service'
-import type { ColdCellListQuery, CreateColdCellInput, UpdateColdCellInput } from './coldcells.schemas'
+import {
+  ColdCellSchema,
+  type ColdCellListQuery,
+  type CreateColdCellInput,
+  type UpdateColdCellInput,
+} from './coldcells.schemas'
 
 type Caller = Pick<Principal, 'id' | 'roles'>
-
-export const toColdCellOut = (c: ColdCell, customerId: string) => ({
-  id: c.id,
-  locationId: c.locationId,
-  customerId,
-  name: c.name,
-  minTemp: c.minTemp,
-  maxTemp: c.maxTemp,
-  pendingReadings: c.pendingReadings,
-  pendingSeconds: c.pendingSeconds,
-  deadband: c.deadband,
-  createdAt: c.createdAt.toISOString(),
-  updatedAt: c.updatedAt.toISOString(),
-})
 
 const withCustomer = { cell: coldCells, customerId: locations.customerId }
 
@@ -47,7 +38,7 @@ export async function createColdCell(db: Database, user: Caller, input: CreateCo
   assertCanManage(user)
   assertThresholds(input.minTemp, input.maxTemp)
   const [row] = await db.insert(coldCells).values(input).returning()
-  return toColdCellOut(row!, location.customerId)
+  return ColdCellSchema.decode({ ...row!, customerId: location.customerId })
 }
 
 export async function listColdCells(db: Database, user: Caller, q: ColdCellListQuery) {
@@ -73,7 +64,7 @@ export async function listColdCells(db: Database, user: Caller, q: ColdCellListQ
         .innerJoin(locations, eq(locations.id, coldCells.locationId))
         .where(where)
     )[0]?.n ?? 0
-  return toPage(rows, q, (r) => toColdCellOut(r.cell, r.customerId), countAll)
+  return toPage(rows, q, (r) => ColdCellSchema.decode({ ...r.cell, customerId: r.customerId }), countAll)
 }
 
 /**
@@ -91,7 +82,7 @@ export async function updateColdCell(db: Database, user: Caller, id: string, pat
   assertThresholds(patch.minTemp ?? cell.minTemp, patch.maxTemp ?? cell.maxTemp)
   const [row] = await db.update(coldCells).set(patch).where(eq(coldCells.id, id)).returning()
   if (!row) throw ApiError.notFound('Cold cell')
-  return toColdCellOut(row, customerId)
+  return ColdCellSchema.decode({ ...row, customerId })
 }
 
 /** Deletes the cell and, by cascade, its devices, readings and alerts. */

@@ -1,6 +1,7 @@
 import { ok, page } from '../../lib/envelope'
 import type { Handler } from '../../lib/types'
 import type * as r from './customers.routes'
+import { CustomerSchema } from './customers.schemas'
 import * as customers from './customers.service'
 
 export const create: Handler<typeof r.create> = async (c) =>
@@ -12,7 +13,7 @@ export const list: Handler<typeof r.list> = async (c) => {
 }
 
 export const get: Handler<typeof r.get> = async (c) =>
-  ok(c, customers.toCustomerOut(await customers.visibleCustomer(c.get('db'), c.get('user'), c.req.valid('param').id)))
+  ok(c, CustomerSchema.decode(await customers.visibleCustomer(c.get('db'), c.get('user'), c.req.valid('param').id)))
 
 export const update: Handler<typeof r.update> = async (c) =>
   ok(c, await customers.updateCustomer(c.get('db'), c.get('user'), c.req.valid('param').id, c.req.valid('json')))

@@ -1,20 +1,14 @@
 import { z } from '@hono/zod-openapi'
+import { customers } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
+import { selectSchema } from '../../lib/table-schema'
 
 const fields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Nordic Foods' }),
   contactEmail: z.email().max(254).nullable().openapi({ example: 'ops@nordicfoods.example' }),
 }
 
-export const CustomerSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    contactEmail: z.string().nullable(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .openapi('Customer')
+export const CustomerSchema = selectSchema(customers).openapi('Customer')
 
 export const CreateCustomerBody = z
   .strictObject({ name: fields.name, contactEmail: fields.contactEmail.optional() })

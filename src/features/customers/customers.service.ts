@@ -1,22 +1,19 @@
 import { and, desc, eq, ilike } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { customers, customerUsers, technicianCustomers, users, type Customer } from '../../db/schema'
+import { customers, customerUsers, technicianCustomers, users } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../../lib/types'
 import { accessOf } from '../rbac/access.service'
 import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
-import type { CreateCustomerInput, CustomerListQuery, UpdateCustomerInput } from './customers.schemas'
+import {
+  CustomerSchema,
+  type CreateCustomerInput,
+  type CustomerListQuery,
+  type UpdateCustomerInput,
+} from './customers.schemas'
 
 type Caller = Pick<Principal, 'id' | 'roles'>
-
-export const toCustomerOut = (c: Customer) => ({
-  id: c.id,
-  name: c.name,
-  contactEmail: c.contactEmail,
-  createdAt: c.createdAt.toISOString(),
-  updatedAt: c.updatedAt.toISOString(),
-})
 
 /** Tenants and who belongs to them are an administrator's decision, not a technician's. */
 function assertAdmin(user: Caller) {
@@ -38,7 +35,7 @@ export async function createCustomer(db: Database, user: Caller, input: CreateCu
     .insert(customers)
     .values({ name: input.name, contactEmail: input.contactEmail ?? null })
     .returning()
-  return toCustomerOut(row!)
+  return CustomerSchema.decode(row!)
 }
 
 export async function listCustomers(db: Database, user: Caller, q: CustomerListQuery) {
@@ -55,7 +52,7 @@ export async function listCustomers(db: Database, user: Caller, q: CustomerListQ
   return toPage(
     rows,
     q,
-    (r) => toCustomerOut(r.c),
+    (r) => CustomerSchema.decode(r.c),
     () => db.$count(customers, where),
   )
 }
@@ -69,7 +66,7 @@ export async function updateCustomer(db: Database, user: Caller, id: string, pat
     .where(eq(customers.id, id))
     .returning()
   if (!row) throw ApiError.notFound('Customer')
-  return toCustomerOut(row)
+  return CustomerSchema.decode(row)
 }
 
 /** Deletes the customer and, by cascade, its locations, cold cells, devices, readings and alerts. */

@@ -3,6 +3,7 @@ import { ok, page } from '../../lib/envelope'
 import type { AuthEnv, Handler } from '../../lib/types'
 import { forgetDevice } from '../readings/ingest.service'
 import type * as r from './devices.routes'
+import { DeviceSchema } from './devices.schemas'
 import * as devices from './devices.service'
 
 export const create: Handler<typeof r.create> = async (c) =>
@@ -15,7 +16,7 @@ export const list: Handler<typeof r.list> = async (c) => {
 
 export const get: Handler<typeof r.get> = async (c) => {
   const found = await devices.visibleDevice(c.get('db'), c.get('user'), c.req.valid('param').id)
-  return ok(c, devices.toDeviceOut(found.device, found))
+  return ok(c, DeviceSchema.decode({ ...found.device, locationId: found.locationId, customerId: found.customerId }))
 }
 
 // A device's monitor caches its key and cold cell; each change below tells it to read them again.

@@ -1,24 +1,30 @@
 import { z } from '@hono/zod-openapi'
-import { DEVICE_STATUSES } from '../../db/schema'
+import { DEVICE_STATUSES, devices } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
+import { selectSchema } from '../../lib/table-schema'
 
 const FirmwareVersion = z.string().trim().min(1).max(64).openapi({ example: '1.4.2' })
 
-export const DeviceSchema = z
-  .object({
-    id: z.uuid(),
-    coldCellId: z.uuid(),
-    locationId: z.uuid(),
-    customerId: z.uuid(),
-    serialNumber: z.string(),
+/** Picked, not omitted: the row also holds the key's hash, which never leaves the server. */
+export const DeviceSchema = selectSchema(devices)
+  .pick({
+    id: true,
+    coldCellId: true,
+    serialNumber: true,
+    keyPrefix: true,
+    status: true,
+    lastSeenAt: true,
+    firmwareVersion: true,
+    createdAt: true,
+    updatedAt: true,
+  })
+  .extend({
     keyPrefix: z.string().openapi({
       description: 'The first characters of the key, to recognise it; the key itself is never shown again',
     }),
-    status: z.enum(DEVICE_STATUSES),
-    lastSeenAt: z.iso.datetime().nullable(),
-    firmwareVersion: z.string().nullable(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
+    // The cold cell's parents (a join).
+    locationId: z.uuid(),
+    customerId: z.uuid(),
   })
   .openapi('Device')
 

@@ -1,32 +1,23 @@
 import { and, count, desc, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { isUniqueViolation } from '../../db/errors'
-import { coldCells, devices, locations, type Device } from '../../db/schema'
+import { coldCells, devices, locations } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../../lib/types'
 import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
 import { visibleColdCell } from '../coldcells/coldcells.service'
 import { generateDeviceKey } from './device-keys'
-import type { CreateDeviceInput, DeviceListQuery, UpdateDeviceInput } from './devices.schemas'
+import {
+  DeviceSchema,
+  DeviceWithKeySchema,
+  type CreateDeviceInput,
+  type DeviceListQuery,
+  type UpdateDeviceInput,
+} from './devices.schemas'
 
 type Caller = Pick<Principal, 'id' | 'roles'>
 type Parents = { locationId: string; customerId: string }
-
-/** The public shape: never the key hash. */
-export const toDeviceOut = (d: Device, p: Parents) => ({
-  id: d.id,
-  coldCellId: d.coldCellId,
-  locationId: p.locationId,
-  customerId: p.customerId,
-  serialNumber: d.serialNumber,
-  keyPrefix: d.keyPrefix,
-  status: d.status,
-  lastSeenAt: d.lastSeenAt ? d.lastSeenAt.toISOString() : null,
-  firmwareVersion: d.firmwareVersion,
-  createdAt: d.createdAt.toISOString(),
-  updatedAt: d.updatedAt.toISOString(),
-})
 
 const withParents = { device: devices, locationId: coldCells.locationId, customerId: locations.customerId }
 
@@ -58,7 +49,7 @@ export async function createDevice(db: Database, user: Caller, input: CreateDevi
         keyPrefix: key.keyPrefix,
       })
       .returning()
-    return { ...toDeviceOut(row!, { locationId: cell.locationId, customerId }), apiKey: key.key }
+    return DeviceWithKeySchema.decode({ ...row!, locationId: cell.locationId, customerId, apiKey: key.key })
   } catch (err) {
     if (isUniqueViolation(err))
       throw ApiError.conflict('A device with this serial number already exists', { serialNumber: input.serialNumber })
@@ -92,7 +83,12 @@ export async function listDevices(db: Database, user: Caller, q: DeviceListQuery
         .innerJoin(locations, eq(locations.id, coldCells.locationId))
         .where(where)
     )[0]?.n ?? 0
-  return toPage(rows, q, (r) => toDeviceOut(r.device, r), countAll)
+  return toPage(
+    rows,
+    q,
+    (r) => DeviceSchema.decode({ ...r.device, locationId: r.locationId, customerId: r.customerId }),
+    countAll,
+  )
 }
 
 /** A device may move to any cold cell in the caller's scope; its past readings stay with the old cell. */
@@ -110,7 +106,7 @@ export async function updateDevice(db: Database, user: Caller, id: string, patch
     .where(eq(devices.id, id))
     .returning()
   if (!row) throw ApiError.notFound('Device')
-  return toDeviceOut(row, parents)
+  return DeviceSchema.decode({ ...row, locationId: parents.locationId, customerId: parents.customerId })
 }
 
 /** Replaces the key: the old one fails on the very next ingest, since only the new hash is stored. */
@@ -124,7 +120,12 @@ export async function regenerateKey(db: Database, user: Caller, id: string) {
     .where(eq(devices.id, id))
     .returning()
   if (!row) throw ApiError.notFound('Device')
-  return { ...toDeviceOut(row, current), apiKey: key.key }
+  return DeviceWithKeySchema.decode({
+    ...row,
+    locationId: current.locationId,
+    customerId: current.customerId,
+    apiKey: key.key,
+  })
 }
 
 export async function deleteDevice(db: Database, user: Caller, id: string) {

@@ -69,7 +69,7 @@ type JobCall = {
   targetUrl: string
   headers: Record<string, string>
   body: string | null
-  timeoutSeconds: number
+  timeout: number
 }
 
 /** One outbound call with every guard: SSRF re-check, timeout, no redirects, capped response. */
@@ -104,7 +104,7 @@ export async function callTarget(
       headers,
       body: body || undefined,
       redirect: 'manual',
-      signal: AbortSignal.timeout(job.timeoutSeconds * 1000),
+      signal: AbortSignal.timeout(job.timeout * 1000),
     })
     const { text, truncated } = await readCapped(res, RESPONSE_READ_LIMIT)
     const responseBody = text.slice(0, RESPONSE_STORE_LIMIT)
@@ -151,7 +151,7 @@ export async function callTarget(
       retryable: true,
       httpStatus: null,
       error: code,
-      errorMessage: timedOut ? `no answer within ${job.timeoutSeconds} s` : message.slice(0, 300),
+      errorMessage: timedOut ? `no answer within ${job.timeout} s` : message.slice(0, 300),
       responseBody: null,
     })
   }

@@ -4,6 +4,7 @@ import type { Context } from 'hono'
 import type { AuthEnv } from '../../lib/types'
 import { runNow } from './dispatch.service'
 import * as r from './jobs.routes'
+import { ExecutionSchema } from './jobs.schemas'
 import * as jobs from './jobs.service'
 
 const me = (c: Context<AuthEnv>) => c.get('user').id
@@ -34,7 +35,7 @@ export const jobsRouter = createRouter()
     ok(c, await jobs.resumeJob(c.get('db'), c.get('config'), me(c), c.req.valid('param').id)),
   )
   .openapi(r.run, async (c) =>
-    ok(c, jobs.toExecutionOut(await runNow(c.get('db'), c.get('config'), me(c), c.req.valid('param').id)), 202),
+    ok(c, ExecutionSchema.decode(await runNow(c.get('db'), c.get('config'), me(c), c.req.valid('param').id)), 202),
   )
   .openapi(r.jobLogs, async (c) => {
     const { jobId } = c.req.valid('param')

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
-import { HTTP_METHODS, PLANS } from '../../db/schema'
+import { executions, HTTP_METHODS, jobs, PLANS } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
+import { selectSchema } from '../../lib/table-schema'
 
 // Headers the service sets itself, or that a target must not be able to steer.
 const RESERVED_HEADERS = new Set([
@@ -66,52 +67,15 @@ export const UpdateJobBody = z
   .openapi('UpdateJob')
 export type UpdateJobInput = z.infer<typeof UpdateJobBody>
 
-export const JobSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    cronExpression: z.string(),
-    timezone: z.string(),
-    targetType: z.literal('HTTP'),
-    targetUrl: z.string(),
-    httpMethod: z.enum(HTTP_METHODS),
-    headers: z.record(z.string(), z.string()),
-    body: z.string().nullable(),
-    timeout: z.number().int(),
-    maxRetries: z.number().int(),
-    status: z.enum(['ACTIVE', 'PAUSED']),
-    pausedReason: z.string().nullable(),
-    nextRunAt: z.iso.datetime().nullable(),
-    lastRunAt: z.iso.datetime().nullable(),
-    lastStatus: z.enum(['SUCCESS', 'FAILED']).nullable(),
-    consecutiveFailures: z.number().int(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
+/** A job as its owner sees it: the row without the owner, plus the target type (not stored). */
+export const JobSchema = selectSchema(jobs)
+  .omit({ userId: true })
+  .extend({ targetType: z.literal('HTTP'), headers: z.record(z.string(), z.string()) })
   .openapi('Job')
 
-export const ExecutionSchema = z
-  .object({
-    id: z.uuid(),
-    jobId: z.uuid(),
-    scheduledFor: z.iso.datetime(),
-    trigger: z.enum(['SCHEDULE', 'MANUAL']),
-    status: z.enum(['PENDING', 'RUNNING', 'RETRYING', 'SUCCESS', 'FAILED']),
-    attempt: z.number().int(),
-    httpStatus: z.number().int().nullable(),
-    durationMs: z.number().int().nullable(),
-    error: z.string().nullable(),
-    errorMessage: z.string().nullable(),
-    responseBody: z.string().nullable(),
-    createdAt: z.iso.datetime(),
-    startedAt: z.iso.datetime().nullable(),
-    finishedAt: z.iso.datetime().nullable(),
-  })
-  .openapi('Execution')
+export const ExecutionSchema = selectSchema(executions).omit({ userId: true }).openapi('Execution')
 
-export const JobListQuery = PageQuery.extend({ status: z.enum(['ACTIVE', 'PAUSED']).optional() })
-export const LogListQuery = PageQuery.extend({
-  status: z.enum(['PENDING', 'RUNNING', 'RETRYING', 'SUCCESS', 'FAILED']).optional(),
-})
+export const JobListQuery = PageQuery.extend({ status: JobSchema.shape.status.optional() })
+export const LogListQuery = PageQuery.extend({ status: ExecutionSchema.shape.status.optional() })
 export const JobIdParam = z.object({ id: z.uuid() })
 export const PlanBody = z.strictObject({ plan: z.enum(PLANS) }).openapi('SetPlan')

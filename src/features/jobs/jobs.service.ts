@@ -6,7 +6,7 @@ import { randomToken } from '../../lib/crypto'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows, type PageQuery } from '../../lib/pagination'
 import { checkTarget } from '../../lib/ssrf'
-import type { CreateJobInput, UpdateJobInput } from './jobs.schemas'
+import { ExecutionSchema, JobSchema, type CreateJobInput, type UpdateJobInput } from './jobs.schemas'
 import { cronError, minIntervalSeconds, nextRunAt, timezoneError } from './schedule'
 
 export const limitsOf = (config: Config, plan: Plan): PlanLimits =>
@@ -15,46 +15,8 @@ export const limitsOf = (config: Config, plan: Plan): PlanLimits =>
 /** Local targets are reachable only in development (the demo echo server). */
 export const allowedHosts = (config: Config) => (config.isDev ? config.CRON_ALLOWED_PRIVATE_HOSTS : [])
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null)
-
-export const toJobOut = (j: Job) => ({
-  id: j.id,
-  name: j.name,
-  cronExpression: j.cronExpression,
-  timezone: j.timezone,
-  targetType: 'HTTP' as const,
-  targetUrl: j.targetUrl,
-  httpMethod: j.httpMethod,
-  headers: j.headers,
-  body: j.body,
-  timeout: j.timeoutSeconds,
-  maxRetries: j.maxRetries,
-  status: j.status,
-  pausedReason: j.pausedReason,
-  nextRunAt: iso(j.nextRunAt),
-  lastRunAt: iso(j.lastRunAt),
-  lastStatus: j.lastStatus,
-  consecutiveFailures: j.consecutiveFailures,
-  createdAt: j.createdAt.toISOString(),
-  updatedAt: j.updatedAt.toISOString(),
-})
-
-export const toExecutionOut = (e: Execution) => ({
-  id: e.id,
-  jobId: e.jobId,
-  scheduledFor: e.scheduledFor.toISOString(),
-  trigger: e.trigger,
-  status: e.status,
-  attempt: e.attempt,
-  httpStatus: e.httpStatus,
-  durationMs: e.durationMs,
-  error: e.error,
-  errorMessage: e.errorMessage,
-  responseBody: e.responseBody,
-  createdAt: e.createdAt.toISOString(),
-  startedAt: iso(e.startedAt),
-  finishedAt: iso(e.finishedAt),
-})
+/** The target type is not stored: HTTP is the only one so far. */
+export const toJobOut = (j: Job) => JobSchema.decode({ ...j, targetType: 'HTTP' })
 
 /** The user's cron account (plan, signing secret), created on first use. */
 export async function accountOf(db: Database, userId: string) {
@@ -122,7 +84,7 @@ export async function createJob(db: Database, config: Config, userId: string, in
         targetUrl: input.targetUrl,
         headers: input.headers,
         body: input.body ?? null,
-        timeoutSeconds: input.timeout,
+        timeout: input.timeout,
         maxRetries: input.maxRetries,
         nextRunAt: nextRunAt(input.cronExpression, input.timezone, new Date()),
       })
@@ -165,7 +127,7 @@ export async function updateJob(db: Database, config: Config, userId: string, id
     cronExpression: patch.cronExpression ?? job.cronExpression,
     timezone: patch.timezone ?? job.timezone,
     targetUrl: patch.targetUrl ?? job.targetUrl,
-    timeout: patch.timeout ?? job.timeoutSeconds,
+    timeout: patch.timeout ?? job.timeout,
     maxRetries: patch.maxRetries ?? job.maxRetries,
   }
   validateJob(config, limitsOf(config, account.plan), merged)
@@ -180,7 +142,7 @@ export async function updateJob(db: Database, config: Config, userId: string, id
       httpMethod: patch.httpMethod,
       headers: patch.headers,
       body: patch.body,
-      timeoutSeconds: merged.timeout,
+      timeout: merged.timeout,
       maxRetries: merged.maxRetries,
       ...(scheduleChanged && job.status === 'ACTIVE'
         ? { nextRunAt: nextRunAt(merged.cronExpression, merged.timezone, new Date()) }
@@ -219,7 +181,7 @@ export async function resumeJob(db: Database, config: Config, userId: string, id
     cronExpression: job.cronExpression,
     timezone: job.timezone,
     targetUrl: job.targetUrl,
-    timeout: job.timeoutSeconds,
+    timeout: job.timeout,
     maxRetries: job.maxRetries,
   })
   const row = await db.transaction(async (tx) => {
@@ -268,7 +230,7 @@ export async function setPlan(db: Database, config: Config, userId: string, plan
       .filter(
         (j, i) =>
           i >= limits.maxJobs ||
-          j.timeoutSeconds > limits.maxTimeoutSec ||
+          j.timeout > limits.maxTimeoutSec ||
           j.maxRetries > limits.maxRetries ||
           minIntervalSeconds(j.cronExpression, j.timezone) < limits.minIntervalSec,
       )
@@ -313,7 +275,7 @@ export async function listExecutions(
   return toPage(
     rows,
     q,
-    (r) => toExecutionOut(r.e),
+    (r) => ExecutionSchema.decode(r.e),
     () => db.$count(executions, where),
   )
 }
@@ -324,7 +286,7 @@ export async function getExecution(db: Database, userId: string, id: string) {
     .from(executions)
     .where(and(eq(executions.id, id), eq(executions.userId, userId)))
   if (!row) throw ApiError.notFound('Execution')
-  return toExecutionOut(row)
+  return ExecutionSchema.decode(row)
 }
 
 /** The address a job owner's notices go to; undefined once the account is gone. */

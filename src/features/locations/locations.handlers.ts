@@ -1,6 +1,7 @@
 import { ok, page } from '../../lib/envelope'
 import type { Handler } from '../../lib/types'
 import type * as r from './locations.routes'
+import { LocationSchema } from './locations.schemas'
 import * as locations from './locations.service'
 
 export const create: Handler<typeof r.create> = async (c) =>
@@ -12,7 +13,7 @@ export const list: Handler<typeof r.list> = async (c) => {
 }
 
 export const get: Handler<typeof r.get> = async (c) =>
-  ok(c, locations.toLocationOut(await locations.visibleLocation(c.get('db'), c.get('user'), c.req.valid('param').id)))
+  ok(c, LocationSchema.decode(await locations.visibleLocation(c.get('db'), c.get('user'), c.req.valid('param').id)))
 
 export const update: Handler<typeof r.update> = async (c) =>
   ok(c, await locations.updateLocation(c.get('db'), c.get('user'), c.req.valid('param').id, c.req.valid('json')))

@@ -1,5 +1,7 @@
 import { z } from '@hono/zod-openapi'
+import { locations } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
+import { selectSchema } from '../../lib/table-schema'
 
 const fields = {
   customerId: z.uuid(),
@@ -7,16 +9,7 @@ const fields = {
   address: z.string().trim().max(500).nullable().openapi({ example: 'Kaigata 1, 0150 Oslo' }),
 }
 
-export const LocationSchema = z
-  .object({
-    id: z.uuid(),
-    customerId: z.uuid(),
-    name: z.string(),
-    address: z.string().nullable(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .openapi('Location')
+export const LocationSchema = selectSchema(locations).openapi('Location')
 
 export const CreateLocationBody = z
   .strictObject({ ...fields, address: fields.address.optional() })

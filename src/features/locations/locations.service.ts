@@ -1,23 +1,19 @@
 import { and, desc, eq } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { locations, type Location } from '../../db/schema'
+import { locations } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import type { Principal } from '../../lib/types'
 import { assertCanManage, assertInScope, scopeFilter, scopeOf } from '../coldchain/scope.service'
 import { visibleCustomer } from '../customers/customers.service'
-import type { CreateLocationInput, LocationListQuery, UpdateLocationInput } from './locations.schemas'
+import {
+  LocationSchema,
+  type CreateLocationInput,
+  type LocationListQuery,
+  type UpdateLocationInput,
+} from './locations.schemas'
 
 type Caller = Pick<Principal, 'id' | 'roles'>
-
-export const toLocationOut = (l: Location) => ({
-  id: l.id,
-  customerId: l.customerId,
-  name: l.name,
-  address: l.address,
-  createdAt: l.createdAt.toISOString(),
-  updatedAt: l.updatedAt.toISOString(),
-})
 
 /** The location when its customer is in the caller's scope; 404 otherwise. */
 export async function visibleLocation(db: Database, user: Caller, id: string) {
@@ -34,7 +30,7 @@ export async function createLocation(db: Database, user: Caller, input: CreateLo
     .insert(locations)
     .values({ customerId: input.customerId, name: input.name, address: input.address ?? null })
     .returning()
-  return toLocationOut(row!)
+  return LocationSchema.decode(row!)
 }
 
 export async function listLocations(db: Database, user: Caller, q: LocationListQuery) {
@@ -53,7 +49,7 @@ export async function listLocations(db: Database, user: Caller, q: LocationListQ
   return toPage(
     rows,
     q,
-    (r) => toLocationOut(r.l),
+    (r) => LocationSchema.decode(r.l),
     () => db.$count(locations, where),
   )
 }
@@ -74,7 +70,7 @@ export async function updateLocation(db: Database, user: Caller, id: string, pat
     .where(eq(locations.id, id))
     .returning()
   if (!row) throw ApiError.notFound('Location')
-  return toLocationOut(row)
+  return LocationSchema.decode(row)
 }
 
 /** Deletes the location and, by cascade, its cold cells, devices, readings and alerts. */

@@ -1,20 +1,18 @@
 import { z } from '@hono/zod-openapi'
+import { notifications, type Json } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
+import { selectSchema } from '../../lib/table-schema'
 
 // Notifications are pushed through the realtime replay buffer, so their payload stays small.
 const MAX_DATA_BYTES = 4096
 
-export const NotificationSchema = z
-  .object({
-    id: z.uuid(),
-    type: z.string().openapi({ example: 'welcome' }),
-    title: z.string(),
-    message: z.string(),
-    // Any JSON; z.json() is recursive, which the OpenAPI generator cannot walk.
-    data: z.record(z.string(), z.unknown()),
-    readAt: z.iso.datetime().nullable(),
-    createdAt: z.iso.datetime(),
-  })
+// Any JSON object. z.json() is recursive, which the OpenAPI generator cannot walk, so the document says
+// "an object" while the type stays the column's JSON (a notification is also published as an event).
+const JsonObject = z.record(z.string(), z.unknown()) as unknown as z.ZodType<{ [key: string]: Json }>
+
+export const NotificationSchema = selectSchema(notifications)
+  .omit({ userId: true })
+  .extend({ type: z.string().openapi({ example: 'welcome' }), data: JsonObject })
   .openapi('Notification')
 
 /** What `notify()` accepts from other features; parsed there, so a bad call fails loudly. */

@@ -1,24 +1,18 @@
 import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { notifications, type Notification } from '../../db/schema'
+import { notifications } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { errorFields, log } from '../../lib/logger'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import { publish } from '../realtime/hub.service'
-import { NewNotification, type NewNotificationInput, type NotificationListQuery } from './notifications.schemas'
+import {
+  NewNotification,
+  NotificationSchema,
+  type NewNotificationInput,
+  type NotificationListQuery,
+} from './notifications.schemas'
 
 type Hubs = Parameters<typeof publish>[0]
-
-/** The public shape (NotificationSchema), with `data` still typed as JSON so it can be published. */
-export const toNotificationOut = (n: Notification) => ({
-  id: n.id,
-  type: n.type,
-  title: n.title,
-  message: n.message,
-  data: n.data,
-  readAt: n.readAt ? n.readAt.toISOString() : null,
-  createdAt: n.createdAt.toISOString(),
-})
 
 /**
  * Persists a notification for `userId`, then pushes it to the `user:<userId>` channel as a
@@ -31,7 +25,7 @@ export async function notify(db: Database, hubs: Hubs, userId: string, input: Ne
     .insert(notifications)
     .values({ userId, ...values })
     .returning()
-  const out = toNotificationOut(row!)
+  const out = NotificationSchema.decode(row!)
   try {
     await publish(hubs, `user:${userId}`, 'notification', out)
   } catch (err) {
@@ -59,7 +53,7 @@ export async function listNotifications(db: Database, userId: string, q: Notific
   return toPage(
     rows,
     q,
-    (r) => toNotificationOut(r.n),
+    (r) => NotificationSchema.decode(r.n),
     () => db.$count(notifications, where),
   )
 }
@@ -72,7 +66,7 @@ export async function markRead(db: Database, userId: string, id: string) {
     .where(and(eq(notifications.id, id), eq(notifications.userId, userId)))
     .returning()
   if (!row) throw ApiError.notFound('Notification')
-  return toNotificationOut(row)
+  return NotificationSchema.decode(row)
 }
 
 /** Marks every unread notification of the user read; returns how many changed. */

@@ -1,29 +1,17 @@
 import { z } from '@hono/zod-openapi'
+import { permissions, roles } from '../../db/schema'
+import { selectSchema } from '../../lib/table-schema'
 
 const ident = z
   .string()
   .trim()
   .regex(/^(\*|[a-z][a-z0-9_-]{0,49})$/, 'lowercase letters, digits, _ and -, or *')
 
-export const PermissionSchema = z
-  .object({
-    id: z.uuid(),
-    resource: z.string(),
-    action: z.string(),
-    key: z.string(),
-    description: z.string(),
-    createdAt: z.iso.datetime(),
-  })
-  .openapi('Permission')
-export const RoleSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    description: z.string(),
-    isSystem: z.boolean(),
-    permissions: z.array(z.string()),
-    createdAt: z.iso.datetime(),
-  })
+/** `key` is `resource:action`, computed. */
+export const PermissionSchema = selectSchema(permissions).extend({ key: z.string() }).openapi('Permission')
+/** With the keys of its permissions (a join). */
+export const RoleSchema = selectSchema(roles)
+  .extend({ permissions: z.array(z.string()) })
   .openapi('Role')
 
 export const CreateRoleBody = z

@@ -1,17 +1,18 @@
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { permissions, rolePermissions, roles, userRoles, users, type Permission, type Role } from '../../db/schema'
+import { permissions, rolePermissions, roles, userRoles, users, type Permission } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { isUniqueViolation } from '../../db/errors'
 import { accessOf, bumpRbacEpoch } from './access.service'
+import { PermissionSchema, RoleSchema } from './rbac.schemas'
 
 const permsOfRole = sql<string[]>`coalesce((
   select array_agg(p.resource || ':' || p.action order by p.resource, p.action)
   from ${rolePermissions} rp join ${permissions} p on p.id = rp.permission_id where rp.role_id = "roles"."id"
 ), '{}')`
 
-const roleOut = (r: Role & { permissions: string[] }) => ({ ...r, createdAt: r.createdAt.toISOString() })
-const permOut = (p: Permission) => ({ ...p, key: `${p.resource}:${p.action}`, createdAt: p.createdAt.toISOString() })
+/** `key` is computed; the table stores its two parts. */
+const permOut = (p: Permission) => PermissionSchema.decode({ ...p, key: `${p.resource}:${p.action}` })
 
 async function unique<T>(what: string, fn: () => Promise<T>) {
   try {
@@ -27,7 +28,7 @@ export async function listRoles(db: Database) {
     .select({ ...getRoleColumns(), permissions: permsOfRole })
     .from(roles)
     .orderBy(asc(roles.name))
-  return rows.map(roleOut)
+  return rows.map((r) => RoleSchema.decode(r))
 }
 
 function getRoleColumns() {
@@ -46,7 +47,7 @@ export async function getRole(db: Database, id: string) {
     .from(roles)
     .where(eq(roles.id, id))
   if (!row) throw ApiError.notFound('Role')
-  return roleOut(row)
+  return RoleSchema.decode(row)
 }
 
 export async function createRole(db: Database, input: { name: string; description: string }) {
@@ -125,7 +126,7 @@ export async function rolesOfUser(db: Database, userId: string) {
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
     .where(eq(userRoles.userId, userId))
     .orderBy(asc(roles.name))
-  return rows.map(roleOut)
+  return rows.map((r) => RoleSchema.decode(r))
 }
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]

@@ -2,7 +2,8 @@ import { desc } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { executions, jobs } from '../../db/schema'
 import { offsetOf, toPage, totalRows, type PageQuery } from '../../lib/pagination'
-import { toExecutionOut, toJobOut } from '../jobs/jobs.service'
+import { ExecutionSchema } from '../jobs/jobs.schemas'
+import { toJobOut } from '../jobs/jobs.service'
 
 /** Every user's jobs, newest first (admin). */
 export async function allJobs(db: Database, q: PageQuery) {
@@ -31,7 +32,7 @@ export async function allExecutions(db: Database, q: PageQuery) {
   return toPage(
     rows,
     q,
-    (r) => ({ ...toExecutionOut(r.e), userId: r.e.userId }),
+    (r) => ({ ...ExecutionSchema.decode(r.e), userId: r.e.userId }),
     () => db.$count(executions),
   )
 }

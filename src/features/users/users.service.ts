@@ -1,3 +1,4 @@
+import type { z } from '@hono/zod-openapi'
 import { and, asc, desc, eq, exists, ilike, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { isUniqueViolation } from '../../db/errors'
@@ -6,7 +7,7 @@ import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import { hashPassword } from '../../lib/password'
 import { keepingAnAdmin } from '../rbac/rbac.service'
-import type { PublicUser, UserListQuery } from './users.schemas'
+import { UserSchema, type PublicUser, type UserListQuery } from './users.schemas'
 
 // Correlated on "users"."id" spelled out: drizzle renders a bare "id" inside a single-table select.
 const rolesOf = sql<string[]>`coalesce((
@@ -23,25 +24,11 @@ const publicColumns = {
   roles: rolesOf,
 }
 
-type Row = {
-  id: string
-  email: string
-  name: string
-  emailVerifiedAt: Date | null
-  createdAt: Date
-  updatedAt: Date
-  roles: string[]
-}
+type Row = Omit<z.input<typeof UserSchema>, 'emailVerified'> & { emailVerifiedAt: Date | null }
 
-export const toPublicUser = (r: Row): PublicUser => ({
-  id: r.id,
-  email: r.email,
-  name: r.name,
-  emailVerified: r.emailVerifiedAt !== null,
-  roles: r.roles,
-  createdAt: r.createdAt.toISOString(),
-  updatedAt: r.updatedAt.toISOString(),
-})
+/** The table keeps when the email was verified; the API says whether. */
+export const toPublicUser = (r: Row): PublicUser =>
+  UserSchema.decode({ ...r, emailVerified: r.emailVerifiedAt !== null })
 
 export async function findUserByEmail(db: Database, email: string): Promise<User | undefined> {
   const [user] = await db

@@ -1,0 +1,54 @@
+import { z } from '@hono/zod-openapi'
+import { getTableColumns, type Column, type Table } from 'drizzle-orm'
+import { createSchemaFactory } from 'drizzle-zod'
+
+/**
+ * A timestamp as the API shows it: parsing a row turns its `Date` into an ISO 8601 string. Every
+ * response schema derived from a table uses it, so this is the one place dates are serialised.
+ */
+export const isoDate = z.codec(z.date(), z.iso.datetime(), {
+  decode: (d) => d.toISOString(),
+  encode: (s) => new Date(s),
+})
+
+// @hono/zod-openapi's `z`, so the column schemas carry `.openapi()`.
+const factory = createSchemaFactory({ zodInstance: z })
+
+/**
+ * The API's view of a column. drizzle-zod also writes the storage limits (int32 ranges, varchar
+ * lengths) into the schema; they would show up as `minimum`/`maxLength` in the OpenAPI document,
+ * and they describe the database, not the API.
+ */
+function apiColumn(column: Column, generated: z.ZodType): z.ZodType {
+  if (column.dataType === 'date') return isoDate
+  if (generated instanceof z.ZodNumber) return generated.format === 'safeint' ? z.number().int() : z.number()
+  if (generated instanceof z.ZodString && !generated.format) return z.string()
+  return generated
+}
+
+/** A timestamp (or a nullable one) as the API shows it. */
+type ApiValue<V> = V extends Date ? string : V
+
+/**
+ * Typed from the row (`$inferSelect`), not from drizzle-zod's column types: those test
+ * `data extends Buffer`, and the Worker has no Node types, so every text column came out as a Buffer.
+ */
+export type SelectShape<T extends Table> = {
+  [K in keyof T['$inferSelect']]: z.ZodType<ApiValue<T['$inferSelect'][K]>, T['$inferSelect'][K]>
+}
+
+/**
+ * The zod schema of a table's rows, for responses: timestamps become ISO strings (`isoDate`).
+ * Whitelist what the API shows with `.pick` (or `.omit` for tables without secrets), then
+ * `.extend` with what it adds; `Schema.decode(row)` (typed by the table) then gives exactly the
+ * response object.
+ */
+export function selectSchema<T extends Table>(table: T): z.ZodObject<SelectShape<T>> {
+  const refine = Object.fromEntries(
+    Object.entries(getTableColumns(table)).map(([key, column]) => [
+      key,
+      (generated: z.ZodType) => apiColumn(column, generated),
+    ]),
+  )
+  return factory.createSelectSchema(table, refine as never) as unknown as z.ZodObject<SelectShape<T>>
+}
