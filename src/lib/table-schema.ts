@@ -11,18 +11,26 @@ export const isoDate = z.codec(z.date(), z.iso.datetime(), {
   encode: (s) => new Date(s),
 })
 
+/**
+ * A string a response documents with its format but does not check again: a response must not
+ * fail on a stored value that today's rule would refuse (Postgres takes uuids of any version,
+ * which `z.uuid()` does not; an email stored before a rule changed must stay readable).
+ */
+export const formatted = (format: 'uuid' | 'email') => z.string().openapi({ format })
+
 // @hono/zod-openapi's `z`, so the column schemas carry `.openapi()`.
 const factory = createSchemaFactory({ zodInstance: z })
 
 /**
  * The API's view of a column. drizzle-zod also writes the storage limits (int32 ranges, varchar
  * lengths) into the schema; they would show up as `minimum`/`maxLength` in the OpenAPI document,
- * and they describe the database, not the API.
+ * and they describe the database, not the API. Uuids are `formatted` (see above).
  */
 function apiColumn(column: Column, generated: z.ZodType): z.ZodType {
   if (column.dataType === 'date') return isoDate
   if (generated instanceof z.ZodNumber) return generated.format === 'safeint' ? z.number().int() : z.number()
-  if (generated instanceof z.ZodString && !generated.format) return z.string()
+  if (column.columnType === 'PgUUID') return formatted('uuid')
+  if (generated instanceof z.ZodString) return z.string()
   return generated
 }
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { coldCells } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
-import { selectSchema } from '../../lib/table-schema'
+import { formatted, selectSchema } from '../../lib/table-schema'
 
 // Beyond any cold room or freezer, and beyond what the probes report: a typo, not a setting.
 const Temperature = z.number().min(-100).max(100).openapi({ description: '°C' })
@@ -31,7 +31,9 @@ const fields = {
 }
 
 /** The row, with the customer of its location (a join). */
-export const ColdCellSchema = selectSchema(coldCells).extend({ customerId: z.uuid() }).openapi('ColdCell')
+export const ColdCellSchema = selectSchema(coldCells)
+  .extend({ customerId: formatted('uuid') })
+  .openapi('ColdCell')
 
 export const CreateColdCellBody = z
   .strictObject({

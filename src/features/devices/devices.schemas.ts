@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { DEVICE_STATUSES, devices } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
-import { selectSchema } from '../../lib/table-schema'
+import { formatted, selectSchema } from '../../lib/table-schema'
 
 const FirmwareVersion = z.string().trim().min(1).max(64).openapi({ example: '1.4.2' })
 
@@ -23,8 +23,8 @@ export const DeviceSchema = selectSchema(devices)
       description: 'The first characters of the key, to recognise it; the key itself is never shown again',
     }),
     // The cold cell's parents (a join).
-    locationId: z.uuid(),
-    customerId: z.uuid(),
+    locationId: formatted('uuid'),
+    customerId: formatted('uuid'),
   })
   .openapi('Device')
 

@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi'
 import { users } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
-import { selectSchema } from '../../lib/table-schema'
+import { formatted, selectSchema } from '../../lib/table-schema'
 
 /** Picked, not omitted: the row also holds the password hash. Roles come from a join. */
 export const UserSchema = selectSchema(users)
   .pick({ id: true, email: true, name: true, createdAt: true, updatedAt: true })
-  .extend({ email: z.email(), emailVerified: z.boolean(), roles: z.array(z.string()) })
+  .extend({ email: formatted('email'), emailVerified: z.boolean(), roles: z.array(z.string()) })
   .openapi('User')
 export type PublicUser = z.infer<typeof UserSchema>
 
