@@ -1,4 +1,4 @@
-import type { AlertOut } from '../features/alerts/alerts.store'
+import type { AlertOut } from '../features/alerts/alerts.schemas'
 
 /** Every domain event and its payload; ./listeners.ts says who reacts to each. */
 export type DomainEvents = {

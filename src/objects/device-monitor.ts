@@ -1,7 +1,8 @@
 import { DurableObject } from 'cloudflare:workers'
 import { databaseOf, type Database } from '../db/client'
 import { loadConfig } from '../env'
-import { toAlertOut, type AlertChange, type DeviceContext } from '../features/alerts/alerts.store'
+import { AlertSchema } from '../features/alerts/alerts.schemas'
+import type { AlertChange, DeviceContext } from '../features/alerts/alerts.store'
 import { checkSilence, ingestBatch, loadDevice, publishDeviceEvents } from '../features/readings/ingest.service'
 import { KeyCache } from '../features/readings/key-cache'
 import {
@@ -116,7 +117,7 @@ export class DeviceMonitor extends DurableObject<Env> {
         for (const c of events)
           await emit(
             c.kind === 'triggered' ? 'alert.triggered' : 'alert.resolved',
-            { alert: toAlertOut(c.alert), serialNumber: d.serialNumber, coldCellName: d.coldCellName },
+            { alert: AlertSchema.decode(c.alert), serialNumber: d.serialNumber, coldCellName: d.coldCellName },
             { db, config },
           )
       }).catch((err: unknown) => log('error', 'alert events failed', { deviceId: d.deviceId, ...errorFields(err) })),

@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt } from 'drizzle-orm'
 import { alerts, coldCells, devices } from '../db/schema'
-import { toAlertOut } from '../features/alerts/alerts.store'
+import { AlertSchema } from '../features/alerts/alerts.schemas'
 import { monitorOf } from '../features/readings/ingest.service'
 import { emit } from '../events'
 import type { TickContext } from './types'
@@ -52,7 +52,11 @@ export async function escalateAlerts({ db, config, at }: TickContext) {
       .where(eq(devices.id, alert.deviceId))
     await emit(
       'alert.escalated',
-      { alert: toAlertOut(alert), serialNumber: where?.serialNumber ?? '', coldCellName: where?.coldCellName ?? '' },
+      {
+        alert: AlertSchema.decode(alert),
+        serialNumber: where?.serialNumber ?? '',
+        coldCellName: where?.coldCellName ?? '',
+      },
       { db, config },
     )
   }

@@ -3,8 +3,9 @@ import { alerts } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
 import { selectSchema } from '../../lib/table-schema'
 
-/** An alert as the API shows it: the row without its bookkeeping timestamps. */
+/** An alert as the API and the realtime events show it: the row without its bookkeeping timestamps. */
 export const AlertSchema = selectSchema(alerts).omit({ createdAt: true, updatedAt: true }).openapi('Alert')
+export type AlertOut = z.output<typeof AlertSchema>
 
 export const AlertListQuery = PageQuery.extend({
   status: AlertSchema.shape.status.optional(),

@@ -1,9 +1,7 @@
-import type { z } from '@hono/zod-openapi'
 import { and, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { alerts, type Alert, type AlertType } from '../../db/schema'
 import type { CellRules, Transition } from './alert-engine'
-import { AlertSchema } from './alerts.schemas'
 
 /** The device an alert engine runs for, with what its alerts and events need. */
 export type DeviceContext = {
@@ -112,8 +110,3 @@ export async function applyTransitions(
   }
   return changes
 }
-
-/** An alert as the API and the realtime events show it (`AlertSchema`, derived from the table). */
-export type AlertOut = z.output<typeof AlertSchema>
-// The alert engine's callers (DeviceMonitor, the escalation job) still call it by this name.
-export const toAlertOut = (a: Alert): AlertOut => AlertSchema.decode(a)

@@ -3,13 +3,8 @@ import type { Database } from '../../db/client'
 import { coldCells, devices, locations } from '../../db/schema'
 import type { Config } from '../../env'
 import { log } from '../../lib/logger'
-import {
-  alertChannels,
-  applyTransitions,
-  toAlertOut,
-  type AlertChange,
-  type DeviceContext,
-} from '../alerts/alerts.store'
+import { AlertSchema } from '../alerts/alerts.schemas'
+import { alertChannels, applyTransitions, type AlertChange, type DeviceContext } from '../alerts/alerts.store'
 import { publish } from '../realtime/hub.service'
 import { ingestStep, offlineStep, type IngestInput, type MonitorState, type ReadingEvent } from './pipeline'
 import { lastSeenOf, markDeviceOffline, storeReadings, type NormalizedReading } from './readings.store'
@@ -110,7 +105,7 @@ export async function publishDeviceEvents(
   const sends: Promise<unknown>[] = []
   if (reading) for (const ch of channels) sends.push(publish(hubs, ch, 'reading', reading))
   for (const c of changes) {
-    const alert = toAlertOut(c.alert)
+    const alert = AlertSchema.decode(c.alert)
     for (const ch of channels) sends.push(publish(hubs, ch, `alert.${c.kind}`, alert))
   }
   const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected')
