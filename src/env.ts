@@ -138,6 +138,9 @@ const binding = (name: string) =>
   z.custom<object>((b) => typeof b === 'object' && b !== null, `binding ${name} is missing`)
 
 const bindingsSchema = z.object({
+  // The static files of wrangler.toml's [assets] (/docs's script and stylesheet); a Worker run without them
+  // (the benches) still serves the API.
+  ASSETS: binding('ASSETS').optional(),
   CHANNEL_HUB: binding('CHANNEL_HUB'),
   HUB_DIRECTORY: binding('HUB_DIRECTORY'),
   DEVICE_MONITOR: binding('DEVICE_MONITOR'),
@@ -176,6 +179,7 @@ export function loadConfig(env: Env): Config {
     ...vars.data,
     isDev: vars.data.ENVIRONMENT === 'development',
     bindings: {
+      ASSETS: env.ASSETS,
       CHANNEL_HUB: env.CHANNEL_HUB,
       HUB_DIRECTORY: env.HUB_DIRECTORY,
       DEVICE_MONITOR: env.DEVICE_MONITOR,
