@@ -80,12 +80,6 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
         name: 'outpost',
         modules: true,
         scriptPath: 'dist/index.js',
-        // wrangler's default rules for any files it emits next to the bundle (none today: /docs's assets are static).
-        modulesRules: [
-          { type: 'Text', include: ['**/*.txt', '**/*.html', '**/*.sql'] },
-          { type: 'Data', include: ['**/*.bin'] },
-          { type: 'CompiledWasm', include: ['**/*.wasm', '**/*.wasm?module'] },
-        ],
         ...compat,
         bindings: {
           ...config.vars,
