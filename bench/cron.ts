@@ -51,7 +51,7 @@ function optionsFromEnv(): Options {
   return { jobs: positiveInt('BENCH_CRON_JOBS', 1000)!, users: positiveInt('BENCH_CRON_USERS', 50)!, batchSize }
 }
 
-/** miniflare's getWorker() is typed against @cloudflare/workers-types, which this project does not install. */
+/** miniflare's getWorker() is typed against @cloudflare/workers-types, which the Node tsconfig does not load. */
 type ScheduledWorker = {
   scheduled(opts: { scheduledTime?: Date; cron?: string }): Promise<{ outcome: string; noRetry: boolean }>
 }

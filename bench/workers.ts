@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
-import { Miniflare } from 'miniflare'
+import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from 'miniflare'
 import { PASSWORD_PARAMS } from '../src/lib/password'
 import { HELLO_PATH, PBKDF2_PATH } from './scenarios'
 
@@ -71,7 +71,7 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
   const queueConsumers = Object.fromEntries(
     Object.entries(config.queueConsumers).map(([queue, c]) => [queue, { ...c, ...opts.queueConsumers?.[queue] }]),
   )
-  const mf = new Miniflare({
+  const options: V4MiniflareOptions = {
     host: '127.0.0.1',
     ...(opts.durableObjectsDir ? { durableObjectsPersist: opts.durableObjectsDir } : {}),
     port: opts.port,
@@ -80,12 +80,6 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
         name: 'outpost',
         modules: true,
         scriptPath: 'dist/index.js',
-        // wrangler's default rules for the files it emits next to the bundle (e.g. the Swagger UI assets as Text).
-        modulesRules: [
-          { type: 'Text', include: ['**/*.txt', '**/*.html', '**/*.sql'] },
-          { type: 'Data', include: ['**/*.bin'] },
-          { type: 'CompiledWasm', include: ['**/*.wasm', '**/*.wasm?module'] },
-        ],
         ...compat,
         bindings: {
           ...config.vars,
@@ -127,7 +121,9 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
         },
       },
     ],
-  })
+  }
+  // Miniflare 5 takes wrangler-shaped worker configs; the v4 option shape above is converted once.
+  const mf = new Miniflare(convertV4MiniflareOptions(options))
   try {
     const url = (await mf.ready).origin
     await assertHealthy(url)

@@ -139,6 +139,9 @@ const binding = (name: string) =>
   z.custom<object>((b) => typeof b === 'object' && b !== null, `binding ${name} is missing`)
 
 const bindingsSchema = z.object({
+  // The static files of wrangler.toml's [assets] (/docs's script and stylesheet); a Worker run without them
+  // (the benches) still serves the API.
+  ASSETS: binding('ASSETS').optional(),
   CHANNEL_HUB: binding('CHANNEL_HUB'),
   HUB_DIRECTORY: binding('HUB_DIRECTORY'),
   PRESENCE_HUB: binding('PRESENCE_HUB'),
@@ -178,6 +181,7 @@ export function loadConfig(env: Env): Config {
     ...vars.data,
     isDev: vars.data.ENVIRONMENT === 'development',
     bindings: {
+      ASSETS: env.ASSETS,
       CHANNEL_HUB: env.CHANNEL_HUB,
       HUB_DIRECTORY: env.HUB_DIRECTORY,
       PRESENCE_HUB: env.PRESENCE_HUB,

@@ -42,7 +42,7 @@ export const asset = createRoute({
   method: 'get',
   path: '/docs/assets/{file}',
   tags,
-  summary: 'Swagger UI script and stylesheet, bundled into the Worker',
+  summary: 'Swagger UI script and stylesheet, served as static assets',
   request: { params: z.object({ file: z.string().openapi({ enum: [...ASSET_FILES] }) }) },
   responses: {
     200: {
