@@ -1,7 +1,5 @@
-import { and, eq, isNull, lt } from 'drizzle-orm'
-import { alerts, coldCells, devices } from '../db/schema'
-import { AlertSchema } from '../features/alerts/alerts.schemas'
-import { monitorOf } from '../features/readings/ingest.service'
+import { claimAlertsToEscalate } from '../features/alerts/alerts.service'
+import { monitorOf, silentOnlineSerials } from '../features/readings/ingest.service'
 import { emit } from '../events'
 import type { TickContext } from './types'
 
@@ -13,13 +11,9 @@ export const ESCALATE_AFTER_MS = 60 * 60_000
  * to its DeviceMonitor, which decides (and opens SENSOR_ERROR) exactly as its alarm would.
  */
 export async function sweepOfflineDevices({ db, config, at }: TickContext) {
-  const silentSince = new Date(at.getTime() - config.DEVICE_OFFLINE_AFTER_SECONDS * 1000)
-  const stale = await db
-    .select({ serialNumber: devices.serialNumber })
-    .from(devices)
-    .where(and(eq(devices.status, 'ONLINE'), lt(devices.lastSeenAt, silentSince)))
+  const stale = await silentOnlineSerials(db, new Date(at.getTime() - config.DEVICE_OFFLINE_AFTER_SECONDS * 1000))
   const results = await Promise.allSettled(
-    stale.map((d) => monitorOf(config.bindings.DEVICE_MONITOR, d.serialNumber).checkOffline()),
+    stale.map((serial) => monitorOf(config.bindings.DEVICE_MONITOR, serial).checkOffline()),
   )
   return {
     checked: stale.length,
@@ -28,37 +22,9 @@ export async function sweepOfflineDevices({ db, config, at }: TickContext) {
   }
 }
 
-/**
- * Escalates alerts ACTIVE for more than an hour. One UPDATE claims them (escalated_at is set only
- * where it was null), so an alert is escalated exactly once however often this runs.
- */
+/** Escalates alerts ACTIVE for more than an hour, exactly once each (the claim is one guarded UPDATE). */
 export async function escalateAlerts({ db, config, at }: TickContext) {
-  const escalated = await db
-    .update(alerts)
-    .set({ escalatedAt: at })
-    .where(
-      and(
-        eq(alerts.status, 'ACTIVE'),
-        isNull(alerts.escalatedAt),
-        lt(alerts.firstTriggeredAt, new Date(at.getTime() - ESCALATE_AFTER_MS)),
-      ),
-    )
-    .returning()
-  for (const alert of escalated) {
-    const [where] = await db
-      .select({ serialNumber: devices.serialNumber, coldCellName: coldCells.name })
-      .from(devices)
-      .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
-      .where(eq(devices.id, alert.deviceId))
-    await emit(
-      'alert.escalated',
-      {
-        alert: AlertSchema.decode(alert),
-        serialNumber: where?.serialNumber ?? '',
-        coldCellName: where?.coldCellName ?? '',
-      },
-      { db, config },
-    )
-  }
-  return { escalated: escalated.length, ids: escalated.map((a) => a.id) }
+  const escalated = await claimAlertsToEscalate(db, at, new Date(at.getTime() - ESCALATE_AFTER_MS))
+  for (const event of escalated) await emit('alert.escalated', event, { db, config })
+  return { escalated: escalated.length, ids: escalated.map((e) => e.alert.id) }
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, isNull, lt } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import {
   alerts,
@@ -105,4 +105,31 @@ export async function alertRecipients(db: Database, customerId: string, escalate
         .where(eq(roles.name, 'admin'))
     : []
   return [...new Map([...staff, ...techs, ...admins].map((u) => [u.id, u])).values()]
+}
+
+/**
+ * Claims the alerts ACTIVE since before `activeSince` that were never escalated, in one UPDATE
+ * (escalated_at is set only where it was null, so each is claimed once however often this runs),
+ * with the device serial and cold-cell name an escalation message names.
+ */
+export async function claimAlertsToEscalate(db: Database, at: Date, activeSince: Date) {
+  const claimed = await db
+    .update(alerts)
+    .set({ escalatedAt: at })
+    .where(and(eq(alerts.status, 'ACTIVE'), isNull(alerts.escalatedAt), lt(alerts.firstTriggeredAt, activeSince)))
+    .returning()
+  return Promise.all(
+    claimed.map(async (alert) => {
+      const [where] = await db
+        .select({ serialNumber: devices.serialNumber, coldCellName: coldCells.name })
+        .from(devices)
+        .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
+        .where(eq(devices.id, alert.deviceId))
+      return {
+        alert: AlertSchema.decode(alert),
+        serialNumber: where?.serialNumber ?? '',
+        coldCellName: where?.coldCellName ?? '',
+      }
+    }),
+  )
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, lt } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { coldCells, devices, locations } from '../../db/schema'
 import type { Config } from '../../env'
@@ -110,4 +110,13 @@ export async function publishDeviceEvents(
   }
   const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected')
   if (failed.length) log('warn', 'device events not published', { deviceId: d.deviceId, failed: failed.length })
+}
+
+/** Serial numbers of devices still ONLINE whose last reading is older than `silentSince`. */
+export async function silentOnlineSerials(db: Database, silentSince: Date) {
+  const rows = await db
+    .select({ serialNumber: devices.serialNumber })
+    .from(devices)
+    .where(and(eq(devices.status, 'ONLINE'), lt(devices.lastSeenAt, silentSince)))
+  return rows.map((r) => r.serialNumber)
 }
