@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { alerts, devices, readings } from '../src/db/schema'
+import { devices, readings } from '../src/db/schema'
 import { api, data, error, withDb } from './helpers'
 import { post, reading, seedDevice, tick } from './coldchain-fixtures'
 
