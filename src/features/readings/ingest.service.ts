@@ -3,7 +3,7 @@ import type { Database } from '../../db/client'
 import { coldCells, devices, locations } from '../../db/schema'
 import type { Config } from '../../env'
 import { log } from '../../lib/logger'
-import { AlertSchema } from '../alerts/alerts.schemas'
+import { AlertSchema, type AlertOut } from '../alerts/alerts.schemas'
 import { alertChannels, applyTransitions, type AlertChange, type DeviceContext } from '../alerts/alerts.store'
 import { publish } from '../realtime/hub.service'
 import { ingestStep, offlineStep, type IngestInput, type MonitorState, type ReadingEvent } from './pipeline'
@@ -101,15 +101,18 @@ export async function publishDeviceEvents(
   changes: AlertChange[],
   reading: ReadingEvent | null,
 ) {
-  const channels = alertChannels(d)
-  const sends: Promise<unknown>[] = []
-  if (reading) for (const ch of channels) sends.push(publish(hubs, ch, 'reading', reading))
-  for (const c of changes) {
-    const alert = AlertSchema.decode(c.alert)
-    for (const ch of channels) sends.push(publish(hubs, ch, `alert.${c.kind}`, alert))
-  }
-  const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected')
-  if (failed.length) log('warn', 'device events not published', { deviceId: d.deviceId, failed: failed.length })
+  const events: [string, ReadingEvent | AlertOut][] = []
+  if (reading) events.push(['reading', reading])
+  for (const c of changes) events.push([`alert.${c.kind}`, AlertSchema.decode(c.alert)])
+  // In order within a channel (a subscriber sees the reading before the alert it caused), channels
+  // in parallel; a failed publish does not hold back the next event.
+  let failed = 0
+  await Promise.all(
+    alertChannels(d).map(async (ch) => {
+      for (const [event, data] of events) await publish(hubs, ch, event, data).catch(() => failed++)
+    }),
+  )
+  if (failed) log('warn', 'device events not published', { deviceId: d.deviceId, failed })
 }
 
 /** Serial numbers of devices still ONLINE whose last reading is older than `silentSince`. */
