@@ -72,6 +72,11 @@ export class ChannelHub extends DurableObject<Env> {
     return this.commits.submit({ event, payload, opts })
   }
 
+  /** Several events in this order, durable in one commit (a reading and the alert changes it caused). */
+  async publishAll(events: { event: string; payload: EventData }[]) {
+    return this.commits.submitAll(events.map((e) => ({ ...e, opts: {} })))
+  }
+
   /** Events after `since` (or a reset when they are no longer kept), as a reconnecting client gets them. */
   async replay(since: number) {
     return this.log.after(this.channel, since)

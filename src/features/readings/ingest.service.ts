@@ -5,7 +5,7 @@ import type { Config } from '../../env'
 import { log } from '../../lib/logger'
 import { AlertSchema, type AlertOut } from '../alerts/alerts.schemas'
 import { alertChannels, applyTransitions, type AlertChange, type DeviceContext } from '../alerts/alerts.store'
-import { publish } from '../realtime/hub.service'
+import { publishAll } from '../realtime/hub.service'
 import { ingestStep, offlineStep, type IngestInput, type MonitorState, type ReadingEvent } from './pipeline'
 import { lastSeenOf, markDeviceOffline, storeReadings, type NormalizedReading } from './readings.store'
 import type { ReadingInput } from './readings.schemas'
@@ -101,17 +101,13 @@ export async function publishDeviceEvents(
   changes: AlertChange[],
   reading: ReadingEvent | null,
 ) {
-  const events: [string, ReadingEvent | AlertOut][] = []
-  if (reading) events.push(['reading', reading])
-  for (const c of changes) events.push([`alert.${c.kind}`, AlertSchema.decode(c.alert)])
-  // In order within a channel (a subscriber sees the reading before the alert it caused), channels
-  // in parallel; a failed publish does not hold back the next event.
-  let failed = 0
-  await Promise.all(
-    alertChannels(d).map(async (ch) => {
-      for (const [event, data] of events) await publish(hubs, ch, event, data).catch(() => failed++)
-    }),
-  )
+  const events: { event: string; payload: ReadingEvent | AlertOut }[] = []
+  if (reading) events.push({ event: 'reading', payload: reading })
+  for (const c of changes) events.push({ event: `alert.${c.kind}`, payload: AlertSchema.decode(c.alert) })
+  if (!events.length) return
+  // One call per channel, in order (a subscriber sees the reading before the alert it caused).
+  const results = await Promise.allSettled(alertChannels(d).map((ch) => publishAll(hubs, ch, events)))
+  const failed = results.filter((r) => r.status === 'rejected').length
   if (failed) log('warn', 'device events not published', { deviceId: d.deviceId, failed })
 }
 

@@ -31,6 +31,11 @@ export async function publish(hubs: Hubs, channel: string, event: string, data: 
   return hubFor(hubs, channel).publish(event, data, { from })
 }
 
+/** Publishes `events` to `channel` in this order, in one call and one commit. */
+export async function publishAll(hubs: Hubs, channel: string, events: { event: string; payload: EventData }[]) {
+  return hubFor(hubs, channel).publishAll(events)
+}
+
 /** Whether `userId` holds any connection, on any channel, and how many. */
 export async function isUserOnline(presences: Presences, userId: string) {
   return presenceOf(presences, userId).presence()

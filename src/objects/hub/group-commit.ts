@@ -16,10 +16,16 @@ export class GroupCommit<T, R> {
   ) {}
 
   submit(item: T) {
-    return new Promise<R>((resolve, reject) => {
-      this.queued.push({ item, resolve, reject })
-      if (!this.flushing) void this.flush()
-    })
+    return this.submitAll([item]).then((r) => r[0]!)
+  }
+
+  /** Submits `items` in order, in one group: they are applied together and made durable by one commit. */
+  submitAll(items: T[]) {
+    const answers = items.map(
+      (item) => new Promise<R>((resolve, reject) => this.queued.push({ item, resolve, reject })),
+    )
+    if (!this.flushing) void this.flush()
+    return Promise.all(answers)
   }
 
   private async flush() {
