@@ -8,7 +8,7 @@ import {
   markOffline,
   type Transition,
 } from '../src/features/alerts/alert-engine'
-import { alertChannels, type DeviceContext } from '../src/features/alerts/alerts.store'
+import { alertChannels, type DeviceContext } from '../src/features/alerts/transitions.service'
 import { KeyCache } from '../src/features/readings/key-cache'
 import {
   emptyMonitorState,

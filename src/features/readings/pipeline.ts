@@ -6,7 +6,7 @@ import {
   type EngineState,
   type Transition,
 } from '../alerts/alert-engine'
-import type { DeviceContext } from '../alerts/alerts.store'
+import type { DeviceContext } from '../alerts/transitions.service'
 import type { NormalizedReading } from './readings.store'
 
 /**
