@@ -12,7 +12,7 @@ import {
   type MonitorState,
   type ReadingEvent,
 } from '../features/readings/pipeline'
-import type { NormalizedReading } from '../features/readings/readings.store'
+import type { NormalizedReading } from '../features/readings/readings.service'
 import { emit } from '../events'
 import { errorFields, log } from '../lib/logger'
 
