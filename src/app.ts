@@ -9,7 +9,6 @@ import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
 import { jobsRouter } from './features/jobs'
-import { statsRouter } from './features/jobs/stats'
 import { notificationsRouter } from './features/notifications'
 import { rbacRouter } from './features/rbac'
 import { readingsRouter } from './features/readings'
@@ -107,7 +106,6 @@ export function createApp() {
     .route('/', authRouter)
     // Before usersRouter: PUT /users/plan must not be taken for PUT /users/{id}.
     .route('/', jobsRouter)
-    .route('/', statsRouter)
     .route('/', usersRouter)
     .route('/', rbacRouter)
     .route('/', adminRouter)

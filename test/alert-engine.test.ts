@@ -8,7 +8,7 @@ import {
   markOffline,
   type Transition,
 } from '../src/features/alerts/alert-engine'
-import { alertChannels, type DeviceContext } from '../src/features/alerts/alerts.store'
+import { alertChannels, type DeviceContext } from '../src/features/alerts/transitions.service'
 import { KeyCache } from '../src/features/readings/key-cache'
 import {
   emptyMonitorState,
@@ -19,7 +19,7 @@ import {
   readingEvent,
   SEEN_REFRESH_MS,
 } from '../src/features/readings/pipeline'
-import type { NormalizedReading } from '../src/features/readings/readings.store'
+import type { NormalizedReading } from '../src/features/readings/readings.service'
 import { sha256Hex } from '../src/lib/crypto'
 
 const RULES: CellRules = { minTemp: 0, maxTemp: 4, pendingReadings: 1, pendingSeconds: 0, deadband: 0.5 }

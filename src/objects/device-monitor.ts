@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { databaseOf, type Database } from '../db/client'
 import { loadConfig } from '../env'
 import { AlertSchema } from '../features/alerts/alerts.schemas'
-import type { AlertChange, DeviceContext } from '../features/alerts/alerts.store'
+import type { AlertChange, DeviceContext } from '../features/alerts/transitions.service'
 import { checkSilence, ingestBatch, loadDevice, publishDeviceEvents } from '../features/readings/ingest.service'
 import { KeyCache } from '../features/readings/key-cache'
 import {
@@ -12,7 +12,7 @@ import {
   type MonitorState,
   type ReadingEvent,
 } from '../features/readings/pipeline'
-import type { NormalizedReading } from '../features/readings/readings.store'
+import type { NormalizedReading } from '../features/readings/readings.service'
 import { emit } from '../events'
 import { errorFields, log } from '../lib/logger'
 

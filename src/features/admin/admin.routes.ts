@@ -1,33 +1,14 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { pageSchema } from '../../lib/pagination'
 import { authed, requireRole } from '../../lib/auth'
 import { UserIdParam, UserListQuery, UserSchema } from '../users/users.schemas'
+import * as s from './admin.schemas'
 
 const tags = ['Admin']
 const security = [{ bearerAuth: [] }]
 const middleware = authed(requireRole('admin'))
 const e = errorResponses
-
-const StatsSchema = z
-  .object({
-    users: z.object({
-      total: z.number().int(),
-      verified: z.number().int(),
-      unverified: z.number().int(),
-      signupsLast7Days: z.number().int(),
-    }),
-    roles: z.record(z.string(), z.number().int()),
-    activeSessions: z.number().int(),
-  })
-  .openapi('AdminStats')
-const AnalyticsSchema = z
-  .object({
-    days: z.number().int(),
-    activeUsersInPeriod: z.number().int(),
-    series: z.array(z.object({ date: z.string(), signups: z.number().int(), activeUsers: z.number().int() })),
-  })
-  .openapi('AdminAnalytics')
 
 export const stats = createRoute({
   method: 'get',
@@ -36,7 +17,7 @@ export const stats = createRoute({
   security,
   middleware,
   summary: 'User, role and session counts',
-  responses: { 200: jsonContent(successSchema(StatsSchema), 'Stats'), ...e(401, 403) },
+  responses: { 200: jsonContent(successSchema(s.StatsSchema), 'Stats'), ...e(401, 403) },
 })
 export const analytics = createRoute({
   method: 'get',
@@ -45,8 +26,8 @@ export const analytics = createRoute({
   security,
   middleware,
   summary: 'Signups and active users per day',
-  request: { query: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }) },
-  responses: { 200: jsonContent(successSchema(AnalyticsSchema), 'Daily series'), ...e(401, 403, 422) },
+  request: { query: s.AnalyticsQuery },
+  responses: { 200: jsonContent(successSchema(s.AnalyticsSchema), 'Daily series'), ...e(401, 403, 422) },
 })
 export const users = createRoute({
   method: 'get',
@@ -65,7 +46,7 @@ export const setRole = createRoute({
   security,
   middleware,
   summary: 'Make a role the only role of a user',
-  request: { params: UserIdParam, ...jsonBody(z.strictObject({ role: z.string().min(1).max(50) }).openapi('SetRole')) },
+  request: { params: UserIdParam, ...jsonBody(s.SetRoleBody) },
   responses: { 200: jsonContent(successSchema(UserSchema), 'Updated'), ...e(401, 403, 404, 409, 422) },
 })
 export const deleteUser = createRoute({

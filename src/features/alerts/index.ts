@@ -1,30 +1,5 @@
 import { createRouter } from '../../lib/create-router'
-import { ok, page } from '../../lib/envelope'
-import { emitAfterResponse } from '../../events'
-import { publish } from '../realtime/hub.service'
-import { scopeOf } from '../coldchain/scope.service'
+import * as h from './alerts.handlers'
 import * as r from './alerts.routes'
-import { listAlerts, resolveAlert } from './alerts.service'
-import { alertChannels } from './alerts.store'
 
-export const alertsRouter = createRouter()
-  .openapi(r.list, async (c) => {
-    const { data, meta } = await listAlerts(
-      c.get('db'),
-      await scopeOf(c.get('db'), c.get('user')),
-      c.req.valid('query'),
-    )
-    return page(c, data, meta)
-  })
-  .openapi(r.resolve, async (c) => {
-    const user = c.get('user')
-    const scope = await scopeOf(c.get('db'), user)
-    const body = c.req.valid('json') as { note?: string } | undefined
-    const resolved = await resolveAlert(c.get('db'), scope, c.req.valid('param').id, user, body?.note)
-    const hubs = c.get('config').bindings.CHANNEL_HUB
-    await Promise.allSettled(
-      alertChannels(resolved.alert).map((ch) => publish(hubs, ch, 'alert.resolved', resolved.alert)),
-    )
-    emitAfterResponse(c, 'alert.resolved', resolved)
-    return ok(c, resolved.alert)
-  })
+export const alertsRouter = createRouter().openapi(r.list, h.list).openapi(r.resolve, h.resolve)

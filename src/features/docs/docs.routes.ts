@@ -1,16 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses, jsonContent, successSchema } from '../../lib/envelope'
+import { RootSchema } from './docs.schemas'
 
 const tags = ['Meta']
-
-export const RootSchema = z
-  .object({
-    name: z.string(),
-    version: z.string(),
-    environment: z.string(),
-    links: z.record(z.string(), z.string()),
-  })
-  .openapi('Root')
 
 export const root = createRoute({
   method: 'get',

@@ -4,10 +4,10 @@ import { coldCells, devices, locations } from '../../db/schema'
 import type { Config } from '../../env'
 import { log } from '../../lib/logger'
 import { AlertSchema, type AlertOut } from '../alerts/alerts.schemas'
-import { alertChannels, applyTransitions, type AlertChange, type DeviceContext } from '../alerts/alerts.store'
+import { alertChannels, applyTransitions, type AlertChange, type DeviceContext } from '../alerts/transitions.service'
 import { publishAll } from '../realtime/hub.service'
 import { ingestStep, offlineStep, type IngestInput, type MonitorState, type ReadingEvent } from './pipeline'
-import { lastSeenOf, markDeviceOffline, storeReadings, type NormalizedReading } from './readings.store'
+import { lastSeenOf, markDeviceOffline, storeReadings, type NormalizedReading } from './readings.service'
 import type { ReadingInput } from './readings.schemas'
 
 /** A device by serial number, with its key hash and its cold cell's rules (null when unknown). */

@@ -1,5 +1,5 @@
 import { sha256Hex, timingSafeEqual } from '../../lib/crypto'
-import type { DeviceContext } from '../alerts/alerts.store'
+import type { DeviceContext } from '../alerts/transitions.service'
 
 /** How long a device's key hash and cold cell rules are trusted before being read again. */
 const AUTH_TTL_MS = 60_000

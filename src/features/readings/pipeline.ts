@@ -6,8 +6,8 @@ import {
   type EngineState,
   type Transition,
 } from '../alerts/alert-engine'
-import type { DeviceContext } from '../alerts/alerts.store'
-import type { NormalizedReading } from './readings.store'
+import type { DeviceContext } from '../alerts/transitions.service'
+import type { NormalizedReading } from './readings.service'
 
 /**
  * A device monitor's decisions, as plain functions of (state, input) → (next state, effects): what
