@@ -67,16 +67,7 @@ export async function resolveAlert(
     .where(and(eq(alerts.id, id), eq(alerts.status, 'ACTIVE')))
     .returning()
   if (!alert) throw ApiError.conflict('This alert is already resolved')
-  const [where] = await db
-    .select({ serialNumber: devices.serialNumber, coldCellName: coldCells.name })
-    .from(devices)
-    .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
-    .where(eq(devices.id, alert.deviceId))
-  return {
-    alert: AlertSchema.decode(alert),
-    serialNumber: where?.serialNumber ?? '',
-    coldCellName: where?.coldCellName ?? '',
-  }
+  return alertEvent(db, alert)
 }
 
 /**
@@ -118,18 +109,19 @@ export async function claimAlertsToEscalate(db: Database, at: Date, activeSince:
     .set({ escalatedAt: at })
     .where(and(eq(alerts.status, 'ACTIVE'), isNull(alerts.escalatedAt), lt(alerts.firstTriggeredAt, activeSince)))
     .returning()
-  return Promise.all(
-    claimed.map(async (alert) => {
-      const [where] = await db
-        .select({ serialNumber: devices.serialNumber, coldCellName: coldCells.name })
-        .from(devices)
-        .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
-        .where(eq(devices.id, alert.deviceId))
-      return {
-        alert: AlertSchema.decode(alert),
-        serialNumber: where?.serialNumber ?? '',
-        coldCellName: where?.coldCellName ?? '',
-      }
-    }),
-  )
+  return Promise.all(claimed.map((alert) => alertEvent(db, alert)))
+}
+
+/** An alert with the device serial and cold-cell name its notifications name. */
+async function alertEvent(db: Database, alert: typeof alerts.$inferSelect) {
+  const [where] = await db
+    .select({ serialNumber: devices.serialNumber, coldCellName: coldCells.name })
+    .from(devices)
+    .innerJoin(coldCells, eq(coldCells.id, devices.coldCellId))
+    .where(eq(devices.id, alert.deviceId))
+  return {
+    alert: AlertSchema.decode(alert),
+    serialNumber: where?.serialNumber ?? '',
+    coldCellName: where?.coldCellName ?? '',
+  }
 }
