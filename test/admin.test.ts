@@ -2,7 +2,18 @@ import { and, eq, ne, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { roles, sessions, userRoles, users } from '../src/db/schema'
 import { bumpRbacEpoch } from '../src/features/rbac/access.service'
-import { api, call, data, expectError, seedUser, tag, validationDetails, withDb, type Method } from './helpers'
+import {
+  adminCount,
+  api,
+  call,
+  data,
+  expectError,
+  seedUser,
+  tag,
+  validationDetails,
+  withDb,
+  type Method,
+} from './helpers'
 
 type Stats = {
   users: { total: number; verified: number; unverified: number; signupsLast7Days: number }
@@ -34,17 +45,6 @@ async function makeSoleAdmin(userId: string) {
     await bumpRbacEpoch(db)
   })
 }
-const adminCount = () =>
-  withDb(
-    async (db) =>
-      (
-        await db
-          .select({ u: userRoles.userId })
-          .from(userRoles)
-          .innerJoin(roles, eq(roles.id, userRoles.roleId))
-          .where(eq(roles.name, 'admin'))
-      ).length,
-  )
 
 /** A user who signed up `daysAgo` days ago, with no session. */
 async function backdatedUser(daysAgo: number) {

@@ -8,7 +8,7 @@ import { app } from '../src/app'
 import { hashPassword } from '../src/lib/password'
 import { signAccessToken } from '../src/lib/tokens'
 import { startSession } from '../src/features/auth/sessions.service'
-import { inArray } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import { expect } from 'vitest'
 
 export const BASE = 'http://outpost.test'
@@ -138,3 +138,16 @@ export async function readMailbox(to: string, opts: { atLeast?: number; timeoutM
     await new Promise((r) => setTimeout(r, 100))
   }
 }
+
+/** How many users hold the admin role. */
+export const adminCount = () =>
+  withDb(
+    async (db) =>
+      (
+        await db
+          .select({ u: userRoles.userId })
+          .from(userRoles)
+          .innerJoin(roles, eq(roles.id, userRoles.roleId))
+          .where(eq(roles.name, 'admin'))
+      ).length,
+  )

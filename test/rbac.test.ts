@@ -2,7 +2,7 @@ import { and, eq, ne } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { roles, userRoles } from '../src/db/schema'
 import { bumpRbacEpoch } from '../src/features/rbac/access.service'
-import { call, data, expectError, seedUser, tag, validationDetails, withDb } from './helpers'
+import { adminCount, call, data, expectError, seedUser, tag, validationDetails, withDb } from './helpers'
 
 type Role = {
   id: string
@@ -35,17 +35,6 @@ async function makeSoleAdmin(userId: string) {
     await bumpRbacEpoch(db)
   })
 }
-const adminCount = () =>
-  withDb(
-    async (db) =>
-      (
-        await db
-          .select({ u: userRoles.userId })
-          .from(userRoles)
-          .innerJoin(roles, eq(roles.id, userRoles.roleId))
-          .where(eq(roles.name, 'admin'))
-      ).length,
-  )
 
 describe('roles', () => {
   it('lists the default roles as system roles with their permissions', async () => {
