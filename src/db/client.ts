@@ -41,28 +41,19 @@ export function createDb({ url, wsProxy, connectTimeoutMs = 5000, idleTimeoutMs 
   return { db, close: () => pool.end() }
 }
 
+/** What a pool on the app's own database needs from the config (the Worker's `env` fits too, in tests). */
+export type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATABASE_WS_PROXY'>
+
+/** `createDb` on the app's own database. */
+export const databaseOf = (config: DatabaseConfig, opts: Omit<DbOptions, 'url' | 'wsProxy'> = {}) =>
+  createDb({ url: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY, ...opts })
+
 /** Runs `fn` on a pool of its own, closed afterwards: for queue consumers, ticks and background work. */
-export async function withDatabase<T>(opts: DbOptions, fn: (db: Database) => Promise<T>) {
-  const { db, close } = createDb(opts)
+export async function withConfigDatabase<T>(config: DatabaseConfig, fn: (db: Database) => Promise<T>) {
+  const { db, close } = databaseOf(config)
   try {
     return await fn(db)
   } finally {
     await close()
   }
 }
-
-/** What a pool on the app's own database needs from the config (the Worker's `env` fits too, in tests). */
-export type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATABASE_WS_PROXY'>
-
-const optionsOf = (config: DatabaseConfig): DbOptions => ({
-  url: config.DATABASE_URL,
-  wsProxy: config.DATABASE_WS_PROXY,
-})
-
-/** `createDb` on the app's own database. */
-export const databaseOf = (config: DatabaseConfig, opts: Omit<DbOptions, 'url' | 'wsProxy'> = {}) =>
-  createDb({ ...optionsOf(config), ...opts })
-
-/** `withDatabase` on the app's own database. */
-export const withConfigDatabase = <T>(config: DatabaseConfig, fn: (db: Database) => Promise<T>) =>
-  withDatabase(optionsOf(config), fn)
