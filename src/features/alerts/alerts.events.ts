@@ -16,9 +16,19 @@ function notice(kind: Transition, e: AlertEvent) {
   return { title, message }
 }
 
+// The notify and email listeners of one emit get the same payload object: they share one
+// recipients query instead of asking Postgres twice.
+const recipientsByEvent = new WeakMap<AlertEvent, ReturnType<typeof alertRecipients>>()
+
 // Escalation goes to technicians and admins only (the customer already has the alert).
-const recipientsOf = (kind: Transition, e: AlertEvent, db: EventContext['db']) =>
-  alertRecipients(db, e.alert.customerId, kind === 'escalated')
+function recipientsOf(kind: Transition, e: AlertEvent, db: EventContext['db']) {
+  let recipients = recipientsByEvent.get(e)
+  if (!recipients) {
+    recipients = alertRecipients(db, e.alert.customerId, kind === 'escalated')
+    recipientsByEvent.set(e, recipients)
+  }
+  return recipients
+}
 
 /** Tells each recipient in the app (persisted, and pushed to an open dashboard). */
 async function notifyAlert(kind: Transition, e: AlertEvent, { db, config }: EventContext) {
