@@ -132,7 +132,7 @@ export async function tokenPair(config: Config, issued: { userId: string; sessio
   }
 }
 
-export async function login(db: Database, config: Config, email: string, password: string, meta: LoginMeta) {
+export async function login(db: HttpDatabase, config: Config, email: string, password: string, meta: LoginMeta) {
   const user = await findUserByEmail(db, email)
   if (!user) {
     dummyHash ??= hashPassword('not-a-real-password')
