@@ -9,7 +9,7 @@ import { hashPassword } from '../src/lib/password'
 import { signAccessToken } from '../src/lib/tokens'
 import { startSession } from '../src/features/auth/sessions.service'
 import { eq, inArray } from 'drizzle-orm'
-import { expect } from 'vitest'
+import { expect, vi } from 'vitest'
 
 export const BASE = 'http://outpost.test'
 
@@ -144,3 +144,15 @@ export const adminCount = () =>
           .where(eq(roles.name, 'admin'))
       ).length,
   )
+
+/**
+ * Mocks `fetch` for one third-party origin (the email provider, Stripe), at the fetch boundary, and
+ * passes every other request through: Postgres is reached over HTTP too, and must stay real.
+ */
+export function mockFetchFor(origin: string, handler: (req: Request) => Response | Promise<Response>) {
+  const real = globalThis.fetch
+  return vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input)
+    return new URL(url).origin === origin ? handler(new Request(input, init)) : real(input, init)
+  })
+}
