@@ -65,6 +65,11 @@ const varsSchema = z
     ENVIRONMENT: z.enum(['development', 'test', 'production']),
     APP_NAME: z.string().default('Outpost'),
     APP_VERSION: z.string().default('0.0.0'),
+    // The frontend that email links open (seed 004's FRONTEND_URL); kept without a trailing slash.
+    APP_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('http://localhost:3000')
+      .transform((u) => u.replace(/\/+$/, '')),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     DATABASE_URL: z.preprocess(
       blankToUndefined,
