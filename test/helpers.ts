@@ -117,14 +117,18 @@ export type Mail = {
 }
 
 /**
- * Waits for the `email` queue consumer to deliver mail for `to`, and reads it the way a developer
+ * Waits for the `email` queue consumer to deliver mail for `to` (of `template`, if given), and reads it the way a developer
  * does: through GET /api/v1/dev/mailbox (with ENVIRONMENT=development). Newest first.
  */
-export async function readMailbox(to: string, opts: { atLeast?: number; timeoutMs?: number } = {}): Promise<Mail[]> {
+export async function readMailbox(
+  to: string,
+  opts: { atLeast?: number; timeoutMs?: number; template?: string } = {},
+): Promise<Mail[]> {
   const dev = { ...env, ENVIRONMENT: 'development' } as Env
   const deadline = Date.now() + (opts.timeoutMs ?? 8000)
+  const query = new URLSearchParams({ to, ...(opts.template && { template: opts.template }) })
   for (;;) {
-    const res = await app.request(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`, {}, dev)
+    const res = await app.request(`/api/v1/dev/mailbox?${query}`, {}, dev)
     if (res.status !== 200) throw new Error(`mailbox answered ${res.status}: ${await res.text()}`)
     const { data: rows } = await res.json<{ data: Mail[] }>()
     if (rows.length >= (opts.atLeast ?? 1) || Date.now() > deadline) return rows

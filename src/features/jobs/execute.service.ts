@@ -4,6 +4,7 @@ import { executions, jobAccounts, jobs } from '../../db/schema'
 import type { Config } from '../../env'
 import { checkTarget } from '../../lib/ssrf'
 import { emit } from '../../events'
+import { MAX_TIMEOUT_MS } from './jobs.schemas'
 import { allowedHosts } from './jobs.service'
 
 export const RESPONSE_READ_LIMIT = 64 * 1024
@@ -69,6 +70,7 @@ type JobCall = {
   targetUrl: string
   headers: Record<string, string>
   body: string | null
+  /** Milliseconds. */
   timeout: number
 }
 
@@ -104,7 +106,7 @@ export async function callTarget(
       headers,
       body: body || undefined,
       redirect: 'manual',
-      signal: AbortSignal.timeout(job.timeout * 1000),
+      signal: AbortSignal.timeout(job.timeout),
     })
     const { text, truncated } = await readCapped(res, RESPONSE_READ_LIMIT)
     const responseBody = text.slice(0, RESPONSE_STORE_LIMIT)
@@ -151,7 +153,7 @@ export async function callTarget(
       retryable: true,
       httpStatus: null,
       error: code,
-      errorMessage: timedOut ? `no answer within ${job.timeout} s` : message.slice(0, 300),
+      errorMessage: timedOut ? `no answer within ${job.timeout} ms` : message.slice(0, 300),
       responseBody: null,
     })
   }
@@ -159,8 +161,8 @@ export async function callTarget(
 
 export type Outcome = { action: 'ack' } | { action: 'retry'; delaySeconds: number }
 
-/** A RUNNING row older than this is a crashed attempt (the longest timeout is 300 s). */
-const STALE_RUNNING_SECONDS = 360
+/** A RUNNING row older than this is a crashed attempt: the longest timeout plus a minute. */
+const STALE_RUNNING_SECONDS = MAX_TIMEOUT_MS / 1000 + 60
 
 /** Exponential backoff: 30 s, 60 s, 120 s… capped at 1 h, or the target's Retry-After. */
 export const backoffSeconds = (attempt: number, retryAfter?: number) =>

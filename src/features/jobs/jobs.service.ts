@@ -44,7 +44,7 @@ export function validateJob(config: Config, limits: PlanLimits, job: JobShape) {
         `runs every ${Math.round(every / 60)} min; your plan allows at most one run every ${limits.minIntervalSec / 60} min`
     }
   }
-  if (job.timeout > limits.maxTimeoutSec) details['json.timeout'] = `your plan allows at most ${limits.maxTimeoutSec} s`
+  if (job.timeout > limits.maxTimeoutMs) details['json.timeout'] = `your plan allows at most ${limits.maxTimeoutMs} ms`
   if (job.maxRetries > limits.maxRetries) details['json.maxRetries'] = `your plan allows at most ${limits.maxRetries}`
   const target = checkTarget(job.targetUrl, { allowHosts: allowedHosts(config) })
   if (!target.ok) details['json.targetUrl'] = target.reason
@@ -230,7 +230,7 @@ export async function setPlan(db: PoolDatabase, config: Config, userId: string, 
       .filter(
         (j, i) =>
           i >= limits.maxJobs ||
-          j.timeout > limits.maxTimeoutSec ||
+          j.timeout > limits.maxTimeoutMs ||
           j.maxRetries > limits.maxRetries ||
           minIntervalSeconds(j.cronExpression, j.timezone) < limits.minIntervalSec,
       )
