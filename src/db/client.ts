@@ -20,7 +20,8 @@ interface QueryResultHKT extends PgQueryResultHKT {
 export type Database = Omit<PgDatabase<QueryResultHKT, Schema>, 'transaction'>
 
 /** Neon's SQL over HTTP: one round trip per query, or per `batch([...])` (one transaction, no decisions in between). */
-export type HttpDatabase = NeonHttpDatabase<Schema> & { $client: NeonQueryFunction<false, false> }
+// Its `transaction` only throws ("No transactions support in neon-http driver"), so it is left out.
+export type HttpDatabase = Omit<NeonHttpDatabase<Schema>, 'transaction'> & { $client: NeonQueryFunction<false, false> }
 
 /** A WebSocket pool, for the few transactions that read, decide, then write (docs/decisions.md lists them). */
 export type PoolDatabase = NeonDatabase<Schema> & { $client: Pool }
