@@ -6,7 +6,7 @@ import { loadConfig } from '../src/env'
 import { emit } from '../src/events'
 import type { EmailMessage } from '../src/features/email/email.templates'
 import worker from '../src/index'
-import { api, call, data, readMailbox, seedUser, tag, withDb } from './helpers'
+import { api, call, data, mockFetchFor, readMailbox, seedUser, tag, withDb } from './helpers'
 
 const APP_URL = loadConfig(env).APP_URL
 const post = <T = unknown>(path: string, json: unknown) => api<T>(`/api/v1${path}`, { method: 'POST', json })
@@ -117,11 +117,15 @@ describe('welcome email', () => {
     })
     expect(sent.map((m) => m.id)).toEqual([`welcome:${user.id}`, `welcome:${user.id}`])
 
-    const provider = vi.spyOn(globalThis, 'fetch').mockImplementation(async () => new Response('{}', { status: 202 }))
+    let providerCalls = 0
+    mockFetchFor('https://mail.example', () => {
+      providerCalls++
+      return new Response('{}', { status: 202 })
+    })
     const http = { EMAIL_PROVIDER: 'http', EMAIL_API_URL: 'https://mail.example/send', EMAIL_API_KEY: 'key-123' }
     expect((await deliver(sent, http)).explicitAcks.sort()).toEqual(['m0', 'm1'])
     expect((await deliver([sent[0]!], http)).explicitAcks).toEqual(['m0'])
-    expect(provider).toHaveBeenCalledTimes(1)
+    expect(providerCalls).toBe(1)
   })
 })
 

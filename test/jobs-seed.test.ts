@@ -3,7 +3,8 @@ import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { app } from '../src/app'
-import { data, seedUser, validationDetails, withDb, type ApiResponse, type Envelope, type Method } from './helpers'
+import { withPool } from '../src/db/client'
+import { data, seedUser, validationDetails, type ApiResponse, type Envelope, type Method } from './helpers'
 
 // The local echo target is allowed only in development, so these calls run the Worker as development.
 const dev = { ...env, ENVIRONMENT: 'development' } as Env
@@ -115,7 +116,8 @@ describe('the timeout_ms migration', () => {
   it('converts the timeouts of existing jobs from seconds to ms', async () => {
     expect(timeoutMigration).toBeDefined()
     const { user } = await seedUser()
-    const seen = await withDb((db) =>
+    // DDL inside a transaction that is rolled back: an interactive transaction, so a pool.
+    const seen = await withPool(env, (db) =>
       db
         .transaction(async (tx) => {
           // The table as it was before the migration, with a job saved in seconds; all of it rolled back.
