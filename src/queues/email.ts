@@ -1,5 +1,6 @@
 import { databaseOf } from '../db/client'
 import type { Config } from '../env'
+import { clearFailure, noteFailure } from '../features/dead-letters/dead-letters.service'
 import { deliverEmail } from '../features/email/email.service'
 import { EmailMessageSchema } from '../features/email/email.templates'
 import { errorFields, log } from '../lib/logger'
@@ -30,12 +31,14 @@ export async function consumeEmail(batch: MessageBatch, config: Config) {
         provider: config.EMAIL_PROVIDER,
       })
       message.ack()
+      if (message.attempts > 1) await clearFailure(db, 'email', message)
     } catch (err) {
       log('warn', 'email delivery failed; will retry', {
         emailId: parsed.data.id,
         attempts: message.attempts,
         ...errorFields(err),
       })
+      await noteFailure(db, 'email', message, err)
       message.retry({ delaySeconds: retryDelay(message.attempts) })
     }
   }

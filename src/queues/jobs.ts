@@ -1,5 +1,6 @@
 import { databaseOf } from '../db/client'
 import type { Config } from '../env'
+import { clearFailure, noteFailure } from '../features/dead-letters/dead-letters.service'
 import type { JobMessage } from '../features/jobs/dispatch.service'
 import { executeOnce } from '../features/jobs/execute.service'
 import { errorFields, log } from '../lib/logger'
@@ -22,12 +23,16 @@ export async function consumeJobs(batch: MessageBatch, config: Config) {
       try {
         const outcome = await executeOnce(db, config, message.body.executionId)
         if (outcome.action === 'retry') message.retry({ delaySeconds: outcome.delaySeconds })
-        else message.ack()
+        else {
+          message.ack()
+          if (message.attempts > 1) await clearFailure(db, 'jobs', message)
+        }
       } catch (err) {
         log('warn', 'job execution failed to run; will retry', {
           executionId: message.body.executionId,
           ...errorFields(err),
         })
+        await noteFailure(db, 'jobs', message, err)
         message.retry({ delaySeconds: 30 })
       }
     }),
