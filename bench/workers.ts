@@ -85,9 +85,16 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
           ...config.vars,
           LOG_LEVEL: 'error', // one log line per request would dominate the measurement
           EMAIL_PROVIDER: 'log',
-          // Far beyond anything a run sends: login is limited per IP+email, everything else per IP or user.
+          // Far beyond anything a run sends: the auth limits are per IP (and email), the API's per IP or user.
           RATE_LIMIT_API: '1000000000/900',
-          RATE_LIMIT_AUTH: '1000000000/900',
+          RATE_LIMIT_LOGIN_FAILURES: '1000000000/900',
+          RATE_LIMIT_LOGIN_IP: '1000000000/900',
+          RATE_LIMIT_REGISTER: '1000000000/900',
+          RATE_LIMIT_VERIFY: '1000000000/900',
+          RATE_LIMIT_RESEND: '1000000000/900',
+          RATE_LIMIT_FORGOT: '1000000000/900',
+          RATE_LIMIT_RESET: '1000000000/900',
+          RATE_LIMIT_CHANGE_PASSWORD: '1000000000/900',
           DATABASE_URL: opts.databaseUrl,
           DATABASE_WS_PROXY: opts.wsProxy,
           JWT_SECRET: randomBytes(48).toString('base64url'),

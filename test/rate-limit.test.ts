@@ -5,8 +5,10 @@ import { app } from '../src/app'
 import { loadConfig } from '../src/env'
 import { createRouter } from '../src/lib/create-router'
 import { ok } from '../src/lib/envelope'
+import { rateLimitBackend } from '../src/lib/rate-limit'
 import { durableObjectBackend } from '../src/lib/rate-limit/durable'
 import { rateLimit } from '../src/lib/rate-limit/middleware'
+import { withTimeout } from '../src/lib/rate-limit/types'
 import { upstashBackend } from '../src/lib/rate-limit/upstash'
 import type { RateLimiter } from '../src/objects/rate-limiter'
 
@@ -37,7 +39,10 @@ const backends = [
   },
 ]
 
-afterEach(() => vi.restoreAllMocks())
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
 
 for (const backend of backends) {
   describe.runIf(backend.available)(`rate limit middleware on ${backend.name}`, () => {
@@ -72,7 +77,61 @@ for (const backend of backends) {
       expect(results.filter((r) => r.status === 200)).toHaveLength(3)
     })
   })
+
+  describe.runIf(backend.available)(`refund and reset on ${backend.name}`, () => {
+    const rule = { limit: 4, windowSec: 60 }
+    const setup = () => {
+      const limiter = rateLimitBackend(loadConfig({ ...env, ...backend.vars } as Env))
+      const bucket = `t-${crypto.randomUUID()}`
+      const take = async (n: number) => {
+        const out: boolean[] = []
+        for (let i = 0; i < n; i++) out.push((await limiter.limit(bucket, 'k', rule)).success)
+        return out
+      }
+      return { limiter, bucket, take }
+    }
+    // One second before a window boundary a few minutes ahead (no idle-cleanup alarm fires meanwhile);
+    // the clock stands still (fake Date) so no boundary passes unplanned.
+    const beforeBoundary = () => (Math.floor(Date.now() / 60_000) + 5) * 60_000 - 1000
+
+    it('refund gives one hit back, reset forgets them all', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+      vi.setSystemTime(beforeBoundary() - 30_000)
+      const { limiter, bucket, take } = setup()
+      expect(await take(5)).toEqual([true, true, true, true, false])
+      await limiter.refund(bucket, 'k', rule)
+      expect(await take(2)).toEqual([true, false])
+      await limiter.reset(bucket, 'k', rule)
+      expect(await take(5)).toEqual([true, true, true, true, false])
+    })
+
+    it('refund and reset reach the previous window, which still weighs after a boundary', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+      const t0 = beforeBoundary()
+      vi.setSystemTime(t0)
+      const { limiter, bucket, take } = setup()
+      expect(await take(4)).toEqual([true, true, true, true])
+      // 2 s later, in the next window: floor(4 × 58/60) = 3 still count, so 1 fits.
+      vi.setSystemTime(t0 + 2000)
+      await limiter.refund(bucket, 'k', rule)
+      // The refund came off the previous window: floor(3 × 58/60) = 2 count, so 2 fit.
+      expect(await take(3)).toEqual([true, true, false])
+      await limiter.reset(bucket, 'k', rule)
+      expect(await take(5)).toEqual([true, true, true, true, false])
+    })
+  })
 }
+
+describe('withTimeout', () => {
+  it('rejects with what onTimeout throws (a throw must not escape into the timer and hang the race)', async () => {
+    const never = new Promise<string>(() => {})
+    await expect(
+      withTimeout(never, 10, () => {
+        throw new Error('too slow')
+      }),
+    ).rejects.toThrow('too slow')
+  })
+})
 
 describe('when the limiter backend does not answer', () => {
   // Simulates an unreachable Upstash at the fetch boundary: the request never completes.

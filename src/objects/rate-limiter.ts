@@ -18,22 +18,41 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   async limit(limit: number, windowMs: number, now = Date.now()) {
-    const start = now - (now % windowMs)
-    let { count, previous } = this.state
-    if (start !== this.state.start) {
-      previous = start - this.state.start === windowMs ? count : 0
-      count = 0
-    }
+    const { start, count, previous } = this.windowAt(now, windowMs)
     const weight = (windowMs - (now - start)) / windowMs
     const used = Math.floor(previous * weight) + count
     const success = used < limit
-    if (success) count += 1
-    this.state = { start, count, previous }
-    // Single-threaded object, no awaits before this point: no two calls can interleave.
-    this.ctx.storage.put('w', this.state)
-    // Forget idle keys after two windows so storage does not grow without bound.
-    this.ctx.storage.setAlarm(start + 2 * windowMs)
+    this.save({ start, count: success ? count + 1 : count, previous }, windowMs)
     return { success, limit, remaining: Math.max(0, limit - used - (success ? 1 : 0)), reset: start + windowMs }
+  }
+
+  /** Takes back one hit: from the current window, or from the previous one when the hit was made there. */
+  async refund(windowMs: number, now = Date.now()) {
+    const { start, count, previous } = this.windowAt(now, windowMs)
+    if (count > 0) this.save({ start, count: count - 1, previous }, windowMs)
+    else if (previous > 0) this.save({ start, count, previous: previous - 1 }, windowMs)
+  }
+
+  /** Forgets every hit of this key. */
+  async reset() {
+    await this.alarm()
+    await this.ctx.storage.deleteAlarm()
+  }
+
+  /** The state rolled forward to the fixed window holding `now`. */
+  private windowAt(now: number, windowMs: number): Window {
+    const start = now - (now % windowMs)
+    if (start === this.state.start) return this.state
+    // The window just before keeps weighing; anything older is gone.
+    return { start, count: 0, previous: start - this.state.start === windowMs ? this.state.count : 0 }
+  }
+
+  private save(state: Window, windowMs: number) {
+    this.state = state
+    // Single-threaded object, no awaits before this point: no two calls can interleave.
+    this.ctx.storage.put('w', state)
+    // Forget idle keys after two windows so storage does not grow without bound.
+    this.ctx.storage.setAlarm(state.start + 2 * windowMs)
   }
 
   async ping() {

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi'
 import { errorResponses, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { UserSchema } from '../users/users.schemas'
 import { requireAuth } from '../../lib/auth'
-import { authRateLimit, passwordRateLimit } from './auth.rate-limit'
+import { authRateLimit, loginRateLimit, passwordRateLimit } from './auth.rate-limit'
 import * as s from './auth.schemas'
 
 const tags = ['Auth']
@@ -13,7 +13,8 @@ export const register = createRoute({
   path: '/auth/register',
   tags,
   summary: 'Sign up; emails a 6-digit verification code',
-  middleware: [authRateLimit()] as const,
+  description: 'Limited per IP: `RATE_LIMIT_REGISTER` (default 10 per 15 min); past it, 429 with `Retry-After`.',
+  middleware: [authRateLimit('register')] as const,
   request: jsonBody(s.RegisterBody),
   responses: {
     201: jsonContent(successSchema(UserSchema), 'Created, not yet verified'),
@@ -26,7 +27,9 @@ export const verify = createRoute({
   path: '/auth/verify',
   tags,
   summary: 'Verify the email with its code (5 attempts, 10 minutes)',
-  middleware: [authRateLimit()] as const,
+  description:
+    "Limited per IP and email: `RATE_LIMIT_VERIFY` (default 10 per 15 min), on top of the code's own 5 attempts.",
+  middleware: [authRateLimit('verify')] as const,
   request: jsonBody(s.VerifyBody),
   responses: { 200: jsonContent(successSchema(UserSchema), 'Verified'), ...errorResponses(400, 422, 429, 503) },
 })
@@ -36,7 +39,8 @@ export const resendVerification = createRoute({
   path: '/auth/resend-verification',
   tags,
   summary: 'Send a new code (at most once a minute)',
-  middleware: [authRateLimit()] as const,
+  description: 'Limited per IP and email: `RATE_LIMIT_RESEND` (default 5 per 15 min), on top of one code a minute.',
+  middleware: [authRateLimit('resend')] as const,
   request: jsonBody(s.EmailBody),
   responses: { 202: jsonContent(successSchema(s.MessageSchema), 'Accepted'), ...errorResponses(400, 422, 429, 503) },
 })
@@ -46,7 +50,9 @@ export const login = createRoute({
   path: '/auth/login',
   tags,
   summary: 'Exchange email and password for a token pair',
-  middleware: [authRateLimit()] as const,
+  description:
+    "Only failed attempts count: `RATE_LIMIT_LOGIN_FAILURES` (default 5 per 15 min) per email and IP, and `RATE_LIMIT_LOGIN_IP` (default 20 per 15 min) per IP across emails; past either, 429 with `Retry-After`. Signing in spends nothing and clears that email's failures from that IP.",
+  middleware: [loginRateLimit()] as const,
   request: jsonBody(s.LoginBody),
   responses: {
     200: jsonContent(successSchema(s.LoginSchema), 'Signed in'),
@@ -77,7 +83,8 @@ export const forgotPassword = createRoute({
   path: '/auth/forgot-password',
   tags,
   summary: 'Email a reset token (same answer for unknown emails)',
-  middleware: [authRateLimit()] as const,
+  description: 'Limited per IP and email: `RATE_LIMIT_FORGOT` (default 5 per 15 min).',
+  middleware: [authRateLimit('forgot')] as const,
   request: jsonBody(s.EmailBody),
   responses: { 202: jsonContent(successSchema(s.MessageSchema), 'Accepted'), ...errorResponses(400, 422, 429, 503) },
 })
@@ -87,7 +94,8 @@ export const resetPassword = createRoute({
   path: '/auth/reset-password',
   tags,
   summary: 'Set a new password with a reset token; ends every session',
-  middleware: [authRateLimit()] as const,
+  description: 'Limited per IP: `RATE_LIMIT_RESET` (default 10 per 15 min); each token works once.',
+  middleware: [authRateLimit('reset')] as const,
   request: jsonBody(s.ResetBody),
   responses: {
     200: jsonContent(successSchema(s.MessageSchema), 'Password changed'),
@@ -132,6 +140,7 @@ export const changePassword = createRoute({
   tags,
   summary: 'Change your password; other sessions end',
   security,
+  description: 'Limited per user: `RATE_LIMIT_CHANGE_PASSWORD` (default 5 per 15 min).',
   middleware: [requireAuth(), passwordRateLimit()] as const,
   request: jsonBody(s.ChangePasswordBody),
   responses: {

@@ -4,7 +4,7 @@ import { ApiError } from '../errors'
 import { waitUntil } from '../request-context'
 import type { AppEnv } from '../types'
 import { rateLimitBackend } from './index'
-import type { RateRule } from './types'
+import type { LimitResult, RateRule } from './types'
 
 export type RateLimitOptions = {
   /** Names the counter family, e.g. `auth` or `api`. */
@@ -27,7 +27,27 @@ const defaultKey = (c: Context<AppEnv>) => {
   return sub ? `user:${sub}` : `ip:${clientIp(c)}`
 }
 
-/** Sets `RateLimit-*` headers (IETF draft) and answers 429 with `Retry-After` when over the limit. */
+/**
+ * Sets `RateLimit-*` headers (IETF draft) for `result`, and throws 429 with `Retry-After` when it is over
+ * the limit, or 503 when the backend did not answer and `failClosed` asks to refuse rather than guess.
+ */
+export function enforceLimit(c: Context<AppEnv>, rule: RateRule, result: LimitResult, failClosed = false) {
+  const resetSec = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000))
+  if (result.reason && failClosed) {
+    c.header('Retry-After', '5')
+    throw ApiError.unavailable('Rate limiter unavailable; try again shortly')
+  }
+  c.header('RateLimit-Policy', `${rule.limit};w=${rule.windowSec}`)
+  c.header('RateLimit-Limit', String(result.limit))
+  c.header('RateLimit-Remaining', String(result.remaining))
+  c.header('RateLimit-Reset', String(resetSec))
+  if (!result.success) {
+    c.header('Retry-After', String(Math.max(1, resetSec)))
+    throw new ApiError('RATE_LIMITED', 'Too many requests', { retryAfterSeconds: Math.max(1, resetSec) })
+  }
+}
+
+/** Spends one unit per request (see `enforceLimit`). */
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
   return async function rateLimit(c, next) {
     if (opts.skip?.(c)) return next()
@@ -35,19 +55,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     const rule = opts.rule(config)
     const backend = rateLimitBackend(config, (p) => waitUntil(c, p))
     const result = await backend.limit(opts.bucket, await (opts.key ?? defaultKey)(c), rule)
-    const resetSec = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000))
-    if (result.reason && opts.failClosed) {
-      c.header('Retry-After', '5')
-      throw ApiError.unavailable('Rate limiter unavailable; try again shortly')
-    }
-    c.header('RateLimit-Policy', `${rule.limit};w=${rule.windowSec}`)
-    c.header('RateLimit-Limit', String(result.limit))
-    c.header('RateLimit-Remaining', String(result.remaining))
-    c.header('RateLimit-Reset', String(resetSec))
-    if (!result.success) {
-      c.header('Retry-After', String(Math.max(1, resetSec)))
-      throw new ApiError('RATE_LIMITED', 'Too many requests', { retryAfterSeconds: Math.max(1, resetSec) })
-    }
+    enforceLimit(c, rule, result, opts.failClosed)
     await next()
   }
 }

@@ -13,7 +13,12 @@ export type LimitResult = {
 /** What both backends (Upstash Redis, the RateLimiter Durable Object) offer. */
 export interface RateLimitBackend {
   readonly name: 'upstash' | 'durable-object'
+  /** Spends one unit of `key`'s budget, if any is left. */
   limit(bucket: string, key: string, rule: RateRule): Promise<LimitResult>
+  /** Gives back one unit `limit` spent (an attempt that turned out not to count). Best effort: logs, never throws. */
+  refund(bucket: string, key: string, rule: RateRule): Promise<void>
+  /** Forgets everything `key` spent (a successful login clears its failures). Best effort: logs, never throws. */
+  reset(bucket: string, key: string, rule: RateRule): Promise<void>
   ping(): Promise<void>
 }
 
@@ -21,11 +26,18 @@ export function failOpen(rule: RateRule, reason: 'timeout' | 'error'): LimitResu
   return { success: true, limit: rule.limit, remaining: rule.limit, reset: Date.now() + rule.windowSec * 1000, reason }
 }
 
-/** Races `promise` against `ms`; resolves to `onTimeout()` when the backend is too slow. */
+/** Races `promise` against `ms`; settles as `onTimeout()` does (returns or throws) when the backend is too slow. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(onTimeout()), ms)
+  const timeout = new Promise<T>((resolve, reject) => {
+    // A throw inside a timer callback would escape the promise (and leave the race hanging): reject instead.
+    timer = setTimeout(() => {
+      try {
+        resolve(onTimeout())
+      } catch (err) {
+        reject(err)
+      }
+    }, ms)
   })
   try {
     return await Promise.race([promise, timeout])

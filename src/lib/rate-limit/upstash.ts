@@ -1,7 +1,13 @@
 import { Ratelimit } from '@upstash/ratelimit'
 import { Redis } from '@upstash/redis/cloudflare'
 import { errorFields, log } from '../logger'
-import { failOpen, type RateLimitBackend, type RateRule } from './types'
+import { failOpen, type RateLimitBackend, type RateRule, withTimeout } from './types'
+
+// One hit back: from the current window, else from the previous one (the hit was made before the boundary).
+const REFUND = `for i = 1, 2 do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then return redis.call('DECR', KEYS[i]) end
+end
+return 0`
 
 /** `@upstash/ratelimit` sliding windows over Upstash Redis REST. One Ratelimit per bucket and rule. */
 export function upstashBackend(opts: {
@@ -19,21 +25,43 @@ export function upstashBackend(opts: {
     enableAutoPipelining: false,
   })
   const limiters = new Map<string, Ratelimit>()
+  const prefixOf = (bucket: string, rule: RateRule) => `outpost:rl:${bucket}:${rule.limit}/${rule.windowSec}`
   const limiterFor = (bucket: string, rule: RateRule) => {
-    const id = `${bucket}:${rule.limit}/${rule.windowSec}`
-    let limiter = limiters.get(id)
+    const prefix = prefixOf(bucket, rule)
+    let limiter = limiters.get(prefix)
     if (!limiter) {
       limiter = new Ratelimit({
         redis,
-        prefix: `outpost:rl:${id}`,
+        prefix,
         limiter: Ratelimit.slidingWindow(rule.limit, `${rule.windowSec} s`),
         timeout: opts.timeoutMs,
         analytics: false,
         ephemeralCache: false,
       })
-      limiters.set(id, limiter)
+      limiters.set(prefix, limiter)
     }
     return limiter
+  }
+  /**
+   * slidingWindow's own keys, `<prefix>:<key>:<window number>`, current window first. Its resetUsedTokens
+   * finds them with a SCAN of the whole keyspace (and reads the key as a glob): too costly per login.
+   * test/rate-limit.test.ts checks both operations against a real Redis, so a change of layout shows.
+   */
+  const windowKeys = (bucket: string, key: string, rule: RateRule) => {
+    const windowMs = rule.windowSec * 1000
+    const current = Math.floor(Date.now() / windowMs)
+    const base = `${prefixOf(bucket, rule)}:${key}`
+    return [`${base}:${current}`, `${base}:${current - 1}`]
+  }
+  /** Refunds and resets only ever loosen a limit: a failure is logged, never raised. */
+  const settle = async (op: string, call: () => Promise<unknown>) => {
+    try {
+      await withTimeout(call(), opts.timeoutMs, () => {
+        throw new Error(`Upstash ${op} did not answer in time`)
+      })
+    } catch (err) {
+      log('warn', 'rate limiter backend error', { backend: 'upstash', op, ...errorFields(err) })
+    }
   }
   return {
     name: 'upstash',
@@ -48,6 +76,8 @@ export function upstashBackend(opts: {
         return failOpen(rule, 'error')
       }
     },
+    refund: (bucket, key, rule) => settle('refund', () => redis.eval(REFUND, windowKeys(bucket, key, rule), [])),
+    reset: (bucket, key, rule) => settle('reset', () => redis.del(...windowKeys(bucket, key, rule))),
     async ping() {
       const pong = await redis.ping()
       if (pong !== 'PONG') throw new Error(`unexpected PING reply: ${String(pong)}`)
