@@ -14,6 +14,7 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   writeFileSync,
@@ -32,21 +33,38 @@ function killGroup(pid: number) {
   }
 }
 
-/** Synchronous, for the 'exit' hook: kills the server's process group and waits until the server is dead. */
-function killAndWait(pid: number) {
-  killGroup(pid)
-  const tick = new Int32Array(new SharedArrayBuffer(4))
-  for (let i = 0; i < 250; i++) {
-    let stat = ''
+/** Whether a process of the group is alive (a zombie, dead but not yet reaped, is not). */
+function groupAlive(pgid: number) {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(pgrp) === pgid && state !== 'Z') return true
     } catch {
-      return
+      // ended meanwhile
     }
-    if (/\) Z /.test(stat)) return // a zombie: dead, not yet reaped
-    Atomics.wait(tick, 0, 0, 20)
   }
+  return false
 }
+
+/** Synchronous, for the 'exit' hook: kills the server's process group and waits until all of it is dead. */
+function killAndWait(pgid: number) {
+  killGroup(pgid)
+  const tick = new Int32Array(new SharedArrayBuffer(4))
+  for (let i = 0; i < 250 && groupAlive(pgid); i++) Atomics.wait(tick, 0, 0, 20)
+}
+
+/**
+ * Runs Postgres under a shell that asks it for a fast shutdown (SIGINT) once its stdin closes: at stop(), and
+ * when Node dies however it dies (kill -9 included), so a detached Postgres never outlives us. The shell exits
+ * with Postgres.
+ */
+const LIFELINE = [
+  'exec 3<&0',
+  '"$@" </dev/null & pg=$!',
+  '{ read -r _ <&3; kill -INT "$pg"; } & reader=$!',
+  'wait "$pg"; code=$?; kill "$reader" 2>/dev/null; exit "$code"',
+].join('\n')
 
 function runToEnd(child: ChildProcess, onLog: (line: string) => void) {
   let output = ''
@@ -137,10 +155,11 @@ export async function startAsPostgresUser(opts: RootPostgresOptions): Promise<{ 
     if (lstatSync(data).uid !== ids.uid) chownTree(data, ids)
     if (!existsSync(join(data, 'PG_VERSION'))) await initdb(run, data, ids, opts)
     // Own process group: a terminal's Ctrl-C reaches only us, and stop() shuts Postgres down in order.
-    const args = ['-D', data, '-p', String(opts.port), '-c', 'unix_socket_directories=', ...opts.flags]
-    const stdio: StdioOptions = ['ignore', 'ignore', 'pipe']
-    const postgres = join(run, 'native', 'bin', 'postgres')
-    child = spawn(postgres, args, { ...ids, cwd: run, env: env(), detached: true, stdio })
+    const postgres = [join(run, 'native', 'bin', 'postgres'), '-D', data, '-p', String(opts.port)]
+    const args = ['-c', LIFELINE, 'sh', ...postgres, '-c', 'unix_socket_directories=', ...opts.flags]
+    const stdio: StdioOptions = ['pipe', 'ignore', 'pipe']
+    child = spawn('/bin/sh', args, { ...ids, cwd: run, env: env(), detached: true, stdio })
+    child.stdin?.on('error', () => {}) // EPIPE when the shell has already exited
     await waitUntilReady(child, opts.onLog)
     started = true
   } catch (err) {
@@ -152,7 +171,7 @@ export async function startAsPostgresUser(opts: RootPostgresOptions): Promise<{ 
   const shutDown = async () => {
     if (running()) {
       const exited = new Promise((done) => server.once('exit', done))
-      server.kill('SIGINT') // fast shutdown
+      server.stdin?.end() // fast shutdown, see LIFELINE
       const force = setTimeout(() => server.pid && killGroup(server.pid), 30_000)
       await exited
       clearTimeout(force)

@@ -13,7 +13,6 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   readlinkSync,
   rmSync,
   statSync,
@@ -60,14 +59,23 @@ function alive(pid: number) {
   }
 }
 
-/** Run directories whose process died without cleaning up (SIGKILL, crash), unless their Postgres still runs. */
+/** Whether a process runs a binary from `dir` (a Postgres whose Node died and whose lifeline has not ended it). */
+function runsFrom(dir: string) {
+  return readdirSync('/proc').some((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`).startsWith(`${dir}/`)
+    } catch {
+      return false
+    }
+  })
+}
+
+/** Run directories whose process died without cleaning up (kill -9, a crash), unless their Postgres still runs. */
 function sweep(base: string) {
   for (const name of readdirSync(base)) {
     const owner = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)
     const dir = join(base, name)
-    if (!owner || alive(Number(owner[1])) || lstatSync(dir).uid !== 0) continue
-    const pidFile = join(dir, 'data', 'postmaster.pid')
-    if (existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8').split('\n')[0]))) continue
+    if (!owner || alive(Number(owner[1])) || lstatSync(dir).uid !== 0 || runsFrom(dir)) continue
     remove(dir)
   }
 }
