@@ -37,7 +37,7 @@ export const userRolesAdd: Handler<typeof r.userRolesAdd> = async (c) => {
   return ok(c, await rbac.rolesOfUser(c.get('db'), userId), added ? 201 : 200)
 }
 export const userRolesRemove: Handler<typeof r.userRolesRemove> = async (c) => {
-  await rbac.unassignRole(c.get('db'), c.req.valid('param').userId, c.req.valid('json').roleId)
+  await rbac.unassignRole(c.get('pool'), c.req.valid('param').userId, c.req.valid('json').roleId)
   return c.body(null, 204)
 }
 export const rolePermissionsAdd: Handler<typeof r.rolePermissionsAdd> = async (c) => {
