@@ -76,8 +76,8 @@ async function insertJobs(db: pg.Client, opts: Options, targetOrigin: string, du
     [ids, ids.map(() => randomBytes(32).toString('base64url'))],
   )
   await db.query(
-    `insert into jobs (user_id, name, cron_expression, timezone, http_method, target_url, timeout_seconds, max_retries, status, next_run_at)
-     select ($1::uuid[])[1 + i % array_length($1::uuid[], 1)], 'bench job ' || i, $2, 'UTC', 'GET', $3 || '/ok?j=' || i, 10, 0, 'ACTIVE', $4::timestamptz
+    `insert into jobs (user_id, name, cron_expression, timezone, http_method, target_url, timeout_ms, max_retries, status, next_run_at)
+     select ($1::uuid[])[1 + i % array_length($1::uuid[], 1)], 'bench job ' || i, $2, 'UTC', 'GET', $3 || '/ok?j=' || i, 10000, 0, 'ACTIVE', $4::timestamptz
      from generate_series(0, $5::int - 1) i`,
     [ids, CRON, targetOrigin, due.toISOString(), opts.jobs],
   )

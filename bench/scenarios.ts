@@ -77,6 +77,20 @@ export async function accessToken(baseUrl: string, role: string) {
   return token
 }
 
+/** A GET as the demo user of `role`, signed in once before it is measured. */
+function authedGet(path: string, role: string, connections?: number): Scenario {
+  const alone = connections === 1 ? ', one at a time' : ''
+  return {
+    name: `GET ${path} (${role} token, Postgres)${alone}`,
+    server: 'worker',
+    ...(connections ? { connections } : {}),
+    setup: async (ctx) => ({
+      path,
+      headers: { authorization: `Bearer ${await accessToken(ctx.baseUrl.worker, role)}` },
+    }),
+  }
+}
+
 const LOGIN = 'POST /api/v1/auth/login (Postgres + password hash)'
 const LOGIN_C1 = 'POST /api/v1/auth/login, one at a time'
 const hashStep = (of: string, compare: 'p50' | 'rps') => ({ of, what: 'password hash', whole: 'login', compare })
@@ -90,6 +104,12 @@ export const scenarios: Scenario[] = [
     request: { path: '/api/v1/health/readiness' },
     nodeTwins: ['Node: readiness (Hono + pg Pool)', 'Node: readiness, connect per request'],
   },
+  {
+    name: 'GET /api/v1/health/readiness (Postgres), one at a time',
+    server: 'worker',
+    connections: 1,
+    request: { path: '/api/v1/health/readiness' },
+  },
   { name: 'Node: readiness (Hono + pg Pool)', server: 'node', request: { path: '/api/v1/health/readiness' } },
   // Not a product route: the Worker must connect per request (DESIGN.md §2); this shows what that alone costs.
   {
@@ -98,14 +118,20 @@ export const scenarios: Scenario[] = [
     request: { path: '/connect-per-request/api/v1/health/readiness' },
   },
   {
-    name: 'GET /api/v1/users?limit=20 (admin token, Postgres)',
-    server: 'worker',
+    ...authedGet('/api/v1/users?limit=20', 'admin'),
     headline: 'authenticated Postgres-backed GET',
-    setup: async (ctx) => ({
-      path: '/api/v1/users?limit=20',
-      headers: { authorization: `Bearer ${await accessToken(ctx.baseUrl.worker, 'admin')}` },
-    }),
   },
+  // The other Postgres-backed lists, each as the role that uses it (seeded by scripts/seed.ts).
+  authedGet('/api/v1/jobs', 'user'),
+  authedGet('/api/v1/alerts', 'customer'),
+  authedGet('/api/v1/notifications', 'user'),
+  authedGet('/api/v1/customers', 'admin'),
+  // One request at a time: what one user feels, without queueing.
+  authedGet('/api/v1/users?limit=20', 'admin', 1),
+  authedGet('/api/v1/jobs', 'user', 1),
+  authedGet('/api/v1/alerts', 'customer', 1),
+  authedGet('/api/v1/notifications', 'user', 1),
+  authedGet('/api/v1/customers', 'admin', 1),
   { name: LOGIN, server: 'worker', connections: LOGIN_CONNECTIONS, request: loginRequest('user') },
   // Bench-only route (bench/hello-worker.js): the hash alone, in the same workerd, at the login's concurrency.
   {

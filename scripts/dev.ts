@@ -128,7 +128,7 @@ async function main() {
   echo = await startEchoServer(ECHO_PORT)
   step('seed data')
   const seeded = await seed(pgServer.url(DB), { echoUrl: echo.url, keysFile: join(local, 'device-keys.json') })
-  step(`Neon WebSocket proxy on 127.0.0.1:${PROXY_PORT}`)
+  step(`Neon proxy (WebSocket and SQL over HTTP) on 127.0.0.1:${PROXY_PORT}`)
   proxy = await startWsProxy(PROXY_PORT)
 
   step(`wrangler dev on ${base}`)

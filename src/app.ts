@@ -5,6 +5,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { Context, MiddlewareHandler } from 'hono'
 import { adminRouter } from './features/admin'
 import { authRouter } from './features/auth'
+import { deadLettersRouter } from './features/dead-letters'
 import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
@@ -109,6 +110,7 @@ export function createApp() {
     .route('/', usersRouter)
     .route('/', rbacRouter)
     .route('/', adminRouter)
+    .route('/', deadLettersRouter)
     .route('/', schedulerRouter)
     .route('/', readingsRouter)
     .route('/', alertsRouter)

@@ -48,10 +48,11 @@ const plan = z
       number,
       number,
     ]
-    return { maxJobs, minIntervalSec, maxTimeoutSec, maxRetries, logRetentionDays }
+    // The var keeps whole seconds (as the interval); the API's job timeout is in ms.
+    return { maxJobs, minIntervalSec, maxTimeoutMs: maxTimeoutSec * 1000, maxRetries, logRetentionDays }
   })
   .refine(
-    (p) => p.maxTimeoutSec >= 1 && p.minIntervalSec >= 60 && p.logRetentionDays >= 1,
+    (p) => p.maxTimeoutMs >= 1000 && p.minIntervalSec >= 60 && p.logRetentionDays >= 1,
     'timeout ≥ 1 s, interval ≥ 60 s, retention ≥ 1 day',
   )
 export type PlanLimits = z.infer<typeof plan>
@@ -64,6 +65,11 @@ const varsSchema = z
     ENVIRONMENT: z.enum(['development', 'test', 'production']),
     APP_NAME: z.string().default('Outpost'),
     APP_VERSION: z.string().default('0.0.0'),
+    // The frontend that email links open (seed 004's FRONTEND_URL); kept without a trailing slash.
+    APP_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('http://localhost:3000')
+      .transform((u) => u.replace(/\/+$/, '')),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     DATABASE_URL: z.preprocess(
       blankToUndefined,
@@ -89,18 +95,24 @@ const varsSchema = z
     EMAIL_FROM: z.string().min(3).default('Outpost <no-reply@outpost.dev>'),
     EMAIL_API_URL: optional(z.url({ protocol: /^https?$/ })),
     EMAIL_API_KEY: optional(z.string()),
-    PLAN_FREE: plan.default({ maxJobs: 5, minIntervalSec: 300, maxTimeoutSec: 10, maxRetries: 3, logRetentionDays: 7 }),
+    PLAN_FREE: plan.default({
+      maxJobs: 5,
+      minIntervalSec: 300,
+      maxTimeoutMs: 10_000,
+      maxRetries: 3,
+      logRetentionDays: 7,
+    }),
     PLAN_PREMIUM: plan.default({
       maxJobs: 50,
       minIntervalSec: 60,
-      maxTimeoutSec: 30,
+      maxTimeoutMs: 30_000,
       maxRetries: 5,
       logRetentionDays: 30,
     }),
     PLAN_PRO: plan.default({
       maxJobs: 500,
       minIntervalSec: 60,
-      maxTimeoutSec: 60,
+      maxTimeoutMs: 60_000,
       maxRetries: 10,
       logRetentionDays: 90,
     }),

@@ -16,15 +16,10 @@ import { seedUser, withDb } from './helpers'
 const router = createRouter()
 router.use('*', async (c, next) => {
   const config = loadConfig(c.env)
-  const { db, close } = databaseOf(config)
   c.set('config', config)
-  c.set('db', db)
+  c.set('db', databaseOf(config))
   c.set('loadPrincipal', loadPrincipal)
-  try {
-    await next()
-  } finally {
-    await close()
-  }
+  await next()
 })
 router.get('/me', requireAuth(), (c) => ok(c, c.get('user')))
 router.get('/admin', requireAuth(), requireRole('admin'), (c) => ok(c, 'secret'))

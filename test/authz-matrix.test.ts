@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { app } from '../src/app'
-import { permissions, rolePermissions, roles, userRoles, users } from '../src/db/schema'
+import { deadLetters, permissions, rolePermissions, roles, userRoles, users } from '../src/db/schema'
 import { api, seedUser, withDb } from './helpers'
 
 type Actor = 'anonymous' | 'user' | 'moderator' | 'admin'
@@ -72,6 +72,17 @@ async function freshPermission() {
       .values({ resource: `matrix${stamp()}`, action: 'read' })
       .returning({ id: permissions.id })
     return p!.id
+  })
+}
+
+/** A jobs dead letter naming no execution: replaying it sends a message its consumer acks and ignores. */
+async function freshDeadLetter() {
+  return withDb(async (db) => {
+    const [d] = await db
+      .insert(deadLetters)
+      .values({ queue: 'jobs', messageId: stamp(), body: { executionId: crypto.randomUUID() }, failedAt: new Date() })
+      .returning({ id: deadLetters.id })
+    return d!.id
   })
 }
 
@@ -268,6 +279,14 @@ const ROWS: Row[] = [
     fresh: async () => ({ target: await freshUser() }),
     path: (c) => `/admin/users/${c.target}`,
     expect: adminOnly(204),
+  },
+  { method: 'GET', route: '/admin/dead-letters', path: () => '/admin/dead-letters', expect: adminOnly(200) },
+  {
+    method: 'POST',
+    route: '/admin/dead-letters/:id/replay',
+    fresh: async () => ({ target: await freshDeadLetter() }),
+    path: (c) => `/admin/dead-letters/${c.target}/replay`,
+    expect: adminOnly(202),
   },
 ]
 

@@ -8,7 +8,7 @@ import { enqueueEmail } from '../src/features/email/email.service'
 import type { EmailMessage } from '../src/features/email/email.templates'
 import worker from '../src/index'
 import { retryDelay } from '../src/queues/email'
-import { readMailbox, withDb } from './helpers'
+import { mockFetchFor, readMailbox, withDb } from './helpers'
 import { eq } from 'drizzle-orm'
 
 const message = (over: Partial<EmailMessage> = {}): EmailMessage => ({
@@ -66,8 +66,8 @@ describe('email queue', () => {
 
     it('posts to the provider with the message id as Idempotency-Key', async () => {
       const calls: Request[] = []
-      vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-        calls.push(new Request(input, init))
+      mockFetchFor('https://mail.example', (req) => {
+        calls.push(req)
         return new Response('{}', { status: 202 })
       })
       const m = message()
@@ -82,8 +82,8 @@ describe('email queue', () => {
     it('retries only the message whose send failed, with a backoff delay', async () => {
       const failing = message()
       const fine = message()
-      vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-        const body = (await new Request(input, init).json()) as { to: string }
+      mockFetchFor('https://mail.example', async (req) => {
+        const body = (await req.json()) as { to: string }
         return new Response('', { status: body.to === failing.to ? 500 : 200 })
       })
       const result = await deliver([failing, fine], httpVars)

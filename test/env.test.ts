@@ -53,6 +53,11 @@ describe('env validation', () => {
     expect(Object.keys(issuesOf({ EMAIL_PROVIDER: 'http' })).sort()).toEqual(['EMAIL_API_KEY', 'EMAIL_API_URL'])
   })
 
+  it('takes APP_URL as an http(s) URL without its trailing slash', () => {
+    expect(loadConfig(withVars({ APP_URL: 'https://app.example.com/' })).APP_URL).toBe('https://app.example.com')
+    expect(issuesOf({ APP_URL: 'app.example.com' }).APP_URL).toBe('must be an http(s) URL')
+  })
+
   it('requires the WebSocket proxy for a local DATABASE_URL', () => {
     expect(issuesOf({ DATABASE_WS_PROXY: '' })).toHaveProperty('DATABASE_WS_PROXY')
   })

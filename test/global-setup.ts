@@ -1,6 +1,6 @@
 /**
  * Runs once, in Node, before the suite: an embedded Postgres with the schema migrated into a
- * template database, the Neon WebSocket proxy in front of it, and (when redis-server exists)
+ * template database, the Neon proxy (WebSocket and SQL over HTTP) in front of it, and (when redis-server exists)
  * Redis behind a local Upstash-REST server, and a local HTTP target for cron jobs
  * (scripts/echo-server.ts). Test files clone the template (test/setup.ts).
  */

@@ -1,7 +1,7 @@
 /** Short helpers so feature tests read as behaviour: requests, users, tokens, captured mail. */
 import { env } from 'cloudflare:workers'
 import { SELF } from 'cloudflare:test'
-import { databaseOf, type Database } from '../src/db/client'
+import { databaseOf, type HttpDatabase } from '../src/db/client'
 import { roles, userRoles, users } from '../src/db/schema'
 import { loadConfig } from '../src/env'
 import { app } from '../src/app'
@@ -9,7 +9,7 @@ import { hashPassword } from '../src/lib/password'
 import { signAccessToken } from '../src/lib/tokens'
 import { startSession } from '../src/features/auth/sessions.service'
 import { eq, inArray } from 'drizzle-orm'
-import { expect } from 'vitest'
+import { expect, vi } from 'vitest'
 
 export const BASE = 'http://outpost.test'
 
@@ -71,15 +71,8 @@ export function expectError(res: ApiResponse<unknown>, status: number, code: str
 /** Asserts a 422 VALIDATION_ERROR and returns its details: which field failed, and why. */
 export const validationDetails = (res: ApiResponse<unknown>) => expectError(res, 422, 'VALIDATION_ERROR').details ?? {}
 
-/** Runs `fn` with a Drizzle client on this test file's database. */
-export async function withDb<T>(fn: (db: Database) => Promise<T>) {
-  const { db, close } = databaseOf(env)
-  try {
-    return await fn(db)
-  } finally {
-    await close()
-  }
-}
+/** Runs `fn` with the app's Drizzle client (Neon's HTTP transport) on this test file's database. */
+export const withDb = <T>(fn: (db: HttpDatabase) => Promise<T>) => fn(databaseOf(env))
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple'
 
@@ -124,14 +117,18 @@ export type Mail = {
 }
 
 /**
- * Waits for the `email` queue consumer to deliver mail for `to`, and reads it the way a developer
+ * Waits for the `email` queue consumer to deliver mail for `to` (of `template`, if given), and reads it the way a developer
  * does: through GET /api/v1/dev/mailbox (with ENVIRONMENT=development). Newest first.
  */
-export async function readMailbox(to: string, opts: { atLeast?: number; timeoutMs?: number } = {}): Promise<Mail[]> {
+export async function readMailbox(
+  to: string,
+  opts: { atLeast?: number; timeoutMs?: number; template?: string } = {},
+): Promise<Mail[]> {
   const dev = { ...env, ENVIRONMENT: 'development' } as Env
   const deadline = Date.now() + (opts.timeoutMs ?? 8000)
+  const query = new URLSearchParams({ to, ...(opts.template && { template: opts.template }) })
   for (;;) {
-    const res = await app.request(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`, {}, dev)
+    const res = await app.request(`/api/v1/dev/mailbox?${query}`, {}, dev)
     if (res.status !== 200) throw new Error(`mailbox answered ${res.status}: ${await res.text()}`)
     const { data: rows } = await res.json<{ data: Mail[] }>()
     if (rows.length >= (opts.atLeast ?? 1) || Date.now() > deadline) return rows
@@ -151,3 +148,15 @@ export const adminCount = () =>
           .where(eq(roles.name, 'admin'))
       ).length,
   )
+
+/**
+ * Mocks `fetch` for one third-party origin (the email provider, Stripe), at the fetch boundary, and
+ * passes every other request through: Postgres is reached over HTTP too, and must stay real.
+ */
+export function mockFetchFor(origin: string, handler: (req: Request) => Response | Promise<Response>) {
+  const real = globalThis.fetch
+  return vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input)
+    return new URL(url).origin === origin ? handler(new Request(input, init)) : real(input, init)
+  })
+}

@@ -181,14 +181,19 @@ describe('the jobs consumer', () => {
     const { token, user } = await seedUser()
     const jobId = await createJob(token, {
       targetUrl: `${ECHO}/slow?ms=3000&s=${crypto.randomUUID()}`,
-      timeout: 1,
+      timeout: 1000,
       maxRetries: 1,
     })
     await dueAndDispatch(jobId)
     const [execution] = await executionsOf(jobId)
     const first = await deliver(execution!.id)
     expect(first.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['m0'])
-    expect((await executionsOf(jobId))[0]).toMatchObject({ status: 'RETRYING', error: 'TIMEOUT', attempt: 1 })
+    expect((await executionsOf(jobId))[0]).toMatchObject({
+      status: 'RETRYING',
+      error: 'TIMEOUT',
+      errorMessage: 'no answer within 1000 ms',
+      attempt: 1,
+    })
     const second = await deliver(execution!.id, 2)
     expect(second.explicitAcks).toEqual(['m0'])
     expect((await executionsOf(jobId))[0]).toMatchObject({ status: 'FAILED', error: 'TIMEOUT', attempt: 2 })

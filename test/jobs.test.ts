@@ -32,7 +32,7 @@ describe('creating jobs', () => {
       timezone: 'UTC',
       httpMethod: 'GET',
       targetType: 'HTTP',
-      timeout: 10,
+      timeout: 10_000,
       maxRetries: 0,
       consecutiveFailures: 0,
       lastRunAt: null,
@@ -59,7 +59,12 @@ describe('creating jobs', () => {
 
   it('enforces the plan: minimum interval, timeout and retries', async () => {
     const { token } = await seedUser()
-    const res = await call('POST', '/jobs', token, valid({ cronExpression: '* * * * *', timeout: 60, maxRetries: 9 }))
+    const res = await call(
+      'POST',
+      '/jobs',
+      token,
+      valid({ cronExpression: '* * * * *', timeout: 60_000, maxRetries: 9 }),
+    )
     expect(res.status).toBe(422)
     expect(Object.keys(error(res).details ?? {}).sort()).toEqual([
       'json.cronExpression',
@@ -139,7 +144,7 @@ describe('reading, updating and deleting jobs', () => {
     )
     expect(updated).toMatchObject({ cronExpression: '0 9 * * *', timezone: 'Asia/Tokyo' })
     expect(new Date(updated.nextRunAt!).getUTCHours()).toBe(0)
-    expect((await call('PUT', `/jobs/${job.id}`, token, { timeout: 999 })).status).toBe(422)
+    expect((await call('PUT', `/jobs/${job.id}`, token, { timeout: 999_000 })).status).toBe(422)
   })
 
   it('pauses (no next run) and resumes (next run again)', async () => {
@@ -190,7 +195,7 @@ describe('plans', () => {
     const fast = data(
       await call<Job>('POST', '/jobs', token, valid({ name: 'every minute', cronExpression: '* * * * *' })),
     )
-    const long = data(await call<Job>('POST', '/jobs', token, valid({ name: 'long timeout', timeout: 60 })))
+    const long = data(await call<Job>('POST', '/jobs', token, valid({ name: 'long timeout', timeout: 60_000 })))
     const fine = data(await call<Job>('POST', '/jobs', token, valid({ name: 'fine' })))
     const down = data(await call<{ pausedJobIds: string[] }>('PUT', '/users/plan', token, { plan: 'FREE' }))
     expect(down.pausedJobIds.sort()).toEqual([fast.id, long.id].sort())

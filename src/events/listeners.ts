@@ -8,6 +8,7 @@ import {
 } from '../features/alerts/alerts.events'
 import { emailJobFailure, notifyJobFailure } from '../features/jobs/jobs.events'
 import { closeDeletedAccount, welcomeUser } from '../features/notifications/notifications.events'
+import { emailAccountDeleted, emailWelcome } from '../features/users/users.events'
 import type { ListenerMap } from '../lib/events'
 import type { DomainEvents } from './types'
 
@@ -17,8 +18,8 @@ import type { DomainEvents } from './types'
  * features; none registers itself.
  */
 export const listeners: ListenerMap<DomainEvents> = {
-  'user.created': [welcomeUser],
-  'user.deleted': [closeDeletedAccount],
+  'user.created': [welcomeUser, emailWelcome],
+  'user.deleted': [closeDeletedAccount, emailAccountDeleted],
   'job.failed': [emailJobFailure, notifyJobFailure],
   'alert.triggered': [notifyAlertTriggered, emailAlertTriggered],
   'alert.resolved': [notifyAlertResolved, emailAlertResolved],

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { Config } from '../env'
-import { withConfigDatabase, type Database } from '../db/client'
+import type { Database } from '../db/client'
 import { errorFields, log } from './logger'
 import { waitUntil } from './request-context'
 import type { AppEnv } from './types'
@@ -40,14 +40,11 @@ export function createEmitter<E>(listenersOf: () => ListenerMap<E>) {
 
   /**
    * `emit` from a request handler, once the write is committed: the listeners run under waitUntil,
-   * after the response, on a pool of their own since the request's closes with the response.
+   * after the response.
    */
   function emitAfterResponse<K extends keyof E, C extends AppEnv>(c: Context<C>, event: K, payload: E[K]) {
     const config = c.get('config')
-    waitUntil(
-      c,
-      withConfigDatabase(config, (db) => emit(event, payload, { db, config })),
-    )
+    waitUntil(c, emit(event, payload, { db: c.get('db'), config }))
   }
 
   return { emit, emitAfterResponse }

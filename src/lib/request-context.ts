@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { databaseOf, type Database } from '../db/client'
+import { databaseOf, poolOf, type PoolDatabase } from '../db/client'
 import { loadConfig } from '../env'
 import { log } from './logger'
 import type { AppEnv } from './types'
@@ -43,18 +43,19 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Validated config and a per-request database pool, created on first use (probes, device ingest
- * and realtime sends never touch Postgres) and closed after the response is sent.
+ * Validated config, the database over HTTP (no connection to open or close), and a WebSocket
+ * pool for interactive transactions, opened on first use and closed after the response is sent.
  */
 export function services(): MiddlewareHandler<AppEnv> {
   return async function services(c, next) {
     const config = loadConfig(c.env)
     c.set('config', config)
-    let pool: ReturnType<typeof databaseOf> | undefined
-    const real = () => (pool ??= databaseOf(config)).db
+    c.set('db', databaseOf(config))
+    let pool: ReturnType<typeof poolOf> | undefined
+    const real = () => (pool ??= poolOf(config)).db
     c.set(
-      'db',
-      new Proxy({} as Database, {
+      'pool',
+      new Proxy({} as PoolDatabase, {
         get(_, prop) {
           const value = Reflect.get(real(), prop)
           return typeof value === 'function' ? value.bind(real()) : value

@@ -1,6 +1,6 @@
 import type { RouteConfig, RouteConfigToEnv, RouteHandler } from '@hono/zod-openapi'
 import type { Config } from '../env'
-import type { Database } from '../db/client'
+import type { Database, HttpDatabase, PoolDatabase } from '../db/client'
 import type { AccessClaims, VerifiedClaims } from './tokens'
 
 /** The authenticated caller, as every handler sees it. */
@@ -24,7 +24,10 @@ export type AppEnv = {
     requestId: string
     traceId?: string
     config: Config
-    db: Database
+    /** Neon's HTTP transport: every query and non-interactive batch. */
+    db: HttpDatabase
+    /** A WebSocket pool, opened on first use: only for transactions that read, decide, then write. */
+    pool: PoolDatabase
     // Provided by the app, so that lib/auth.ts does not import the rbac feature that owns the query.
     loadPrincipal: LoadPrincipal
     claims?: VerifiedClaims

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
-import { databaseOf, type Database } from '../db/client'
+import { poolOf, type PoolDatabase } from '../db/client'
 import { loadConfig } from '../env'
 import { AlertSchema } from '../features/alerts/alerts.schemas'
 import type { AlertChange, DeviceContext } from '../features/alerts/transitions.service'
@@ -29,7 +29,7 @@ const POOL_IDLE_MS = 30_000
  */
 export class DeviceMonitor extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve()
-  private pool: ReturnType<typeof databaseOf> | null = null
+  private pool: ReturnType<typeof poolOf> | null = null
   private keys = new KeyCache()
   private idle: ReturnType<typeof setTimeout> | undefined
   private lastUse = 0
@@ -133,10 +133,10 @@ export class DeviceMonitor extends DurableObject<Env> {
    * a Durable Object may hold a connection across calls) and closed after 30 s of quiet. A failing
    * call drops the pool, so a broken connection is never reused.
    */
-  private async withDb<T>(fn: (db: Database) => Promise<T>) {
+  private async withDb<T>(fn: (db: PoolDatabase) => Promise<T>) {
     if (!this.pool) {
       const config = loadConfig(this.env)
-      this.pool = databaseOf(config, { idleTimeoutMs: 0 })
+      this.pool = poolOf(config, { idleTimeoutMs: 0 })
     }
     const pool = this.pool
     this.lastUse = Date.now()

@@ -1,4 +1,4 @@
-import { withConfigDatabase, type Database } from '../db/client'
+import { databaseOf, type Database } from '../db/client'
 import { loadConfig, type Config } from '../env'
 import { nextRunAt } from '../features/jobs/schedule'
 import { claimSystemJobRun, ensureSystemJobRows, recordSystemJobRun } from '../features/scheduler/system-jobs.service'
@@ -41,19 +41,18 @@ export async function runMinuteTick(
 ) {
   const config = loadConfig(env)
   const at = new Date(Math.floor(controller.scheduledTime / 60_000) * 60_000)
-  return withConfigDatabase(config, async (db) => {
-    await ensureSystemJobRows(db, jobs)
-    const due = jobs.filter((j) => isDue(j.cron, at))
-    const outcomes = await Promise.all(
-      due.map(async (job) => ((await claimSystemJobRun(db, job.name, at)) ? runSystemJob(db, config, job, at) : null)),
-    )
-    const ran = outcomes.filter((o) => o !== null)
-    log(
-      'info',
-      'minute tick',
-      { cron: controller.cron, scheduledTime: at.toISOString(), ran: ran.map((o) => o.name) },
-      config.LOG_LEVEL,
-    )
-    return { ran: ran.map((o) => o.name), failed: ran.filter((o) => o.status === 'error').map((o) => o.name) }
-  })
+  const db = databaseOf(config)
+  await ensureSystemJobRows(db, jobs)
+  const due = jobs.filter((j) => isDue(j.cron, at))
+  const outcomes = await Promise.all(
+    due.map(async (job) => ((await claimSystemJobRun(db, job.name, at)) ? runSystemJob(db, config, job, at) : null)),
+  )
+  const ran = outcomes.filter((o) => o !== null)
+  log(
+    'info',
+    'minute tick',
+    { cron: controller.cron, scheduledTime: at.toISOString(), ran: ran.map((o) => o.name) },
+    config.LOG_LEVEL,
+  )
+  return { ran: ran.map((o) => o.name), failed: ran.filter((o) => o.status === 'error').map((o) => o.name) }
 }

@@ -31,8 +31,8 @@ export const jobs = pgTable(
     targetUrl: text('target_url').notNull(),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     body: text('body'),
-    /** Seconds. */
-    timeout: integer('timeout_seconds').notNull().default(10),
+    /** Milliseconds, as the API (seed 004's `"timeout": 10000`). */
+    timeout: integer('timeout_ms').notNull().default(10_000),
     maxRetries: integer('max_retries').notNull().default(0),
     status: text('status', { enum: ['ACTIVE', 'PAUSED'] })
       .notNull()

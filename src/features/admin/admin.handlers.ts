@@ -20,7 +20,7 @@ export const users: Handler<typeof r.users> = async (c) => {
 
 export const setRole: Handler<typeof r.setRole> = async (c) => {
   const { id } = c.req.valid('param')
-  await setOnlyRole(c.get('db'), id, c.req.valid('json').role)
+  await setOnlyRole(c.get('pool'), id, c.req.valid('json').role)
   await recheckChannelAccess(c.get('db'), c.get('config').bindings, id)
   return ok(c, await accounts.getUser(c.get('db'), id))
 }
@@ -28,7 +28,7 @@ export const setRole: Handler<typeof r.setRole> = async (c) => {
 export const deleteUser: Handler<typeof r.deleteUser> = async (c) => {
   const { id } = c.req.valid('param')
   if (id === c.get('user').id) throw ApiError.conflict('You cannot delete your own account')
-  const deleted = await accounts.deleteUser(c.get('db'), id)
+  const deleted = await accounts.deleteUser(c.get('pool'), id)
   emitAfterResponse(c, 'user.deleted', { userId: deleted.id, email: deleted.email })
   return c.body(null, 204)
 }

@@ -1,5 +1,4 @@
 import type { Context } from 'hono'
-import { withConfigDatabase } from '../../db/client'
 import { ok } from '../../lib/envelope'
 import { emitAfterResponse } from '../../events'
 import { clientIp } from '../../lib/rate-limit/middleware'
@@ -57,12 +56,8 @@ export const logout: Handler<typeof routes.logout> = async (c) => {
 export const forgotPassword: Handler<typeof routes.forgotPassword> = async (c) => {
   const config = c.get('config')
   const { email } = c.req.valid('json')
-  // Off the response path (on a pool of its own: the request's closes with the response), so known
-  // and unknown addresses answer in the same time.
-  waitUntil(
-    c,
-    withConfigDatabase(config, (db) => auth.forgotPassword(db, config, email)),
-  )
+  // Off the response path, so known and unknown addresses answer in the same time.
+  waitUntil(c, auth.forgotPassword(c.get('db'), config, email))
   return ok(c, { message: 'If the account exists, a reset link is on its way' }, 202)
 }
 

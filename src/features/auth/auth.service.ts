@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
-import type { Database } from '../../db/client'
+import type { Database, HttpDatabase } from '../../db/client'
 import { emailOtps, passwordResets, users } from '../../db/schema'
 import type { Config } from '../../env'
 import { hmacSha256, randomDigits, randomToken, sha256Hex, timingSafeEqual } from '../../lib/crypto'
@@ -56,7 +56,7 @@ async function issueOtp(
 
 /** An unverified account and its code by mail. `created` runs once the account is committed, even if mailing then fails. */
 export async function register(
-  db: Database,
+  db: HttpDatabase,
   config: Config,
   input: { email: string; password: string; name: string },
   created: (user: DomainEvents['user.created']) => void,
@@ -81,7 +81,7 @@ export async function resendVerification(db: Database, config: Config, email: st
   }
 }
 
-export async function verifyEmail(db: Database, config: Config, email: string, code: string) {
+export async function verifyEmail(db: HttpDatabase, config: Config, email: string, code: string) {
   const user = await findUserByEmail(db, email)
   // Unknown and already-verified addresses answer like a wrong code: the route reveals nothing.
   if (!user || user.emailVerifiedAt) throw new ApiError('INVALID_OTP', 'Invalid verification code')
@@ -111,13 +111,13 @@ export async function verifyEmail(db: Database, config: Config, email: string, c
     if (left === 0) throw new ApiError('OTP_LOCKED', 'Too many wrong attempts; request a new code')
     throw new ApiError('INVALID_OTP', 'Invalid verification code', { attemptsLeft: left })
   }
-  await db.transaction(async (tx) => {
-    await tx.delete(emailOtps).where(eq(emailOtps.id, otp.id))
-    await tx
+  await db.batch([
+    db.delete(emailOtps).where(eq(emailOtps.id, otp.id)),
+    db
       .update(users)
       .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
-      .where(eq(users.id, user.id))
-  })
+      .where(eq(users.id, user.id)),
+  ])
   return getUser(db, user.id)
 }
 
@@ -132,7 +132,7 @@ export async function tokenPair(config: Config, issued: { userId: string; sessio
   }
 }
 
-export async function login(db: Database, config: Config, email: string, password: string, meta: LoginMeta) {
+export async function login(db: HttpDatabase, config: Config, email: string, password: string, meta: LoginMeta) {
   const user = await findUserByEmail(db, email)
   if (!user) {
     dummyHash ??= hashPassword('not-a-real-password')

@@ -7,8 +7,8 @@ import type * as r from './dev.routes'
 export const mailbox: Handler<typeof r.mailbox> = async (c) => {
   // Outside development the route does not exist, so it answers exactly like an unknown path.
   if (!c.get('config').isDev) throw new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`)
-  const { to, limit } = c.req.valid('query')
-  const rows = await email.mailbox(c.get('db'), to, limit)
+  const { to, template, limit } = c.req.valid('query')
+  const rows = await email.mailbox(c.get('db'), to, { template, limit })
   return ok(
     c,
     rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),

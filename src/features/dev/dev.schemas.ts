@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { TEMPLATE_NAMES } from '../email/email.templates'
 
 export const MailSchema = z
   .object({
@@ -14,4 +15,9 @@ export const MailSchema = z
   })
   .openapi('MailboxEntry')
 
-export const MailboxQuery = z.object({ to: z.email(), limit: z.coerce.number().int().min(1).max(100).default(20) })
+export const MailboxQuery = z.object({
+  to: z.email(),
+  // A new account gets its welcome mail beside its code: the template picks one out.
+  template: z.enum(TEMPLATE_NAMES).optional().openapi({ description: 'Only mail of this template' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+})

@@ -25,7 +25,7 @@ export async function enqueueEmail<T extends TemplateName>(
  * failed attempt is retried; a row in `sent` state means this is a duplicate delivery.
  */
 export async function deliverEmail(db: Database, config: Config, message: EmailMessage): Promise<'sent' | 'duplicate'> {
-  const { subject, text } = render(message)
+  const { subject, text } = render(message, config.APP_URL)
   await db
     .insert(emails)
     .values({
@@ -63,8 +63,12 @@ export async function deliverEmail(db: Database, config: Config, message: EmailM
   return updated.length ? 'sent' : 'duplicate'
 }
 
-/** The `log` provider's stored mail for one address, newest first. */
-export function mailbox(db: Database, to: string, limit = 20) {
+/** The `log` provider's stored mail for one address (of one template, if given), newest first. */
+export function mailbox(
+  db: Database,
+  to: string,
+  { template, limit = 20 }: { template?: TemplateName; limit?: number } = {},
+) {
   return db
     .select({
       id: emails.id,
@@ -76,7 +80,14 @@ export function mailbox(db: Database, to: string, limit = 20) {
       createdAt: emails.createdAt,
     })
     .from(emails)
-    .where(and(eq(emails.to, to.toLowerCase()), eq(emails.provider, 'log'), eq(emails.status, 'sent')))
+    .where(
+      and(
+        eq(emails.to, to.toLowerCase()),
+        eq(emails.provider, 'log'),
+        eq(emails.status, 'sent'),
+        template ? eq(emails.template, template) : undefined,
+      ),
+    )
     .orderBy(desc(emails.createdAt))
     .limit(limit)
 }

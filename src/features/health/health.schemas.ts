@@ -16,6 +16,9 @@ export const HealthSchema = z
     environment: z.string(),
     time: z.iso.datetime(),
     checks: z.object({ postgres: CheckSchema, rateLimiter: CheckSchema, queues: CheckSchema }),
+    deadLetters: z.number().int().nullable().openapi({
+      description: 'Dead letters not replayed yet (GET /admin/dead-letters); null when Postgres cannot say',
+    }),
   })
   .openapi('Health')
 

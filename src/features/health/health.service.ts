@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import type { Config } from '../../env'
+import { countPending } from '../dead-letters/dead-letters.service'
 import { rateLimitBackend } from '../../lib/rate-limit'
 import { withTimeout } from '../../lib/rate-limit/types'
 
@@ -39,11 +40,17 @@ export function checkQueues(config: Config) {
   })
 }
 
+/** Dead letters not replayed yet; null when Postgres cannot say in time. They leave the status alone. */
+function pendingDeadLetters(db: Database) {
+  return withTimeout(countPending(db), CHECK_TIMEOUT_MS, () => null).catch(() => null)
+}
+
 export async function healthReport(config: Config, db: Database) {
-  const [postgres, rateLimiter, queues] = await Promise.all([
+  const [postgres, rateLimiter, queues, deadLetters] = await Promise.all([
     checkPostgres(db),
     checkRateLimiter(config),
     checkQueues(config),
+    pendingDeadLetters(db),
   ])
   const checks = { postgres, rateLimiter, queues }
   const status =
@@ -54,5 +61,6 @@ export async function healthReport(config: Config, db: Database) {
     environment: config.ENVIRONMENT,
     time: new Date().toISOString(),
     checks,
+    deadLetters,
   } as const
 }

@@ -1,9 +1,10 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm'
-import type { Database } from '../../db/client'
+import type { HttpDatabase } from '../../db/client'
 import { executions, jobAccounts, jobs } from '../../db/schema'
 import type { Config } from '../../env'
 import { checkTarget } from '../../lib/ssrf'
 import { emit } from '../../events'
+import { MAX_TIMEOUT_MS } from './jobs.schemas'
 import { allowedHosts } from './jobs.service'
 
 export const RESPONSE_READ_LIMIT = 64 * 1024
@@ -69,6 +70,7 @@ type JobCall = {
   targetUrl: string
   headers: Record<string, string>
   body: string | null
+  /** Milliseconds. */
   timeout: number
 }
 
@@ -104,7 +106,7 @@ export async function callTarget(
       headers,
       body: body || undefined,
       redirect: 'manual',
-      signal: AbortSignal.timeout(job.timeout * 1000),
+      signal: AbortSignal.timeout(job.timeout),
     })
     const { text, truncated } = await readCapped(res, RESPONSE_READ_LIMIT)
     const responseBody = text.slice(0, RESPONSE_STORE_LIMIT)
@@ -151,7 +153,7 @@ export async function callTarget(
       retryable: true,
       httpStatus: null,
       error: code,
-      errorMessage: timedOut ? `no answer within ${job.timeout} s` : message.slice(0, 300),
+      errorMessage: timedOut ? `no answer within ${job.timeout} ms` : message.slice(0, 300),
       responseBody: null,
     })
   }
@@ -159,8 +161,8 @@ export async function callTarget(
 
 export type Outcome = { action: 'ack' } | { action: 'retry'; delaySeconds: number }
 
-/** A RUNNING row older than this is a crashed attempt (the longest timeout is 300 s). */
-const STALE_RUNNING_SECONDS = 360
+/** A RUNNING row older than this is a crashed attempt: the longest timeout plus a minute. */
+const STALE_RUNNING_SECONDS = MAX_TIMEOUT_MS / 1000 + 60
 
 /** Exponential backoff: 30 s, 60 s, 120 s… capped at 1 h, or the target's Retry-After. */
 export const backoffSeconds = (attempt: number, retryAfter?: number) =>
@@ -171,7 +173,7 @@ export const backoffSeconds = (attempt: number, retryAfter?: number) =>
  * is a guarded UPDATE, so a duplicate delivery of a finished or running execution does nothing.
  * A RUNNING row older than its timeout plus a minute is a crashed attempt and may be re-claimed.
  */
-export async function executeOnce(db: Database, config: Config, executionId: string): Promise<Outcome> {
+export async function executeOnce(db: HttpDatabase, config: Config, executionId: string): Promise<Outcome> {
   const [claimed] = await db
     .update(executions)
     .set({ status: 'RUNNING', attempt: sql`${executions.attempt} + 1`, startedAt: sql`now()` })
@@ -216,30 +218,23 @@ export async function executeOnce(db: Database, config: Config, executionId: str
       .where(eq(executions.id, executionId))
     return { action: 'retry', delaySeconds: backoffSeconds(claimed.attempt, r.retryAfterSeconds) }
   }
-  const failed = await db.transaction(async (tx) => {
-    await tx
+  // The execution's outcome and the job's counters commit together, in one round trip.
+  const [, [updated]] = await db.batch([
+    db
       .update(executions)
       .set({ ...record, status: r.ok ? 'SUCCESS' : 'FAILED', finishedAt: sql`now()` })
-      .where(eq(executions.id, executionId))
-    return recordFinal(tx, config, job.id, executionId, r.ok, r.error)
-  })
+      .where(eq(executions.id, executionId)),
+    recordFinal(db, config, job.id, r.ok),
+  ])
   // After commit: listeners (the owner's email) only ever see a recorded failure.
-  if (failed) await emit('job.failed', failed, { db, config })
+  if (!r.ok && updated)
+    await emit('job.failed', failedEvent(config, job.id, executionId, r.error, updated), { db, config })
   return { action: 'ack' }
 }
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
-
-/** Updates the job after a final outcome (N failures in a row pause it); returns the job.failed payload on failure. */
-async function recordFinal(
-  tx: Tx,
-  config: Config,
-  jobId: string,
-  executionId: string,
-  ok: boolean,
-  error: string | null,
-) {
-  const [job] = await tx
+/** The job's update after a final outcome (N failures in a row pause it), returning what job.failed reports. */
+function recordFinal(db: HttpDatabase, config: Config, jobId: string, ok: boolean) {
+  return db
     .update(jobs)
     .set(
       ok
@@ -261,7 +256,12 @@ async function recordFinal(
       status: jobs.status,
       pausedReason: jobs.pausedReason,
     })
-  if (ok || !job) return null
+}
+
+type FinalJob = { name: string; userId: string; failures: number; status: string; pausedReason: string | null }
+
+/** The job.failed payload of a recorded failure. */
+function failedEvent(config: Config, jobId: string, executionId: string, error: string | null, job: FinalJob) {
   const paused = job.status === 'PAUSED' && job.pausedReason === 'FAILURES' && job.failures >= config.AUTO_PAUSE_AFTER
   return { jobId, userId: job.userId, jobName: job.name, executionId, error, consecutiveFailures: job.failures, paused }
 }

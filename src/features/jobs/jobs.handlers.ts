@@ -15,7 +15,7 @@ export const rotateSecret: Handler<typeof r.rotateSecret> = async (c) =>
   ok(c, { signingSecret: await jobs.rotateSigningSecret(c.get('db'), me(c)) })
 
 export const create: Handler<typeof r.create> = async (c) =>
-  ok(c, await jobs.createJob(c.get('db'), c.get('config'), me(c), c.req.valid('json')), 201)
+  ok(c, await jobs.createJob(c.get('pool'), c.get('config'), me(c), c.req.valid('json')), 201)
 
 export const list: Handler<typeof r.list> = async (c) => {
   const { data, meta } = await jobs.listJobs(c.get('db'), me(c), c.req.valid('query'))
@@ -37,7 +37,7 @@ export const pause: Handler<typeof r.pause> = async (c) =>
   ok(c, await jobs.pauseJob(c.get('db'), me(c), c.req.valid('param').id))
 
 export const resume: Handler<typeof r.resume> = async (c) =>
-  ok(c, await jobs.resumeJob(c.get('db'), c.get('config'), me(c), c.req.valid('param').id))
+  ok(c, await jobs.resumeJob(c.get('pool'), c.get('config'), me(c), c.req.valid('param').id))
 
 export const run: Handler<typeof r.run> = async (c) =>
   ok(c, ExecutionSchema.decode(await runNow(c.get('db'), c.get('config'), me(c), c.req.valid('param').id)), 202)
@@ -58,6 +58,6 @@ export const log: Handler<typeof r.log> = async (c) =>
   ok(c, await jobs.getExecution(c.get('db'), me(c), c.req.valid('param').id))
 
 export const setPlan: Handler<typeof r.setPlan> = async (c) => {
-  const { plan, pausedJobIds } = await jobs.setPlan(c.get('db'), c.get('config'), me(c), c.req.valid('json').plan)
+  const { plan, pausedJobIds } = await jobs.setPlan(c.get('pool'), c.get('config'), me(c), c.req.valid('json').plan)
   return ok(c, { plan, pausedJobIds })
 }

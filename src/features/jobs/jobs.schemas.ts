@@ -3,6 +3,9 @@ import { executions, HTTP_METHODS, jobs, PLANS } from '../../db/schema'
 import { PageQuery } from '../../lib/pagination'
 import { selectSchema } from '../../lib/table-schema'
 
+/** The longest timeout any plan may allow: 5 minutes. */
+export const MAX_TIMEOUT_MS = 300_000
+
 // Headers the service sets itself, or that a target must not be able to steer.
 const RESERVED_HEADERS = new Set([
   'host',
@@ -39,7 +42,14 @@ const fields = {
   httpMethod: z.enum(HTTP_METHODS),
   headers: Headers,
   body: z.string().max(65_536).nullable(),
-  timeout: z.number().int().min(1).max(300).openapi({ description: 'Seconds' }),
+  // Milliseconds, as seed 004 (`"timeout": 10000`). The 1 s floor makes a client still sending seconds get a 422,
+  // not a job that times out at once; the plan caps it further (see PLAN_*).
+  timeout: z
+    .number()
+    .int()
+    .min(1000)
+    .max(MAX_TIMEOUT_MS)
+    .openapi({ description: 'Milliseconds (1000–300000), capped by the plan', example: 10_000 }),
   maxRetries: z.number().int().min(0).max(20),
 }
 
@@ -51,7 +61,7 @@ export const CreateJobBody = z
     httpMethod: fields.httpMethod.default('GET'),
     headers: fields.headers.default({}),
     body: fields.body.optional(),
-    timeout: fields.timeout.default(10),
+    timeout: fields.timeout.default(10_000),
     maxRetries: fields.maxRetries.default(0),
   })
   .openapi('CreateJob')
@@ -70,7 +80,11 @@ export type UpdateJobInput = z.infer<typeof UpdateJobBody>
 /** A job as its owner sees it: the row without the owner, plus the target type (not stored). */
 export const JobSchema = selectSchema(jobs)
   .omit({ userId: true })
-  .extend({ targetType: z.literal('HTTP'), headers: z.record(z.string(), z.string()) })
+  .extend({
+    targetType: z.literal('HTTP'),
+    headers: z.record(z.string(), z.string()),
+    timeout: z.number().int().openapi({ description: 'Milliseconds', example: 10_000 }),
+  })
   .openapi('Job')
 
 export const ExecutionSchema = selectSchema(executions).omit({ userId: true }).openapi('Execution')

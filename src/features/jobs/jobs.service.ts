@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm'
-import type { Database } from '../../db/client'
+import type { Database, PoolDatabase } from '../../db/client'
 import { executions, jobAccounts, jobs, users, type Execution, type Job, type Plan } from '../../db/schema'
 import type { Config, PlanLimits } from '../../env'
 import { randomToken } from '../../lib/crypto'
@@ -44,7 +44,7 @@ export function validateJob(config: Config, limits: PlanLimits, job: JobShape) {
         `runs every ${Math.round(every / 60)} min; your plan allows at most one run every ${limits.minIntervalSec / 60} min`
     }
   }
-  if (job.timeout > limits.maxTimeoutSec) details['json.timeout'] = `your plan allows at most ${limits.maxTimeoutSec} s`
+  if (job.timeout > limits.maxTimeoutMs) details['json.timeout'] = `your plan allows at most ${limits.maxTimeoutMs} ms`
   if (job.maxRetries > limits.maxRetries) details['json.maxRetries'] = `your plan allows at most ${limits.maxRetries}`
   const target = checkTarget(job.targetUrl, { allowHosts: allowedHosts(config) })
   if (!target.ok) details['json.targetUrl'] = target.reason
@@ -60,7 +60,7 @@ const planLimitError = (limits: PlanLimits, plan: Plan) =>
  * Creates a job under the plan's job cap. The cap check and the insert run in one transaction
  * holding the account row's lock, so concurrent creates can never exceed it.
  */
-export async function createJob(db: Database, config: Config, userId: string, input: CreateJobInput) {
+export async function createJob(db: PoolDatabase, config: Config, userId: string, input: CreateJobInput) {
   const account = await accountOf(db, userId)
   const limits = limitsOf(config, account.plan)
   validateJob(config, limits, input)
@@ -172,7 +172,7 @@ export async function pauseJob(db: Database, userId: string, id: string) {
 }
 
 /** Resuming counts against the plan's cap of active jobs (a downgrade may have paused the excess). */
-export async function resumeJob(db: Database, config: Config, userId: string, id: string) {
+export async function resumeJob(db: PoolDatabase, config: Config, userId: string, id: string) {
   const job = await ownJob(db, userId, id)
   if (job.status === 'ACTIVE') return toJobOut(job)
   const account = await accountOf(db, userId)
@@ -215,7 +215,7 @@ export async function resumeJob(db: Database, config: Config, userId: string, id
  * Changes the plan. A downgrade deletes nothing: it pauses the newest active jobs beyond the cap,
  * and any active job the new plan does not allow (interval, timeout, retries).
  */
-export async function setPlan(db: Database, config: Config, userId: string, plan: Plan) {
+export async function setPlan(db: PoolDatabase, config: Config, userId: string, plan: Plan) {
   await accountOf(db, userId)
   const limits = limitsOf(config, plan)
   return db.transaction(async (tx) => {
@@ -230,7 +230,7 @@ export async function setPlan(db: Database, config: Config, userId: string, plan
       .filter(
         (j, i) =>
           i >= limits.maxJobs ||
-          j.timeout > limits.maxTimeoutSec ||
+          j.timeout > limits.maxTimeoutMs ||
           j.maxRetries > limits.maxRetries ||
           minIntervalSeconds(j.cronExpression, j.timezone) < limits.minIntervalSec,
       )

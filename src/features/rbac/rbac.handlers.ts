@@ -39,7 +39,7 @@ export const userRolesAdd: Handler<typeof r.userRolesAdd> = async (c) => {
 }
 export const userRolesRemove: Handler<typeof r.userRolesRemove> = async (c) => {
   const { userId } = c.req.valid('param')
-  await rbac.unassignRole(c.get('db'), userId, c.req.valid('json').roleId)
+  await rbac.unassignRole(c.get('pool'), userId, c.req.valid('json').roleId)
   await recheckChannelAccess(c.get('db'), c.get('config').bindings, userId)
   return c.body(null, 204)
 }

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm'
-import type { Database } from '../../db/client'
+import type { Database, PoolDatabase, Tx } from '../../db/client'
 import { permissions, rolePermissions, roles, userRoles, users, type Permission } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { isUniqueViolation } from '../../db/errors'
@@ -129,8 +129,6 @@ export async function rolesOfUser(db: Database, userId: string) {
   return rows.map((r) => RoleSchema.decode(r))
 }
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
-
 /**
  * Runs `change` in a transaction that first locks the admin role's row, so every change that can
  * take the admin role away is serialised. It refuses (409) when `userId` losing `roleId` (or every
@@ -138,7 +136,7 @@ type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
  * moment cannot both succeed.
  */
 export async function keepingAnAdmin<T>(
-  db: Database,
+  db: PoolDatabase,
   userId: string,
   roleId: string | undefined,
   change: (tx: Tx) => Promise<T>,
@@ -173,7 +171,7 @@ export async function assignRole(db: Database, userId: string, roleId: string) {
   return inserted.length > 0
 }
 
-export async function unassignRole(db: Database, userId: string, roleId: string) {
+export async function unassignRole(db: PoolDatabase, userId: string, roleId: string) {
   await assertUser(db, userId)
   await keepingAnAdmin(db, userId, roleId, async (tx) => {
     const [row] = await tx
@@ -186,7 +184,7 @@ export async function unassignRole(db: Database, userId: string, roleId: string)
 }
 
 /** Replaces every role of a user with one (admin "set role"). */
-export async function setOnlyRole(db: Database, userId: string, roleName: string) {
+export async function setOnlyRole(db: PoolDatabase, userId: string, roleName: string) {
   await assertUser(db, userId)
   const [role] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, roleName))
   if (!role) throw ApiError.validation({ 'json.role': `unknown role: ${roleName}` })

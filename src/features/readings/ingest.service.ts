@@ -1,5 +1,5 @@
 import { and, eq, lt } from 'drizzle-orm'
-import type { Database } from '../../db/client'
+import type { Database, PoolDatabase } from '../../db/client'
 import { coldCells, devices, locations } from '../../db/schema'
 import type { Config } from '../../env'
 import { log } from '../../lib/logger'
@@ -71,7 +71,7 @@ export async function forgetDevice(monitors: Monitors, serialNumber: string) {
  * A device monitor's Postgres work for one batch: stores the readings, runs the new ones through
  * the pipeline and writes its alert transitions. The monitor stores `step.save` and publishes.
  */
-export async function ingestBatch(db: Database, s: MonitorState, input: Omit<IngestInput, 'stored'>) {
+export async function ingestBatch(db: PoolDatabase, s: MonitorState, input: Omit<IngestInput, 'stored'>) {
   const { device, batch, now } = input
   const stored = await storeReadings(db, device.deviceId, device.coldCellId, batch, now)
   const step = ingestStep(s, { ...input, stored })

@@ -1,5 +1,5 @@
 import { and, eq, lte, sql } from 'drizzle-orm'
-import type { Database } from '../../db/client'
+import type { Database, PoolDatabase } from '../../db/client'
 import { devices } from '../../db/schema'
 import { assertInScope, customerOf, type Scope } from '../coldchain/scope.service'
 
@@ -68,7 +68,7 @@ export type NormalizedReading = {
  * and the row agree on when the device was last seen.
  */
 export async function storeReadings(
-  db: Database,
+  db: PoolDatabase,
   deviceId: string,
   coldCellId: string,
   batch: NormalizedReading[],

@@ -1,4 +1,4 @@
-import { withConfigDatabase, type Database } from '../../db/client'
+import { databaseOf, type Database } from '../../db/client'
 import { loadConfig, type Config } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { errorFields, log } from '../../lib/logger'
@@ -80,16 +80,15 @@ export async function renewConnection(
       error: { code: 'INVALID_TOKEN', message: "The token is another session's: open a new connection with it" },
     }
   try {
-    return await withConfigDatabase(config, async (db): Promise<Renewal> => {
-      const user = await loadPrincipal(db, claims)
-      if (!user) return { close: CLOSE.sessionEnded('no longer valid') }
-      const grant = await authorizeChannel(db, user, channel).catch((err: unknown) => {
-        if (err instanceof ApiError && err.code === 'FORBIDDEN') return null
-        throw err
-      })
-      if (!grant) return { close: CLOSE.accessRevoked }
-      return { expiresAt: claims.exp * 1000, canPublish: grant.canPublish }
+    const db = databaseOf(config)
+    const user = await loadPrincipal(db, claims)
+    if (!user) return { close: CLOSE.sessionEnded('no longer valid') }
+    const grant = await authorizeChannel(db, user, channel).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'FORBIDDEN') return null
+      throw err
     })
+    if (!grant) return { close: CLOSE.accessRevoked }
+    return { expiresAt: claims.exp * 1000, canPublish: grant.canPublish }
   } catch (err) {
     log('warn', 'socket renewal failed', { channel, ...errorFields(err) })
     return { error: { code: 'SERVICE_UNAVAILABLE', message: 'The token could not be checked; send it again' } }

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { dailyReports, healthChecks, roles, userRoles, users } from '../../db/schema'
+import { ALERT_TYPES, type AlertType, dailyReports, healthChecks, roles, userRoles, users } from '../../db/schema'
+import type { ColdChainDay, DailyReportData } from './scheduler.schemas'
 
 /** The figures of one UTC day (`YYYY-MM-DD`) that the daily report shows. */
 export async function dailyFigures(db: Database, day: string) {
@@ -22,8 +23,74 @@ export async function dailyFigures(db: Database, day: string) {
   return figures!
 }
 
+const byType = (rows: { type: AlertType; n: number }[]) =>
+  Object.fromEntries(ALERT_TYPES.map((t) => [t, rows.find((r) => r.type === t)?.n ?? 0])) as Record<AlertType, number>
+
+/**
+ * The cold chain of one UTC day, per customer: readings recorded that day (their index is by
+ * recorded time), alerts opened and resolved that day by type, and devices offline when it runs.
+ */
+export async function coldChainFigures(db: Database, day: string): Promise<ColdChainDay[]> {
+  const from = sql`(${day}::date::timestamp at time zone 'utc')`
+  const to = sql`(${from} + interval '1 day')`
+  const customers = await db.execute<{
+    customer_id: string
+    name: string
+    readings: number
+    devices: number
+    devices_offline: number
+  }>(sql`
+    select c.id as customer_id, c.name,
+      (select count(*) from readings r
+        join cold_cells cc on cc.id = r.cold_cell_id join locations l on l.id = cc.location_id
+        where l.customer_id = c.id and r.recorded_at >= ${from} and r.recorded_at < ${to})::int as readings,
+      dv.devices, dv.devices_offline
+    from customers c
+    cross join lateral (
+      select count(*)::int as devices, (count(*) filter (where d.status = 'OFFLINE'))::int as devices_offline
+      from devices d join cold_cells cc on cc.id = d.cold_cell_id join locations l on l.id = cc.location_id
+      where l.customer_id = c.id) dv
+    order by c.name, c.id`)
+  const alerts = await db.execute<{ customer_id: string; type: AlertType; opened: number; resolved: number }>(sql`
+    select customer_id, type,
+      (count(*) filter (where first_triggered_at >= ${from} and first_triggered_at < ${to}))::int as opened,
+      (count(*) filter (where resolved_at >= ${from} and resolved_at < ${to}))::int as resolved
+    from alerts
+    where (first_triggered_at >= ${from} and first_triggered_at < ${to}) or (resolved_at >= ${from} and resolved_at < ${to})
+    group by customer_id, type`)
+  return customers.rows.map((c) => {
+    const mine = alerts.rows.filter((a) => a.customer_id === c.customer_id)
+    return {
+      customerId: c.customer_id,
+      name: c.name,
+      readingsReceived: c.readings,
+      alertsOpened: byType(mine.map((a) => ({ type: a.type, n: a.opened }))),
+      alertsResolved: byType(mine.map((a) => ({ type: a.type, n: a.resolved }))),
+      devices: c.devices,
+      devicesOffline: c.devices_offline,
+    }
+  })
+}
+
+const counts = (n: Record<AlertType, number>) =>
+  ALERT_TYPES.filter((t) => n[t] > 0)
+    .map((t) => `${t} ${n[t]}`)
+    .join(', ') || 'none'
+
+/** The report as the admins' email shows it: the figures, then one line per customer. */
+export function reportText({ coldChain = [], ...figures }: DailyReportData) {
+  const lines = Object.entries(figures).map(([k, v]) => `${k}: ${String(v)}`)
+  lines.push('', 'Cold chain (readings recorded that day; devices offline when the report ran):')
+  if (!coldChain.length) lines.push('- no customers')
+  for (const c of coldChain)
+    lines.push(
+      `- ${c.name}: ${c.readingsReceived} readings; alerts opened: ${counts(c.alertsOpened)}; resolved: ${counts(c.alertsResolved)}; devices offline: ${c.devicesOffline} of ${c.devices}`,
+    )
+  return lines.join('\n')
+}
+
 /** Stores a day's report once: false when that day was already stored (by an earlier or concurrent run). */
-export async function storeDailyReport(db: Database, day: string, data: Record<string, unknown>) {
+export async function storeDailyReport(db: Database, day: string, data: DailyReportData) {
   const stored = await db
     .insert(dailyReports)
     .values({ day, data })

@@ -5,6 +5,7 @@ import type { Config } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { runSystemJob } from '../../schedules'
 import { SYSTEM_JOBS } from '../../schedules/registry'
+import { DailyReportDataSchema } from './scheduler.schemas'
 import { ensureSystemJobRows } from './system-jobs.service'
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
@@ -69,7 +70,11 @@ export async function healthMetrics(db: Database, hours = 24) {
 
 export async function listDailyReports(db: Database, limit: number) {
   const rows = await db.select().from(dailyReports).orderBy(desc(dailyReports.day)).limit(limit)
-  return rows.map((r) => ({ day: r.day, data: r.data, createdAt: r.createdAt.toISOString() }))
+  return rows.map((r) => ({
+    day: r.day,
+    data: DailyReportDataSchema.parse(r.data),
+    createdAt: r.createdAt.toISOString(),
+  }))
 }
 
 export const listSystemJobNames = () => SYSTEM_JOBS.map((j) => j.name)

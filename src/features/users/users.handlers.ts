@@ -39,7 +39,7 @@ export const update: Handler<typeof routes.update> = async (c) => {
 export const remove: Handler<typeof routes.remove> = async (c) => {
   const { id } = c.req.valid('param')
   if (id === c.get('user').id) throw ApiError.conflict('You cannot delete your own account here')
-  const deleted = await users.deleteUser(c.get('db'), id)
+  const deleted = await users.deleteUser(c.get('pool'), id)
   emitAfterResponse(c, 'user.deleted', { userId: deleted.id, email: deleted.email })
   return c.body(null, 204)
 }
