@@ -1,10 +1,13 @@
 /** Test clients for the realtime routes: an SSE reader and a WebSocket with an inbox. */
 import { SELF } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { expect } from 'vitest'
+import { hubFor } from '../src/features/realtime/hub.service'
 import { BASE, seedUser } from './helpers'
 
 export type SseEvent = { id?: string; event: string; data: unknown }
 
-const within = <T>(ms: number, what: string, p: Promise<T>) =>
+export const within = <T>(ms: number, what: string, p: Promise<T>) =>
   Promise.race([
     p,
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
@@ -69,6 +72,7 @@ export async function openSocket(channel: string, opts: { token?: string; since?
       send: () => {},
       frames: [] as Frame[],
       closed: Promise.resolve(0),
+      ended: Promise.resolve({ code: 0, reason: '' }),
     }
   ws.accept()
   const frames: Frame[] = []
@@ -80,7 +84,10 @@ export async function openSocket(channel: string, opts: { token?: string; since?
     waiting = []
     for (const w of woken) w()
   })
-  const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)))
+  const ended = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })),
+  )
+  const closed = ended.then((e) => e.code)
   /** The next frame named `event` after the last one returned (earlier frames of other events are skipped). */
   const next = (event: string, ms = 5_000) =>
     within(
@@ -96,7 +103,8 @@ export async function openSocket(channel: string, opts: { token?: string; since?
         look()
       }),
     )
-  return { res, ws, next, send: (f: unknown) => ws.send(typeof f === 'string' ? f : JSON.stringify(f)), frames, closed }
+  const send = (f: unknown) => ws.send(typeof f === 'string' ? f : JSON.stringify(f))
+  return { res, ws, next, send, frames, closed, ended }
 }
 
 /** A public channel name no other test uses. */
@@ -106,4 +114,34 @@ export const uniqueChannel = (name: string) => `public:${name}-${crypto.randomUU
 export async function seedCast() {
   const [admin, alice, bob] = await Promise.all([seedUser({ roles: ['admin'] }), seedUser(), seedUser()])
   return { admin, alice, bob }
+}
+
+type Socket = Awaited<ReturnType<typeof openSocket>>
+type Stream = Awaited<ReturnType<typeof openSse>>
+
+/** Publishes an `after` event on each channel: what the server sends once a change has been answered. */
+export const publishAfter = (...channels: string[]) =>
+  Promise.all(channels.map((ch) => hubFor(env.CHANNEL_HUB, ch).publish('after', { n: 1 })))
+
+/** The socket closes with `code` (within 5 s) and no `after` event reached it; returns the close reason. */
+export async function expectSocketClosed(s: Socket, code: number) {
+  const ended = await within(5_000, 'the socket to close', s.ended)
+  const after = s.frames.filter((f) => f.event === 'message' && f.data.event === 'after')
+  expect({ code: ended.code, after }).toEqual({ code, after: [] })
+  return ended.reason
+}
+
+/** The socket is open and receives the `after` event. */
+export async function expectSocketOpen(s: Socket) {
+  expect((await s.next('message')).data).toMatchObject({ event: 'after' })
+  expect(s.ws.readyState).toBe(WebSocket.OPEN)
+}
+
+/** The stream's last event is `close` with `code`, then it ends; no `after` event reached it. Returns the close. */
+export async function expectStreamClosed(s: Stream, code: number) {
+  const seen: SseEvent[] = []
+  for (let e = await s.next().catch(() => null); e; e = await s.next().catch(() => null)) seen.push(e)
+  expect(seen.filter((e) => e.event === 'after')).toEqual([])
+  expect(seen.at(-1)).toMatchObject({ event: 'close', data: { code } })
+  return seen.at(-1)?.data
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { hubFor, presenceOf } from '../src/features/realtime/hub.service'
 import { socketGreeting, streamGreeting } from '../src/features/realtime/protocol'
 import { GroupCommit } from '../src/objects/hub/group-commit'
+import { Members } from '../src/objects/hub/members'
 import { ONLINE_RECHECK_MS } from '../src/objects/hub/online-registry'
 import { uniqueChannel } from './realtime-clients'
 
@@ -17,6 +18,24 @@ describe('ChannelHub', () => {
       state.storage.sql.exec(`SELECT v FROM hub_meta WHERE k = 'channel'`).toArray(),
     )
     expect(stored).toEqual([{ v: ch }])
+  })
+})
+
+describe('Members', () => {
+  it('adds the session and expiry columns to a members table from before they existed', async () => {
+    const hub = hubFor(env.CHANNEL_HUB, uniqueChannel('old-members'))
+    await hub.stats()
+    const columns = await runInDurableObject(hub, (_hub, state) => {
+      const sql = state.storage.sql
+      sql.exec(`DROP TABLE members`)
+      sql.exec(
+        `CREATE TABLE members (client_id TEXT PRIMARY KEY, user_id TEXT, transport TEXT NOT NULL, connected_at INTEGER NOT NULL)`,
+      )
+      new Members(sql)
+      new Members(sql)
+      return sql.exec(`SELECT * FROM members LIMIT 0`).columnNames
+    })
+    expect(columns).toEqual(['client_id', 'user_id', 'transport', 'connected_at', 'session_id', 'expires_at'])
   })
 })
 

@@ -262,6 +262,7 @@ describe('WebSocket channels', () => {
     expect((await own.next('message')).data).toMatchObject({ event: 'account.deleted' })
     expect(await Promise.all([a.closed, b.closed, own.closed])).toEqual([4001, 4001, 4001])
     expect((await stream.next()).event).toBe('account.deleted')
+    expect(await stream.next()).toMatchObject({ event: 'close', data: { code: 4001 } })
     expect(await stream.next().catch((err: Error) => err.message)).toBe('stream ended')
     await until(async () => !(await isUserOnline(env.PRESENCE_HUB, frank.user.id)).online, 'frank offline')
     expect((await openSocket(unique('del-c'), { token: frank.token })).res.status).toBe(401)

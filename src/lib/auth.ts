@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import { ApiError } from './errors'
 import { can, grantFor } from './permissions'
-import { verifyAccessToken, type AccessClaims } from './tokens'
+import { verifyAccessToken, type AccessClaims, type VerifiedClaims } from './tokens'
 import type { AppEnv, AuthEnv, LoadPrincipal, Principal } from './types'
 
 /** The bearer token: the Authorization header, or `access_token` for EventSource/WebSocket clients. */
@@ -18,7 +18,7 @@ export function bearerToken(c: Context<AppEnv>, allowQuery = false) {
 }
 
 /** Verified claims of the request's token, verified at most once per request. */
-export async function claimsOf(c: Context<AppEnv>, allowQuery = false): Promise<AccessClaims | undefined> {
+export async function claimsOf(c: Context<AppEnv>, allowQuery = false): Promise<VerifiedClaims | undefined> {
   const cached = c.get('claims')
   if (cached) return cached
   const token = bearerToken(c, allowQuery)

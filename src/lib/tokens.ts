@@ -22,6 +22,8 @@ function keyFor(secret: string) {
 
 /** `sub` is the user id, `sid` the session (refresh-token family) the token was issued for. */
 export type AccessClaims = { sub: string; sid: string }
+/** Claims of a verified token, with its expiry (`exp`, seconds since the epoch). */
+export type VerifiedClaims = AccessClaims & { exp: number }
 
 export async function signAccessToken(config: Config, claims: AccessClaims) {
   const { kid, key } = await keyFor(config.JWT_SECRET)
@@ -37,7 +39,7 @@ export async function signAccessToken(config: Config, claims: AccessClaims) {
 }
 
 /** Verifies an access token; any failure is a 401 with INVALID_TOKEN or TOKEN_EXPIRED. */
-export async function verifyAccessToken(config: Config, token: string): Promise<AccessClaims> {
+export async function verifyAccessToken(config: Config, token: string): Promise<VerifiedClaims> {
   let kid: string | undefined
   try {
     kid = decodeProtectedHeader(token).kid
@@ -55,9 +57,10 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
       typ: ACCESS_TOKEN_TYP,
       requiredClaims: ['sub', 'exp', 'iat'],
     })
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
+    const { sub, sid, exp } = payload
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number')
       throw new joseErrors.JWTClaimValidationFailed('claims', payload)
-    return { sub: payload.sub, sid: payload.sid }
+    return { sub, sid, exp }
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw ApiError.unauthorized('Access token expired', 'TOKEN_EXPIRED')
     throw ApiError.unauthorized('Invalid access token', 'INVALID_TOKEN')

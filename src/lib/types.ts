@@ -1,7 +1,7 @@
 import type { RouteConfig, RouteConfigToEnv, RouteHandler } from '@hono/zod-openapi'
 import type { Config } from '../env'
 import type { Database, HttpDatabase, PoolDatabase } from '../db/client'
-import type { AccessClaims } from './tokens'
+import type { AccessClaims, VerifiedClaims } from './tokens'
 
 /** The authenticated caller, as every handler sees it. */
 export type Principal = {
@@ -30,7 +30,7 @@ export type AppEnv = {
     pool: PoolDatabase
     // Provided by the app, so that lib/auth.ts does not import the rbac feature that owns the query.
     loadPrincipal: LoadPrincipal
-    claims?: AccessClaims
+    claims?: VerifiedClaims
     user?: Principal
   }
 }

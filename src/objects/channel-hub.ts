@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import { renewConnection } from '../features/realtime/connections.service'
 import { onlineStatus, type EventData } from '../features/realtime/hub.service'
 import {
   parseClientFrame,
@@ -9,10 +10,13 @@ import {
   wsFrame as frame,
   type ChannelMessage,
   type ClientFrame,
+  type Close,
   type Subscriber,
 } from '../features/realtime/protocol'
 import { GroupCommit } from './hub/group-commit'
-import { HubMeta, Members, TypingState } from './hub/hub-state'
+import { HubMeta, TypingState } from './hub/hub-state'
+import { Closer } from './hub/closer'
+import { Members, type ConnectionFilter } from './hub/members'
 import { ReplayLog } from './hub/replay-log'
 import { Roster } from './hub/roster'
 import { attachment, close, HubSockets, reply, type Attachment } from './hub/sockets'
@@ -35,6 +39,7 @@ export class ChannelHub extends DurableObject<Env> {
   private readonly sockets = new HubSockets(this.ctx)
   private readonly typing = new TypingState(this.ctx.storage.sql, this.sockets)
   private readonly roster: Roster
+  private readonly closer: Closer
   private readonly sse = new SseClients((c) => this.roster.dropped(c))
   /** Publishes that arrive while the previous ones commit are written together: one transaction per burst. */
   private readonly commits = new GroupCommit(
@@ -57,6 +62,7 @@ export class ChannelHub extends DurableObject<Env> {
     this.channel = channel
     const { meta, members, typing, sockets } = this
     this.roster = new Roster({ env, meta, members, typing, sockets, channel })
+    this.closer = new Closer({ channel, members, sockets, sse: this.sse, roster: this.roster })
     this.members.forgetDead(this.sockets.any)
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"event":"ping"}', '{"event":"pong"}'))
   }
@@ -101,15 +107,9 @@ export class ChannelHub extends DurableObject<Env> {
     return this.members.live(clientIds)
   }
 
-  /** Closes these clients' sockets (code 4001) and streams. */
-  async kick(clientIds: string[], reason: string) {
-    for (const id of clientIds) {
-      for (const ws of this.sockets.ofClient(id)) {
-        close(ws, 4001, reason.slice(0, 120))
-        await this.roster.leave(attachment(ws))
-      }
-      this.sse.end(id)
-    }
+  /** Closes the sockets and streams `filter` names, telling each client why; nothing published after reaches them. */
+  async closeConnections(filter: ConnectionFilter, why: Close) {
+    await this.closer.end(this.members.matching(filter), why)
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
@@ -128,13 +128,11 @@ export class ChannelHub extends DurableObject<Env> {
     await this.roster.leave(attachment(ws))
   }
 
-  /** Closes idle sockets, probes SSE streams, expires typing; re-arms while anyone is connected. */
+  /** Closes idle sockets and expired tokens, probes SSE streams, expires typing; re-arms while anyone is connected. */
   override async alarm() {
     const now = Date.now()
-    for (const ws of this.sockets.idle(now)) {
-      close(ws, 4000, 'idle for more than 60 s')
-      await this.roster.leave(attachment(ws))
-    }
+    await this.closer.idle(now)
+    await this.closer.expire(now)
     this.sse.writeAll(streamLine({ type: 'ping' }))
     this.typing.expire(now)
     this.log.prune(now)
@@ -154,6 +152,8 @@ export class ChannelHub extends DurableObject<Env> {
         return this.typing.stop(userId, msg.data)
       case 'getOnlineStatus':
         return reply(ws, 'onlineStatus', { users: await onlineStatus(this.env.PRESENCE_HUB, msg.data.userIds) })
+      case 'auth':
+        return this.renew(ws, att, msg.data.token)
       case 'publish':
         if (!att.canPublish)
           return reply(ws, 'error', { code: 'FORBIDDEN', message: `Clients may not publish on ${this.channel}` })
@@ -189,7 +189,20 @@ export class ChannelHub extends DurableObject<Env> {
     return new Response(readable, { headers: { 'content-type': 'application/x-ndjson' } })
   }
 
+  /** An `auth` frame: a fresh token of the same session extends the socket past the one it opened with. */
+  private async renew(ws: WebSocket, att: Attachment, token: string) {
+    const renewal = await renewConnection(this.env, att, this.channel, token)
+    if ('error' in renewal) return reply(ws, 'error', renewal.error)
+    if ('close' in renewal) return this.closeConnections({ clientIds: [att.clientId] }, renewal.close)
+    const expiresAt = this.members.renew(att.clientId, renewal.expiresAt)
+    if (expiresAt === null) return // closed while the token was checked
+    this.sockets.renew(ws, { expiresAt, canPublish: renewal.canPublish })
+    reply(ws, 'authenticated', { expiresAt: new Date(expiresAt).toISOString() })
+  }
+
   private fanOut(message: ChannelMessage) {
+    // A token that expired since the last alarm ends before this event goes out, not after.
+    void this.closer.expire(Date.now())
     // Nobody listening (a device's channel between dashboards): nothing to serialize.
     const delivered = this.sockets.any ? this.sockets.broadcast(frame('message', message)) : 0
     return this.sse.size ? delivered + this.sse.writeAll(streamLine({ type: 'message', message })) : delivered
@@ -197,7 +210,11 @@ export class ChannelHub extends DurableObject<Env> {
 
   private async schedule() {
     const connected = this.members.count() > 0
-    const next = Math.min(this.typing.nextExpiry() ?? Infinity, connected ? Date.now() + SWEEP_MS : Infinity)
+    const next = Math.min(
+      this.typing.nextExpiry() ?? Infinity,
+      this.members.nextExpiry() ?? Infinity,
+      connected ? Date.now() + SWEEP_MS : Infinity,
+    )
     if (next === Infinity) return
     const current = await this.ctx.storage.getAlarm()
     if (current === null || current > next) await this.ctx.storage.setAlarm(next)

@@ -1,11 +1,14 @@
 import { DurableObject } from 'cloudflare:workers'
 import { hubFor } from '../features/realtime/hub.service'
+import type { Close } from '../features/realtime/protocol'
+import type { ConnectionFilter } from './hub/members'
 import { ONLINE_RECHECK_MS, OnlineRegistry } from './hub/online-registry'
 
 /**
  * One object per user (`idFromName(userId)`): every connection the user holds, on any channel and
  * either transport, so "is this user online" is one call however many tabs and channels are open,
- * and deleting the account can close them all. Channel hubs report each join and leave here.
+ * and ending a session or deleting the account can close them all. Channel hubs report each join
+ * and leave here.
  */
 export class PresenceHub extends DurableObject<Env> {
   private readonly online = new OnlineRegistry(this.ctx.storage.sql)
@@ -36,10 +39,19 @@ export class PresenceHub extends DurableObject<Env> {
     return { online: connections > 0, connections }
   }
 
-  /** Closes every connection the user holds, on every channel (account deleted); returns how many. */
-  async disconnectUser(reason: string) {
-    const groups = [...this.online.byChannel()]
-    await Promise.allSettled(groups.map(([channel, ids]) => hubFor(this.env.CHANNEL_HUB, channel).kick(ids, reason)))
-    return groups.reduce((n, [, ids]) => n + ids.length, 0)
+  /** The channels the user holds connections on (whose access a role or link change re-checks). */
+  async channels() {
+    return [...this.online.byChannel().keys()]
+  }
+
+  /**
+   * Closes, on every channel the user is on, the connections `filter` names (the user's, or some
+   * sessions'), telling each client `why`; answered once every hub has closed them. Returns how
+   * many channels were asked.
+   */
+  async closeConnections(filter: ConnectionFilter, why: Close) {
+    const channels = await this.channels()
+    await Promise.allSettled(channels.map((ch) => hubFor(this.env.CHANNEL_HUB, ch).closeConnections(filter, why)))
+    return channels.length
   }
 }

@@ -3,6 +3,7 @@ import { ok, page } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
 import type { Handler } from '../../lib/types'
 import { setOnlyRole } from '../rbac/rbac.service'
+import { recheckChannelAccess } from '../realtime/connections.service'
 import * as accounts from '../users/users.service'
 import type * as r from './admin.routes'
 import * as admin from './admin.service'
@@ -20,6 +21,7 @@ export const users: Handler<typeof r.users> = async (c) => {
 export const setRole: Handler<typeof r.setRole> = async (c) => {
   const { id } = c.req.valid('param')
   await setOnlyRole(c.get('pool'), id, c.req.valid('json').role)
+  await recheckChannelAccess(c.get('db'), c.get('config').bindings, id)
   return ok(c, await accounts.getUser(c.get('db'), id))
 }
 

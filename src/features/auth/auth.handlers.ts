@@ -49,7 +49,7 @@ export const refresh: Handler<typeof routes.refresh> = async (c) => {
 }
 
 export const logout: Handler<typeof routes.logout> = async (c) => {
-  await endSessionOf(c.get('db'), c.req.valid('json').refreshToken)
+  await endSessionOf(c.get('db'), c.get('config').bindings, c.req.valid('json').refreshToken)
   return c.body(null, 204)
 }
 
@@ -63,7 +63,7 @@ export const forgotPassword: Handler<typeof routes.forgotPassword> = async (c) =
 
 export const resetPassword: Handler<typeof routes.resetPassword> = async (c) => {
   const { token, password } = c.req.valid('json')
-  await auth.resetPassword(c.get('db'), token, password)
+  await auth.resetPassword(c.get('db'), c.get('config'), token, password)
   return ok(c, { message: 'Password changed; every session was signed out' })
 }
 
@@ -79,6 +79,6 @@ export const updateProfile: Handler<typeof routes.profile> = async (c) =>
 
 export const changePassword: Handler<typeof routes.changePassword> = async (c) => {
   const { currentPassword, newPassword } = c.req.valid('json')
-  await auth.changePassword(c.get('db'), me(c).id, me(c).sessionId, currentPassword, newPassword)
+  await auth.changePassword(c.get('db'), c.get('config'), me(c).id, me(c).sessionId, currentPassword, newPassword)
   return ok(c, { message: 'Password changed; your other sessions were signed out' })
 }

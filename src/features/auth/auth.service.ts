@@ -165,7 +165,7 @@ export async function forgotPassword(db: Database, config: Config, email: string
 }
 
 /** Single use: the claim is one guarded UPDATE. Every session of the user is revoked. */
-export async function resetPassword(db: Database, token: string, password: string) {
+export async function resetPassword(db: Database, config: Config, token: string, password: string) {
   const [reset] = await db
     .update(passwordResets)
     .set({ usedAt: sql`now()` })
@@ -186,11 +186,18 @@ export async function resetPassword(db: Database, token: string, password: strin
     .update(passwordResets)
     .set({ usedAt: sql`now()` })
     .where(and(eq(passwordResets.userId, reset.userId), isNull(passwordResets.usedAt)))
-  await revokeAllSessions(db, reset.userId, 'password_reset')
+  await revokeAllSessions(db, config.bindings, reset.userId, 'password_reset')
 }
 
 /** Other sessions end; the caller's own stays signed in. */
-export async function changePassword(db: Database, userId: string, sessionId: string, current: string, next: string) {
+export async function changePassword(
+  db: Database,
+  config: Config,
+  userId: string,
+  sessionId: string,
+  current: string,
+  next: string,
+) {
   const [user] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId))
   if (!user || !(await verifyPassword(current, user.passwordHash)).valid) {
     throw ApiError.validation({ currentPassword: 'is incorrect' })
@@ -204,7 +211,7 @@ export async function changePassword(db: Database, userId: string, sessionId: st
     .update(passwordResets)
     .set({ usedAt: sql`now()` })
     .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)))
-  await revokeAllSessions(db, userId, 'password_change', sessionId)
+  await revokeAllSessions(db, config.bindings, userId, 'password_change', sessionId)
 }
 
 /** Reset tokens a day past their expiry: used or not, they can no longer open anything. */

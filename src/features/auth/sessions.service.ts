@@ -4,6 +4,7 @@ import { refreshTokens, sessions, type Session } from '../../db/schema'
 import type { Config } from '../../env'
 import { hmacSha256, randomToken, sha256Hex } from '../../lib/crypto'
 import { ApiError } from '../../lib/errors'
+import { closeSessions } from '../realtime/connections.service'
 
 export const REFRESH_TTL_DAYS = 7
 /** A client that lost the response may present the token it just rotated for this long. */
@@ -101,38 +102,64 @@ export async function rotateRefreshToken(db: Database, config: Config, presented
         return { userId: row.userId, sessionId: row.sessionId, refreshToken: candidate }
     }
   }
-  await revokeSession(db, row.sessionId, 'reuse')
+  await revokeSession(db, config.bindings, row.sessionId, 'reuse')
   throw ApiError.unauthorized('Refresh token reuse detected; the session was revoked', 'TOKEN_REUSED')
 }
 
-export async function revokeSession(db: Database, sessionId: string, reason: NonNullable<Session['revokedReason']>) {
-  await db
+type RevokedReason = NonNullable<Session['revokedReason']>
+type Hubs = Pick<Config['bindings'], 'PRESENCE_HUB'>
+
+/** What the session's sockets and streams are told as they close (`session ended: <why>`). */
+const ENDED_BY: Record<RevokedReason, string> = {
+  logout: 'logged out',
+  reuse: 'refresh token reused',
+  password_reset: 'password reset',
+  password_change: 'password changed',
+  admin: 'revoked by an administrator',
+}
+
+/**
+ * Revokes a session, then closes the sockets and streams it holds, before the caller answers (a
+ * revoked session receives nothing more, not only from its next request on).
+ */
+export async function revokeSession(db: Database, hubs: Hubs, sessionId: string, reason: RevokedReason) {
+  const [revoked] = await db
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ userId: sessions.userId })
+  if (revoked) await closeSessions(hubs, revoked.userId, [sessionId], ENDED_BY[reason])
 }
 
-/** Revokes every live session of a user, optionally keeping one (the caller's own). */
+/** Revokes every live session of a user, optionally keeping one (the caller's own), and closes what they hold. */
 export async function revokeAllSessions(
   db: Database,
+  hubs: Hubs,
   userId: string,
-  reason: NonNullable<Session['revokedReason']>,
+  reason: RevokedReason,
   keep?: string,
 ) {
-  await db
+  const revoked = await db
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
+    .returning({ id: sessions.id })
+  await closeSessions(
+    hubs,
+    userId,
+    revoked.map((s) => s.id),
+    ENDED_BY[reason],
+  )
 }
 
 /** Logout: the session of this refresh token ends. Unknown tokens are a 401; a repeat is a no-op. */
-export async function endSessionOf(db: Database, presented: string) {
+export async function endSessionOf(db: Database, hubs: Hubs, presented: string) {
   const [row] = await db
     .select({ sessionId: refreshTokens.sessionId })
     .from(refreshTokens)
     .where(eq(refreshTokens.tokenHash, await sha256Hex(presented)))
   if (!row) throw ApiError.unauthorized('Unknown refresh token', 'INVALID_TOKEN')
-  await revokeSession(db, row.sessionId, 'logout')
+  await revokeSession(db, hubs, row.sessionId, 'logout')
 }
 
 /** Sessions expired or revoked a week ago; their refresh tokens go with them (cascade). */

@@ -1,5 +1,6 @@
 import { ok, page } from '../../lib/envelope'
 import type { Handler } from '../../lib/types'
+import { recheckChannelAccess } from '../realtime/connections.service'
 import type * as r from './customers.routes'
 import { CustomerSchema } from './customers.schemas'
 import * as customers from './customers.service'
@@ -19,7 +20,8 @@ export const update: Handler<typeof r.update> = async (c) =>
   ok(c, await customers.updateCustomer(c.get('db'), c.get('user'), c.req.valid('param').id, c.req.valid('json')))
 
 export const remove: Handler<typeof r.remove> = async (c) => {
-  await customers.deleteCustomer(c.get('db'), c.get('user'), c.req.valid('param').id)
+  const { linkedUserIds } = await customers.deleteCustomer(c.get('db'), c.get('user'), c.req.valid('param').id)
+  await Promise.all(linkedUserIds.map((id) => recheckChannelAccess(c.get('db'), c.get('config').bindings, id)))
   return c.body(null, 204)
 }
 
@@ -36,6 +38,7 @@ export const linkTechnician: Handler<typeof r.linkTechnician> = async (c) => {
 export const unlinkTechnician: Handler<typeof r.unlinkTechnician> = async (c) => {
   const { id, userId } = c.req.valid('param')
   await customers.unlinkTechnician(c.get('db'), c.get('user'), id, userId)
+  await recheckChannelAccess(c.get('db'), c.get('config').bindings, userId)
   return c.body(null, 204)
 }
 
@@ -52,5 +55,6 @@ export const attachUser: Handler<typeof r.attachUser> = async (c) => {
 export const detachUser: Handler<typeof r.detachUser> = async (c) => {
   const { id, userId } = c.req.valid('param')
   await customers.detachUser(c.get('db'), c.get('user'), id, userId)
+  await recheckChannelAccess(c.get('db'), c.get('config').bindings, userId)
   return c.body(null, 204)
 }

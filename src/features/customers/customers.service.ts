@@ -69,12 +69,21 @@ export async function updateCustomer(db: Database, user: Caller, id: string, pat
   return CustomerSchema.decode(row)
 }
 
-/** Deletes the customer and, by cascade, its locations, cold cells, devices, readings and alerts. */
+/**
+ * Deletes the customer and, by cascade, its locations, cold cells, devices, readings, alerts and
+ * links; returns who was linked to it (their live channels are re-checked).
+ */
 export async function deleteCustomer(db: Database, user: Caller, id: string) {
   await visibleCustomer(db, user, id)
   assertAdmin(user)
+  const linked = await db
+    .select({ id: technicianCustomers.technicianId })
+    .from(technicianCustomers)
+    .where(eq(technicianCustomers.customerId, id))
+    .union(db.select({ id: customerUsers.userId }).from(customerUsers).where(eq(customerUsers.customerId, id)))
   const [row] = await db.delete(customers).where(eq(customers.id, id)).returning({ id: customers.id })
   if (!row) throw ApiError.notFound('Customer')
+  return { linkedUserIds: linked.map((r) => r.id) }
 }
 
 /** 404 for an unknown user; 422 when the user lacks the role the link requires. */

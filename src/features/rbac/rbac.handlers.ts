@@ -1,6 +1,7 @@
 import { ok } from '../../lib/envelope'
 import { grantFor } from '../../lib/permissions'
 import type { Handler } from '../../lib/types'
+import { recheckChannelAccess } from '../realtime/connections.service'
 import type * as r from './rbac.routes'
 import * as rbac from './rbac.service'
 
@@ -37,7 +38,9 @@ export const userRolesAdd: Handler<typeof r.userRolesAdd> = async (c) => {
   return ok(c, await rbac.rolesOfUser(c.get('db'), userId), added ? 201 : 200)
 }
 export const userRolesRemove: Handler<typeof r.userRolesRemove> = async (c) => {
-  await rbac.unassignRole(c.get('pool'), c.req.valid('param').userId, c.req.valid('json').roleId)
+  const { userId } = c.req.valid('param')
+  await rbac.unassignRole(c.get('pool'), userId, c.req.valid('json').roleId)
+  await recheckChannelAccess(c.get('db'), c.get('config').bindings, userId)
   return c.body(null, 204)
 }
 export const rolePermissionsAdd: Handler<typeof r.rolePermissionsAdd> = async (c) => {

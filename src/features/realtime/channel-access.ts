@@ -4,8 +4,11 @@ import { canReadColdCell, canReadCustomer } from '../coldchain/channel-access'
 import type { Principal } from '../../lib/types'
 import type { ChannelFamily } from './protocol'
 
+/** Who a check looks at: its id and roles, as of the request, or as re-read after a change. */
+type Reader = Pick<Principal, 'id' | 'roles'>
+
 /** Whether a signed-in `user` may read the record behind a channel (a cold cell, a customer…). */
-type ReadCheck = (db: Database, user: Principal, id: string) => Promise<boolean>
+type ReadCheck = (db: Database, user: Reader, id: string) => Promise<boolean>
 
 type ChannelRule = { read: ReadCheck | 'anyone'; publish: 'signed-in' | 'readers' | 'nobody' }
 
@@ -25,6 +28,21 @@ const CHANNEL_RULES: Record<ChannelFamily, ChannelRule> = {
 
 export type ChannelGrant = { channel: string; canPublish: boolean }
 
+const familyOf = (channel: string) => {
+  const split = channel.indexOf(':')
+  return { family: channel.slice(0, split) as ChannelFamily, id: channel.slice(split + 1) }
+}
+
+/**
+ * Whether signed-in `user` may still subscribe to `channel`: asked again when their roles or
+ * customer links change, and when a socket presents a fresh token (`auth` frame).
+ */
+export async function mayRead(db: Database, user: Reader, channel: string) {
+  const { family, id } = familyOf(channel)
+  const { read } = CHANNEL_RULES[family]
+  return read === 'anyone' || user.roles.includes('admin') || (await read(db, user, id))
+}
+
 /**
  * Who may subscribe, and who may publish from a client, by CHANNEL_RULES. Anonymous callers get
  * 401 where a user is needed, signed-in callers without access 403.
@@ -34,13 +52,10 @@ export async function authorizeChannel(
   user: Principal | undefined,
   channel: string,
 ): Promise<ChannelGrant> {
-  const split = channel.indexOf(':')
-  const family = channel.slice(0, split) as ChannelFamily
-  const id = channel.slice(split + 1)
+  const { family } = familyOf(channel)
   const rule = CHANNEL_RULES[family]
   if (rule.read === 'anyone') return { channel, canPublish: rule.publish === 'signed-in' && user !== undefined }
   if (!user) throw ApiError.unauthorized(`Subscribing to ${family} channels needs a token`)
-  const allowed = user.roles.includes('admin') || (await rule.read(db, user, id))
-  if (!allowed) throw ApiError.forbidden(`You may not subscribe to ${channel}`)
+  if (!(await mayRead(db, user, channel))) throw ApiError.forbidden(`You may not subscribe to ${channel}`)
   return { channel, canPublish: rule.publish === 'readers' }
 }

@@ -1,5 +1,6 @@
 import type { Json } from '../../db/schema'
 import type { Config } from '../../env'
+import { CLOSE } from './protocol'
 
 type Bindings = Pick<Config['bindings'], 'CHANNEL_HUB' | 'HUB_DIRECTORY'>
 type Hubs = Config['bindings']['CHANNEL_HUB']
@@ -47,9 +48,9 @@ export async function onlineStatus(presences: Presences, userIds: string[]) {
   return Object.fromEntries(await Promise.all([...new Set(userIds)].map(ask)))
 }
 
-/** Closes every WebSocket and SSE stream `userId` holds, on every channel. */
-export async function disconnectUser(presences: Presences, userId: string, reason: string) {
-  return presenceOf(presences, userId).disconnectUser(reason)
+/** Closes every WebSocket and SSE stream `userId` holds, on every channel (code 4001, `session ended: <why>`). */
+export async function disconnectUser(presences: Presences, userId: string, why: string) {
+  return presenceOf(presences, userId).closeConnections({ userId }, CLOSE.sessionEnded(why))
 }
 
 /** Calls every active hub in parallel; a hub that fails is skipped, never blocks the others. */

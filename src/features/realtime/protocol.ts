@@ -29,6 +29,7 @@ export type HubStreamLine =
   | { type: 'hello'; channel: string; seq: number }
   | { type: 'reset'; channel: string; seq: number }
   | { type: 'message'; message: ChannelMessage }
+  | ({ type: 'close'; channel: string } & Close)
 
 /** The hub's probe on an SSE stream (a stream whose client left is only noticed when written to). */
 export type HubStreamPing = { type: 'ping' }
@@ -71,8 +72,31 @@ export function streamGreeting(channel: string, seq: number, catchUp?: CatchUp):
   return lines
 }
 
-/** Who is connecting, as the Worker vouches for it to the hub. */
-export type Subscriber = { clientId: string; userId: string | null; canPublish: boolean }
+/**
+ * Who is connecting, as the Worker vouches for it to the hub: signed-in connections carry their
+ * session and when their access token expires (ms), so either can end them.
+ */
+export type Subscriber = {
+  clientId: string
+  userId: string | null
+  sessionId: string | null
+  expiresAt: number | null
+  canPublish: boolean
+}
+
+/** Why the server ended a connection: the WebSocket close frame, or SSE's last event (`event: close`). */
+export type Close = { code: number; reason: string }
+
+/** Close codes, documented in docs/realtime.md ("When a connection ends"). */
+export const CLOSE = {
+  idle: { code: 4000, reason: 'idle for more than 60 s' },
+  /** Logout, password reset or change, refresh-token reuse, account deleted: do not reconnect with this token. */
+  sessionEnded: (why: string): Close => ({ code: 4001, reason: `session ended: ${why}` }),
+  /** The token expired without an `auth` frame: reconnect (resuming with `since`/Last-Event-ID) with a fresh one. */
+  tokenExpired: { code: 4002, reason: 'access token expired' },
+  /** A role or customer link was removed: the channel is no longer readable. */
+  accessRevoked: { code: 4003, reason: 'access to this channel was revoked' },
+} as const satisfies Record<string, Close | ((why: string) => Close)>
 
 const Data = z.record(z.string(), z.json()).optional()
 
@@ -91,6 +115,7 @@ export const ClientFrame = z.discriminatedUnion('event', [
     }),
   }),
   z.object({ event: z.literal('publish'), data: z.object({ event: EventName, data: z.json().optional() }) }),
+  z.object({ event: z.literal('auth'), data: z.object({ token: z.string().min(1).max(4096) }) }),
 ])
 export type ClientFrame = z.infer<typeof ClientFrame>
 
@@ -123,7 +148,7 @@ export function parseClientFrame(message: string | ArrayBuffer): { frame: Client
     return {
       error: {
         code: 'UNKNOWN_EVENT',
-        message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus or publish`,
+        message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus, publish or auth`,
       },
     }
   }
@@ -138,6 +163,8 @@ export function parseHubRequest(request: Request) {
   const sub: Subscriber = {
     clientId: q.get('clientId') ?? crypto.randomUUID(),
     userId: q.get('userId') || null,
+    sessionId: q.get('sessionId') || null,
+    expiresAt: Number(q.get('expiresAt')) || null,
     canPublish: q.get('publish') === '1',
   }
   return { sse: url.pathname === '/sse', sub, since: parseSince(q.get('since')), protocol: q.get('protocol') }

@@ -14,6 +14,14 @@ const eventStream = (description: string) => ({
   },
   description,
 })
+/** How connections end; docs/realtime.md ("When a connection ends") has the triggers. */
+const CLOSE_CODES = [
+  'The server closes a connection with 4000 (idle 60 s, sockets only),',
+  '4001 `session ended: <why>` (logout, password reset or change, refresh-token reuse, account deleted),',
+  '4002 `access token expired` (reconnect with a fresh token and resume),',
+  'or 4003 `access to this channel was revoked` (a role or customer link was removed);',
+  'none of them receives an event published after the change.',
+].join(' ')
 const resumeHeader = z.object({
   'last-event-id': z.string().optional().openapi({ description: 'The id of the last event received' }),
 })
@@ -35,7 +43,10 @@ export const authConnect = createRoute({
   security,
   middleware: [requireAuth({ allowQueryToken: true })] as const,
   summary: 'Stream your own user channel plus the channels you may read (SSE)',
-  description: 'The token comes from `Authorization: Bearer` or `?access_token=` (EventSource cannot set headers).',
+  description: [
+    'The token comes from `Authorization: Bearer` or `?access_token=` (EventSource cannot set headers).',
+    `The stream lasts while the session, the token and the access to every channel do. It then ends with \`event: close\` and \`data: { code, reason, channel }\`: ${CLOSE_CODES}`,
+  ].join('\n\n'),
   request: { query: s.AuthConnectQuery, headers: resumeHeader },
   responses: { 200: eventStream('Event stream'), ...e(401, 403, 422) },
 })
@@ -104,8 +115,9 @@ export const socket = createRoute({
   summary: "Open a WebSocket on a channel's hub",
   description: [
     'Token: `?access_token=`, `Authorization: Bearer`, or `Sec-WebSocket-Protocol: bearer, <token>` (the reply selects `bearer`). Public channels accept anonymous sockets.',
-    'Client frames `{ event, data }`: `ping`, `typing` / `stopTyping` (expires after 5 s), `getOnlineStatus { userIds }`, `publish { event, data }` (public channels when signed in, project channels for members).',
-    'Server frames: `connected`, `presence` (sync, join, leave), `typing`, `message` (a ChannelMessage), `onlineStatus`, `reset`, `error`, `pong`. `?since=` replays like SSE. Sockets silent for 60 s are closed.',
+    'Client frames `{ event, data }`: `ping`, `typing` / `stopTyping` (expires after 5 s), `getOnlineStatus { userIds }`, `publish { event, data }` (public channels when signed in, project channels for members), `auth { token }` (a refreshed access token of the same session: the socket then lasts until that one expires).',
+    'Server frames: `connected`, `presence` (sync, join, leave), `typing`, `message` (a ChannelMessage), `onlineStatus`, `authenticated { expiresAt }`, `reset`, `error`, `pong`. `?since=` replays like SSE.',
+    CLOSE_CODES,
   ].join('\n\n'),
   request: { params: s.ChannelParam, query: s.WsQuery },
   responses: { 101: { description: 'Switching protocols' }, ...e(401, 403, 422, 426) },

@@ -21,7 +21,16 @@ export function socketToken(c: Context<AppEnv>) {
 /** The caller when a token was sent (a bad token is a 401, never silently anonymous). */
 export async function optionalCaller(c: Context<AppEnv>, token: string | undefined): Promise<Principal | undefined> {
   if (!token) return undefined
-  return authenticate(c, await verifyAccessToken(c.get('config'), token))
+  const claims = await verifyAccessToken(c.get('config'), token)
+  c.set('claims', claims)
+  return authenticate(c, claims)
+}
+
+/** What the hub records of a signed-in caller: its session, and when its token expires (ms). */
+const sessionOf = <E extends AppEnv>(c: Context<E>) => {
+  const [user, claims] = [c.get('user'), c.get('claims')]
+  // Claims without a user (a public stream's rate-limit key) bind nothing: that stream is anonymous.
+  return user && claims ? { sessionId: user.sessionId, expiresAt: claims.exp * 1000 } : {}
 }
 
 const hubUrl = (path: string, params: Record<string, string | number | undefined>) => {
@@ -41,6 +50,7 @@ export async function openSocket(
   const url = hubUrl('/ws', {
     clientId: crypto.randomUUID(),
     userId: user?.id,
+    ...sessionOf(c),
     publish: grant.canPublish ? 1 : 0,
     since,
     protocol,
@@ -62,12 +72,13 @@ export async function openEventStream<E extends AppEnv>(
   const clientId = crypto.randomUUID()
   const hubs = c.get('config').bindings.CHANNEL_HUB
   const userId = c.get('user')?.id
+  const session = sessionOf(c)
   const stream = await mergedSseStream({
     clientId,
     channels,
     cursor: parseCursor(c.req.header('last-event-id') ?? lastEventId),
     open: async (channel, since) => {
-      const res = await hubFor(hubs, channel).fetch(hubUrl('/sse', { clientId, userId, since }))
+      const res = await hubFor(hubs, channel).fetch(hubUrl('/sse', { clientId, userId, ...session, since }))
       if (!res.body) throw new Error(`hub ${channel} returned no stream`)
       return res.body
     },

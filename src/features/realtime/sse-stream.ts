@@ -102,6 +102,13 @@ export async function mergedSseStream(opts: {
     out.enqueue(encoder.encode(text))
   }
   const emit = (l: HubStreamLine) => {
+    if (l.type === 'close') {
+      // A hub ended this subscriber (session ended, token expired, access revoked): say why, without
+      // an id, so the client's Last-Event-ID still resumes where it stopped; then end the whole stream.
+      const { channel, code, reason } = l
+      send(`event: close\ndata: ${JSON.stringify({ code, reason, channel })}\n\n`)
+      return close()
+    }
     if (l.type === 'reset') {
       positions.set(l.channel, l.seq)
       return send(

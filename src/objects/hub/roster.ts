@@ -2,8 +2,12 @@ import { presenceOf } from '../../features/realtime/hub.service'
 import { wsFrame as frame, type Subscriber } from '../../features/realtime/protocol'
 import { errorFields, log } from '../../lib/logger'
 import { reportActivity } from '../hub-directory'
-import type { HubMeta, Member, Members, TypingState } from './hub-state'
+import type { HubMeta, TypingState } from './hub-state'
+import type { Member, Members } from './members'
 import type { HubSockets } from './sockets'
+
+/** Who left: a socket's attachment, a stream, or a member row. */
+type Leaving = Pick<Subscriber, 'clientId' | 'userId'>
 
 type Parts = {
   env: Pick<Env, 'PRESENCE_HUB' | 'HUB_DIRECTORY'>
@@ -25,7 +29,8 @@ export class Roster {
   /** Records a connection; true when it is its user's first on this channel. */
   add(sub: Subscriber, transport: Member['transport'], connectedAt: number) {
     const first = sub.userId !== null && this.p.members.countOf(sub.userId) === 0
-    this.p.members.add({ clientId: sub.clientId, userId: sub.userId, transport, connectedAt })
+    const { clientId, userId, sessionId, expiresAt } = sub
+    this.p.members.add({ clientId, userId, transport, connectedAt, sessionId, expiresAt })
     return first
   }
 
@@ -37,14 +42,14 @@ export class Roster {
   }
 
   /** `leave` for a stream that ended by itself: nobody awaits it, so a failure is only logged. */
-  dropped(sub: Subscriber) {
+  dropped(sub: Leaving) {
     this.leave(sub).catch((err: unknown) =>
       log('warn', 'hub leave failed', { channel: this.p.channel, ...errorFields(err) }),
     )
   }
 
   /** A connection ended (handled once however often it is reported): leave when it was the user's last here. */
-  async leave(sub: Subscriber) {
+  async leave(sub: Leaving) {
     if (!this.p.members.remove(sub.clientId)) return
     if (sub.userId && this.p.members.countOf(sub.userId) === 0) {
       this.p.typing.stop(sub.userId)

@@ -24,6 +24,11 @@ export class HubSockets {
     return att
   }
 
+  /** After an `auth` frame: the fresh token's expiry, and what it may do now. */
+  renew(ws: WebSocket, renewal: Pick<Attachment, 'expiresAt' | 'canPublish'>) {
+    ws.serializeAttachment({ ...attachment(ws), ...renewal } satisfies Attachment)
+  }
+
   /** Sockets silent for more than IDLE_MS at `now`: no frame and no ping answered by the runtime. */
   *idle(now: number) {
     for (const ws of this.ctx.getWebSockets()) {

@@ -48,10 +48,12 @@ export class SseClients {
     return written
   }
 
-  /** Ends the stream of `clientId`, when it has one here. */
-  end(clientId: string) {
+  /** Ends the stream of `clientId`, when it has one here, after `last` (the reason, for the client). */
+  end(clientId: string, last?: Uint8Array) {
     const c = this.clients.get(clientId)
-    if (c) this.drop(c)
+    if (!c) return
+    if (last) c.writer.write(last).catch(() => undefined)
+    this.drop(c)
   }
 
   /** Ends a stream: after what is queued (`close`), or at once for a subscriber too far behind (`abort`). */
