@@ -16,6 +16,12 @@ import { build, readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench'
 
+/** `BENCH_ONLY=users,jobs`: the ceiling plus the scenarios whose names contain one of the words (not recorded). */
+function chosen() {
+  const words = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
+  return words.length ? scenarios.filter((s) => s.ceiling || words.some((w) => s.name.includes(w))) : scenarios
+}
+
 async function main() {
   process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const opts = loadOptionsFromEnv()
@@ -52,7 +58,7 @@ async function main() {
     `${machine()}\nautocannon -c ${opts.connections} -d ${opts.duration} (warm-up ${opts.warmup} s); some scenarios set their own -c\n`,
   )
   const rows: Row[] = []
-  for (const scenario of scenarios) {
+  for (const scenario of chosen()) {
     if (interrupted()) return interrupted()
     const request = scenario.request ?? (await scenario.setup!(ctx)) // checkScenarios: one of the two
     const connections = scenario.connections ?? opts.connections
@@ -67,6 +73,7 @@ async function main() {
 
   const seconds = (Date.now() - startedAt.getTime()) / 1000
   console.log(`\n${table(rows)}\n\n${ratios(rows)}\n`)
+  if (process.env.BENCH_ONLY) return rows.some((r) => failed(r.m)) ? 1 : 0 // a partial run is not recorded
   const intro = readFileSync('bench/docs-intro.md', 'utf8')
   console.log(`wrote ${writeDocs(section(rows, opts, startedAt, seconds), intro)} (run took ${Math.round(seconds)} s)`)
   mkdirSync('bench/results', { recursive: true })

@@ -22,7 +22,7 @@ import { coldCellsRouter } from './features/coldcells'
 import { devicesRouter } from './features/devices'
 import { schedulerRouter } from './features/scheduler'
 import { usersRouter } from './features/users'
-import { loadPrincipal } from './features/rbac/access.service'
+import { principalSource } from './features/rbac/access.service'
 import { claimsOf, principals } from './lib/auth'
 import { createRouter } from './lib/create-router'
 import { errorBody } from './lib/envelope'
@@ -74,7 +74,7 @@ export function createApp() {
   app.use(requestContext())
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-site' }))
   app.use(services())
-  app.use(principals(loadPrincipal))
+  app.use(principals(principalSource, app))
   app.use(corsFromConfig())
   app.use(limitBody())
   app.use(

@@ -9,7 +9,7 @@ import { authed, requireAuth, requireRole } from '../src/lib/auth'
 import { createRouter } from '../src/lib/create-router'
 import { jsonContent, ok, successSchema } from '../src/lib/envelope'
 import type { Handler } from '../src/lib/types'
-import { bumpRbacEpoch, loadPrincipal } from '../src/features/rbac/access.service'
+import { bumpRbacEpoch, principalSource } from '../src/features/rbac/access.service'
 import { seedUser, withDb } from './helpers'
 
 // The middleware every protected feature router uses, on a throwaway router.
@@ -18,7 +18,8 @@ router.use('*', async (c, next) => {
   const config = loadConfig(c.env)
   c.set('config', config)
   c.set('db', databaseOf(config))
-  c.set('loadPrincipal', loadPrincipal)
+  c.set('callers', principalSource)
+  c.set('app', router)
   await next()
 })
 router.get('/me', requireAuth(), (c) => ok(c, c.get('user')))

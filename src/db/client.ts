@@ -3,6 +3,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzleHttp, type NeonHttpDatabase } from 'drizzle-orm/neon-http'
 import { drizzle as drizzlePool, type NeonDatabase } from 'drizzle-orm/neon-serverless'
 import { LOCAL_HOSTS, type Config } from '../env'
+import { withLeads } from './lead-statement'
 import * as schema from './schema'
 
 type Schema = typeof schema
@@ -80,7 +81,7 @@ export function createHttpDb({ url, wsProxy }: Pick<DbOptions, 'url' | 'wsProxy'
   let db = httpDatabases.get(url)
   if (!db) {
     local(url, wsProxy)
-    db = drizzleHttp({ client: neon(url), schema })
+    db = drizzleHttp({ client: withLeads(neon(url)), schema })
     httpDatabases.set(url, db)
   }
   return db

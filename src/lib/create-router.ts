@@ -1,3 +1,4 @@
+import { LeadFailed } from '../db/lead-statement'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
@@ -45,6 +46,10 @@ export function handleError(err: unknown, c: Context<AppEnv>) {
     const status = err.status as ContentfulStatusCode
     const code = HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST')
     return c.json(errorBody(code, err.message || code), status)
+  }
+  // The caller changed under a remembered read: requireAuth answers for it, the route's error is moot.
+  if (err instanceof LeadFailed || (err instanceof Error && err.cause instanceof LeadFailed)) {
+    return c.json(errorBody('INVALID_TOKEN', 'Session is no longer valid'), 401)
   }
   const requestId = c.get('requestId')
   if (err instanceof ConfigError) {

@@ -1,6 +1,8 @@
 import type { RouteConfig, RouteConfigToEnv, RouteHandler } from '@hono/zod-openapi'
+import type { ExecutionContext } from 'hono'
 import type { Config } from '../env'
 import type { Database, HttpDatabase, PoolDatabase } from '../db/client'
+import type { Statement } from '../db/lead-statement'
 import type { AccessClaims, VerifiedClaims } from './tokens'
 
 /** The authenticated caller, as every handler sees it. */
@@ -14,8 +16,18 @@ export type Principal = {
   permissions: string[]
 }
 
-/** Loads the caller of verified claims; null when the user or the session is gone. */
-export type LoadPrincipal = (db: Database, claims: AccessClaims) => Promise<Principal | null>
+/** How requireAuth finds the caller of verified claims; the rbac feature owns the queries. */
+export type Callers = {
+  /** Loads the caller from Postgres (null when the user or the session is gone) and remembers it. */
+  load: (db: Database, claims: AccessClaims) => Promise<Principal | null>
+  /** The caller remembered for the claims, with a statement that fails (`isStale`) unless it is still current. */
+  recall: (claims: AccessClaims) => { principal: Principal; proof: Statement } | undefined
+  forget: (claims: AccessClaims) => void
+  isStale: (err: unknown) => boolean
+}
+
+/** What requireAuth needs of the app to run a request again: its `fetch`. */
+export type Refetch = { fetch: (req: Request, env: Env, ctx?: ExecutionContext) => Response | Promise<Response> }
 
 /** Hono environment shared by every router: bindings plus per-request variables. */
 export type AppEnv = {
@@ -28,8 +40,9 @@ export type AppEnv = {
     db: HttpDatabase
     /** A WebSocket pool, opened on first use: only for transactions that read, decide, then write. */
     pool: PoolDatabase
-    // Provided by the app, so that lib/auth.ts does not import the rbac feature that owns the query.
-    loadPrincipal: LoadPrincipal
+    // Provided by the app, so that lib/auth.ts does not import the rbac feature that owns the queries.
+    callers: Callers
+    app: Refetch
     claims?: VerifiedClaims
     user?: Principal
   }

@@ -1,7 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { permissions, rolePermissions, roles, sessions, userRoles, users } from '../../db/schema'
-import type { Principal } from '../../lib/types'
+import type { Statement } from '../../db/lead-statement'
+import type { Callers, Principal } from '../../lib/types'
 
 type Access = { roles: string[]; permissions: string[] }
 type CacheEntry = Access & { epoch: string; at: number }
@@ -11,6 +12,13 @@ type CacheEntry = Access & { epoch: string; at: number }
 const TTL_MS = 60_000
 const MAX_ENTRIES = 10_000
 const cache = new Map<string, CacheEntry>()
+// Callers by session id, each with the epoch it was loaded at: what `recallPrincipal` proves current.
+const callers = new Map<string, { principal: Principal; epoch: string; at: number }>()
+
+function remember<V>(map: Map<string, V>, key: string, value: V) {
+  if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!)
+  map.set(key, value)
+}
 
 /** Roles and `resource:action` permissions of a user, straight from Postgres. */
 export async function accessOf(db: Database, userId: string): Promise<Access> {
@@ -45,7 +53,8 @@ export async function loadPrincipal(db: Database, claims: { sub: string; sid: st
       name: users.name,
       emailVerifiedAt: users.emailVerifiedAt,
       sessionId: sessions.id,
-      epoch: sql<string>`(select last_value::text from rbac_epoch)`,
+      // A fresh sequence reads 1 before and after its first nextval: is_called tells them apart.
+      epoch: sql<string>`(select case when is_called then last_value else 0 end::text from rbac_epoch)`,
     })
     .from(users)
     .innerJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id)))
@@ -57,10 +66,9 @@ export async function loadPrincipal(db: Database, claims: { sub: string; sid: st
     access = hit
   } else {
     access = await accessOf(db, row.id)
-    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!)
-    cache.set(row.id, { ...access, epoch: row.epoch, at: Date.now() })
+    remember(cache, row.id, { ...access, epoch: row.epoch, at: Date.now() })
   }
-  return {
+  const principal: Principal = {
     id: row.id,
     email: row.email,
     name: row.name,
@@ -69,10 +77,40 @@ export async function loadPrincipal(db: Database, claims: { sub: string; sid: st
     roles: access.roles,
     permissions: access.permissions,
   }
+  remember(callers, row.sessionId, { principal, epoch: row.epoch, at: Date.now() })
+  return principal
+}
+
+/**
+ * The caller last loaded for these claims in this isolate, with the statement that proves it is
+ * still current: `assert_caller` (migration 0009) raises OU401 when the session ended or the user
+ * or the RBAC epoch changed since, so a remembered caller is never trusted without Postgres.
+ */
+export function recallPrincipal(claims: {
+  sub: string
+  sid: string
+}): { principal: Principal; proof: Statement } | undefined {
+  const hit = callers.get(claims.sid)
+  if (!hit || hit.principal.id !== claims.sub || Date.now() - hit.at >= TTL_MS) return undefined
+  const p = hit.principal
+  const params = [p.sessionId, p.id, p.email, p.name, p.emailVerified, hit.epoch]
+  return { principal: p, proof: { sql: 'select assert_caller($1, $2, $3, $4, $5, $6)', params } }
+}
+
+/** The error `assert_caller` raises for a caller that changed. */
+export const isStaleCaller = (err: unknown) => (err as { code?: unknown } | null)?.code === 'OU401'
+
+/** What lib/auth.ts uses to find callers (the app hands it over, so lib imports no feature). */
+export const principalSource: Callers = {
+  load: loadPrincipal,
+  recall: recallPrincipal,
+  forget: (claims) => callers.delete(claims.sid),
+  isStale: isStaleCaller,
 }
 
 /** Call after any committed change to roles, permissions or assignments. */
 export async function bumpRbacEpoch(db: Database) {
   cache.clear()
+  callers.clear()
   await db.execute(sql`select nextval('rbac_epoch')`)
 }
