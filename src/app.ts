@@ -99,6 +99,7 @@ export function createApp() {
       bucket: 'api',
       rule: (config) => config.RATE_LIMIT_API,
       key: apiClientKey,
+      lease: true,
       skip: (c) => c.req.path.startsWith('/api/v1/health') || isExemptFromApiLimit(c),
     }),
   )

@@ -7,14 +7,21 @@ const ALG = 'HS256'
 /** RFC 9068 access-token type; a refresh token (opaque) or any other JWT typ never passes. */
 export const ACCESS_TOKEN_TYP = 'at+jwt'
 
-type Key = { kid: string; key: Uint8Array }
+type Key = { kid: string; key: CryptoKey }
 const keyCache = new Map<string, Promise<Key>>()
 
-/** The kid is a short digest of the secret, so rotating JWT_SECRET needs no extra config. */
+/**
+ * The kid is a short digest of the secret, so rotating JWT_SECRET needs no extra config. The key
+ * is imported once per isolate: given raw bytes, jose would import it again on every token.
+ */
 function keyFor(secret: string) {
   let hit = keyCache.get(secret)
   if (!hit) {
-    hit = sha256Hex(secret).then((h) => ({ kid: h.slice(0, 16), key: new TextEncoder().encode(secret) }))
+    const bytes = new TextEncoder().encode(secret)
+    hit = Promise.all([
+      sha256Hex(secret),
+      crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
+    ]).then(([h, key]) => ({ kid: h.slice(0, 16), key }))
     keyCache.set(secret, hit)
   }
   return hit

@@ -17,13 +17,15 @@ export class RateLimiter extends DurableObject<Env> {
     })
   }
 
-  async limit(limit: number, windowMs: number, now = Date.now()) {
+  /** Takes `units` hits, or as many as the window has left (`granted`, 0 when refused). */
+  async limit(limit: number, windowMs: number, now = Date.now(), units = 1) {
     const { start, count, previous } = this.windowAt(now, windowMs)
     const weight = (windowMs - (now - start)) / windowMs
     const used = Math.floor(previous * weight) + count
-    const success = used < limit
-    this.save({ start, count: success ? count + 1 : count, previous }, windowMs)
-    return { success, limit, remaining: Math.max(0, limit - used - (success ? 1 : 0)), reset: start + windowMs }
+    const granted = Math.max(0, Math.min(units, limit - used))
+    this.save({ start, count: count + granted, previous }, windowMs)
+    const remaining = Math.max(0, limit - used - granted)
+    return { success: granted > 0, granted, limit, remaining, reset: start + windowMs }
   }
 
   /** Takes back one hit: from the current window, or from the previous one when the hit was made there. */
@@ -48,11 +50,14 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   private save(state: Window, windowMs: number) {
+    const moved = state.start !== this.state.start
     this.state = state
-    // Single-threaded object, no awaits before this point: no two calls can interleave.
-    this.ctx.storage.put('w', state)
-    // Forget idle keys after two windows so storage does not grow without bound.
-    this.ctx.storage.setAlarm(state.start + 2 * windowMs)
+    // Single-threaded object, no awaits before this point: no two calls can interleave. The
+    // answer does not wait for the write (allowUnconfirmed): a count lost to a crash only loosens
+    // the limit, while waiting would put a disk write into every request's latency.
+    this.ctx.storage.put('w', state, { allowUnconfirmed: true })
+    // Forget idle keys after two windows so storage does not grow without bound (set once per window).
+    if (moved) this.ctx.storage.setAlarm(state.start + 2 * windowMs, { allowUnconfirmed: true })
   }
 
   async ping() {

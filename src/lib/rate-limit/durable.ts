@@ -16,10 +16,10 @@ export function durableObjectBackend(ns: Env['RATE_LIMITER'], timeoutMs: number)
   }
   return {
     name: 'durable-object',
-    async limit(bucket, key, rule) {
+    async limit(bucket, key, rule, units = 1) {
       try {
         return await withTimeout<LimitResult>(
-          stubOf(bucket, key).limit(rule.limit, rule.windowSec * 1000),
+          stubOf(bucket, key).limit(rule.limit, rule.windowSec * 1000, undefined, units),
           timeoutMs,
           () => failOpen(rule, 'timeout'),
         )

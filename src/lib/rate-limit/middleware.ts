@@ -4,6 +4,7 @@ import { ApiError } from '../errors'
 import { waitUntil } from '../request-context'
 import type { AppEnv } from '../types'
 import { rateLimitBackend } from './index'
+import { limitLeased } from './leases'
 import type { LimitResult, RateRule } from './types'
 
 export type RateLimitOptions = {
@@ -16,6 +17,8 @@ export type RateLimitOptions = {
   failClosed?: boolean
   /** Requests this returns true for are not counted (e.g. health probes). */
   skip?: (c: Context<AppEnv>) => boolean
+  /** Take units in leases (leases.ts): for budgets a busy client spends fast, never for ones with refunds. */
+  lease?: boolean
 }
 
 export function clientIp(c: Context<AppEnv>) {
@@ -54,7 +57,10 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     const config = c.get('config')
     const rule = opts.rule(config)
     const backend = rateLimitBackend(config, (p) => waitUntil(c, p))
-    const result = await backend.limit(opts.bucket, await (opts.key ?? defaultKey)(c), rule)
+    const key = await (opts.key ?? defaultKey)(c)
+    const result = opts.lease
+      ? await limitLeased(backend, opts.bucket, key, rule)
+      : await backend.limit(opts.bucket, key, rule)
     enforceLimit(c, rule, result, opts.failClosed)
     await next()
   }

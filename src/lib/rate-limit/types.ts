@@ -8,13 +8,15 @@ export type LimitResult = {
   reset: number
   /** Set when the backend did not answer: the result is a fail-open guess, not a count. */
   reason?: 'timeout' | 'error'
+  /** Units taken when more than one was asked for (`units`); 1 otherwise when `success`. */
+  granted?: number
 }
 
 /** What both backends (Upstash Redis, the RateLimiter Durable Object) offer. */
 export interface RateLimitBackend {
   readonly name: 'upstash' | 'durable-object'
-  /** Spends one unit of `key`'s budget, if any is left. */
-  limit(bucket: string, key: string, rule: RateRule): Promise<LimitResult>
+  /** Spends `units` (default 1) of `key`'s budget, or as many as are left (`granted`). */
+  limit(bucket: string, key: string, rule: RateRule, units?: number): Promise<LimitResult>
   /** Gives back one unit `limit` spent (an attempt that turned out not to count). Best effort: logs, never throws. */
   refund(bucket: string, key: string, rule: RateRule): Promise<void>
   /** Forgets everything `key` spent (a successful login clears its failures). Best effort: logs, never throws. */
