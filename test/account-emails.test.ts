@@ -1,11 +1,10 @@
 /** The emails of an account's life: links in the verification and reset mails, welcome, deletion. */
 import { env } from 'cloudflare:workers'
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../src/env'
 import { emit } from '../src/events'
 import type { EmailMessage } from '../src/features/email/email.templates'
-import worker from '../src/index'
+import { deliverEmails as deliver } from './queue-delivery'
 import { api, call, data, mockFetchFor, readMailbox, seedUser, tag, withDb } from './helpers'
 
 const APP_URL = loadConfig(env).APP_URL
@@ -15,16 +14,6 @@ const linkIn = (text: string, page: string) => {
   const links = [...text.matchAll(/https?:\/\/\S+/g)].map((m) => new URL(m[0])).filter((u) => u.pathname === page)
   expect(links, text).toHaveLength(1)
   return links[0]!
-}
-
-async function deliver(messages: EmailMessage[], vars: Partial<Env> = {}) {
-  const batch = createMessageBatch(
-    'email',
-    messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
-  )
-  const ctx = createExecutionContext()
-  await worker.queue(batch, { ...env, ...vars } as Env, ctx)
-  return getQueueResult(batch, ctx)
 }
 
 afterEach(() => vi.restoreAllMocks())

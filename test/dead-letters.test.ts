@@ -1,5 +1,4 @@
 import { env } from 'cloudflare:workers'
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { eq, sql } from 'drizzle-orm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { app } from '../src/app'
@@ -7,7 +6,7 @@ import { deadLetters, emails, executions, jobs, queueFailures } from '../src/db/
 import { loadConfig } from '../src/env'
 import type { EmailMessage } from '../src/features/email/email.templates'
 import { dispatchDueJobs } from '../src/features/jobs/dispatch.service'
-import worker from '../src/index'
+import { deliverBatch } from './queue-delivery'
 import { call, data, expectError, seedUser, withDb } from './helpers'
 
 // wrangler.toml: email max_retries 5, jobs max_retries 25; a message is dead-lettered after that many + 1.
@@ -50,12 +49,8 @@ function captureQueue() {
   return { sent, queue: queue as unknown as Queue }
 }
 
-async function deliver(queue: string, body: unknown, opts: { id: string; attempts?: number; vars?: Env }) {
-  const batch = createMessageBatch(queue, [{ id: opts.id, timestamp: new Date(), attempts: opts.attempts ?? 1, body }])
-  const ctx = createExecutionContext()
-  await worker.queue(batch, opts.vars ?? env, ctx)
-  return getQueueResult(batch, ctx)
-}
+const deliver = (queue: string, body: unknown, opts: { id: string; attempts?: number; vars?: Env }) =>
+  deliverBatch(queue, [{ id: opts.id, body, attempts: opts.attempts }], opts.vars)
 
 /** Delivers a message the way the queue does until it gives up: every attempt must ask for a retry. */
 async function failEveryAttempt(queue: string, body: unknown, id: string, deliveries: number, vars: Env) {

@@ -1,12 +1,11 @@
 import { env } from 'cloudflare:workers'
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { app } from '../src/app'
 import { emails } from '../src/db/schema'
 import { loadConfig } from '../src/env'
 import { enqueueEmail } from '../src/features/email/email.service'
 import type { EmailMessage } from '../src/features/email/email.templates'
-import worker from '../src/index'
+import { deliverEmails as deliver } from './queue-delivery'
 import { retryDelay } from '../src/queues/email'
 import { mockFetchFor, readMailbox, withDb } from './helpers'
 import { eq } from 'drizzle-orm'
@@ -18,16 +17,6 @@ const message = (over: Partial<EmailMessage> = {}): EmailMessage => ({
   data: { name: 'Ada', code: '123456' },
   ...over,
 })
-
-async function deliver(messages: EmailMessage[], vars: Partial<Env> = {}) {
-  const batch = createMessageBatch(
-    'email',
-    messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
-  )
-  const ctx = createExecutionContext()
-  await worker.queue(batch, { ...env, ...vars } as Env, ctx)
-  return getQueueResult(batch, ctx)
-}
 
 const rowsFor = (id: string) => withDb((db) => db.select().from(emails).where(eq(emails.id, id)))
 
