@@ -7,10 +7,10 @@ import {
   expectSocketClosed,
   expectSocketOpen,
   expectStreamClosed,
-  openSocket,
   openSse,
   publishAfter,
   uniqueChannel,
+  openGreeted,
 } from './realtime-clients'
 
 // A change to a user's roles or customer links re-checks the channels they are connected to:
@@ -25,12 +25,7 @@ beforeAll(async () => {
   ;[boss, a, b] = await Promise.all([admin(), seedTree('A'), seedTree('B')])
 })
 
-/** Sockets on each channel, greeted (so registered with the user's presence). */
-async function sockets(token: string, ...channels: string[]) {
-  const open = await Promise.all(channels.map((ch) => openSocket(ch, { token })))
-  await Promise.all(open.map((s) => s.next('presence')))
-  return open
-}
+const sockets = openGreeted
 
 describe('role and link changes re-check live channels', () => {
   it("closes a demoted admin's sockets and streams on channels only admins read, and keeps the rest", async () => {

@@ -108,6 +108,13 @@ export async function openSocket(channel: string, opts: { token?: string; since?
 }
 
 /** A public channel name no other test uses. */
+/** Sockets on each channel with `token`, greeted (so registered with the user's presence). */
+export async function openGreeted(token: string, ...channels: string[]) {
+  const open = await Promise.all(channels.map((ch) => openSocket(ch, { token })))
+  await Promise.all(open.map((s) => s.next('presence')))
+  return open
+}
+
 export const uniqueChannel = (name: string) => `public:${name}-${crypto.randomUUID().slice(0, 8)}`
 
 /** An admin and two users, signed in. */

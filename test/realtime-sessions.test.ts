@@ -17,6 +17,7 @@ import {
   openSse,
   publishAfter,
   uniqueChannel,
+  openGreeted,
 } from './realtime-clients'
 
 // Every trigger that ends a session closes what that session holds before its request answers:
@@ -34,8 +35,7 @@ const secondSession = (u: Seeded) =>
 /** A session's connections: sockets on a public channel and the user's own, and an SSE stream over both. */
 async function connect(token: string, userId: string, pub = uniqueChannel('live')) {
   const channels = [pub, `user:${userId}`]
-  const sockets = [await openSocket(pub, { token }), await openSocket(channels[1]!, { token })]
-  await Promise.all(sockets.map((s) => s.next('presence')))
+  const sockets = await openGreeted(token, ...channels)
   const stream = await openSse(`/api/v1/sse/auth/connect?channels=${pub}`, { authorization: `Bearer ${token}` })
   expect((await stream.next()).event).toBe('connected')
   return { sockets, stream, channels }
