@@ -27,6 +27,11 @@ export default defineConfig({
           UPSTASH_REDIS_REST_URL: '',
           UPSTASH_REDIS_REST_TOKEN: '',
           EMAIL_PROVIDER: 'log',
+          // Stripe's API is mocked at fetch (test/payments.test.ts); these only have to look real.
+          STRIPE_SECRET_KEY: 'sk_test_outpost',
+          STRIPE_WEBHOOK_SECRET: 'whsec_test_outpost_webhook_secret',
+          STRIPE_PRICE_PREMIUM: 'price_test_premium',
+          STRIPE_PRICE_PRO: 'price_test_pro',
           TEST_UPSTASH_URL: inject('upstashUrl'),
           TEST_UPSTASH_TOKEN: inject('upstashToken'),
           TEST_ECHO_URL: inject('echoUrl'),

@@ -19,6 +19,7 @@ import {
 import { startEchoServer, type EchoServer } from './echo-server'
 import { migrateDatabase } from './migrate'
 import { seed } from './seed'
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from './stripe-sample'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const local = join(root, '.local')
@@ -139,6 +140,8 @@ async function main() {
     DATABASE_WS_PROXY: `127.0.0.1:${PROXY_PORT}`,
     JWT_SECRET: devSecret(),
     CORS_ORIGINS: '*',
+    // A fixed local webhook secret, so `npm run stripe:sample` signs events this Worker accepts.
+    STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
   }
   const args = [
     'dev',

@@ -11,6 +11,8 @@ import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
 import { jobsRouter } from './features/jobs'
 import { notificationsRouter } from './features/notifications'
+import { paymentsRouter } from './features/payments'
+import { uploadsRouter } from './features/uploads'
 import { rbacRouter } from './features/rbac'
 import { readingsRouter } from './features/readings'
 import { alertsRouter } from './features/alerts'
@@ -59,6 +61,8 @@ function corsFromConfig(): MiddlewareHandler<AppEnv> {
 
 function limitBody(): MiddlewareHandler<AppEnv> {
   return async function limitBody(c, next) {
+    // File bodies stream to R2 under their own per-file and per-request limits (features/uploads).
+    if (/^\/api\/v1\/uploads(\/multiple|\/sessions\/[^/]+\/parts\/[^/]+)?$/.test(c.req.path)) return next()
     const maxSize = c.get('config').MAX_BODY_BYTES
     return bodyLimit({
       maxSize,
@@ -122,6 +126,8 @@ export function createApp() {
     .route('/', coldCellsRouter)
     .route('/', devicesRouter)
     .route('/', notificationsRouter)
+    .route('/', paymentsRouter)
+    .route('/', uploadsRouter)
     .route('/', devRouter)
   app.route('/api/v1', api)
 

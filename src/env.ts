@@ -136,7 +136,26 @@ const varsSchema = z
           .filter(Boolean),
       ),
     STRIPE_WEBHOOK_SECRET: optional(z.string()),
+    // Payments are off (POST /payments/checkout answers 503) until the key and both price ids are set.
+    STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_/, 'must be a Stripe secret key (sk_... or rk_...)')),
+    STRIPE_PRICE_PREMIUM: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_...)')),
+    STRIPE_PRICE_PRO: optional(z.string().startsWith('price_', 'must be a Stripe price id (price_...)')),
     METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+    // Uploads to R2 (README, "Uploads"): bytes per file and per request, the allowed types, seed 001's limit.
+    UPLOAD_MAX_FILE_BYTES: int(1, 5 * 1024 ** 3).default(10 * 1024 * 1024),
+    UPLOAD_MAX_REQUEST_BYTES: int(1, 5 * 1024 ** 3).default(10 * 1024 * 1024),
+    UPLOAD_SESSION_MAX_BYTES: int(1, 5 * 1024 ** 4).default(1024 ** 3),
+    UPLOAD_ALLOWED_TYPES: z
+      .string()
+      .default('image/png,image/jpeg,image/gif,image/webp,application/pdf')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    UPLOAD_URL_TTL_SECONDS: int(10, 86_400).default(300),
+    RATE_LIMIT_UPLOADS: rate.default({ limit: 10, windowSec: 3600 }),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })

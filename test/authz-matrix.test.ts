@@ -280,6 +280,13 @@ const ROWS: Row[] = [
     path: (c) => `/admin/users/${c.target}`,
     expect: adminOnly(204),
   },
+  {
+    method: 'PUT',
+    route: '/admin/users/:id/plan',
+    path: (c) => `/admin/users/${c.other}/plan`,
+    body: () => ({ plan: 'PRO' }),
+    expect: adminOnly(200),
+  },
   { method: 'GET', route: '/admin/dead-letters', path: () => '/admin/dead-letters', expect: adminOnly(200) },
   {
     method: 'POST',

@@ -25,6 +25,8 @@ const EVENT_NAMES = Object.keys({
   'alert.triggered': true,
   'alert.resolved': true,
   'alert.escalated': true,
+  'payment.completed': true,
+  'payment.failed': true,
 } satisfies Record<keyof DomainEvents, true>)
 
 describe('domain events', () => {

@@ -42,9 +42,12 @@ const seedExample = () => ({
 
 type Job = { id: string; timeout: number; maxRetries: number }
 
+/** Upgrades are paid through Stripe; an admin sets the plan here (the admin route). */
 async function userOnPlan(plan: 'FREE' | 'PREMIUM' | 'PRO') {
   const user = await seedUser()
-  if (plan !== 'FREE') expect((await devCall('PUT', '/users/plan', user.token, { plan })).status).toBe(200)
+  if (plan === 'FREE') return user
+  const admin = await seedUser({ roles: ['admin'] })
+  expect((await devCall('PUT', `/admin/users/${user.user.id}/plan`, admin.token, { plan })).status).toBe(200)
   return user
 }
 

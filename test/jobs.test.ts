@@ -172,10 +172,17 @@ describe('reading, updating and deleting jobs', () => {
   })
 })
 
+// Upgrades are paid (POST /payments/checkout, then the Stripe webhook; test/payments.test.ts), so
+// these tests are upgraded by an admin and downgrade themselves through PUT /users/plan.
+async function upgrade(userId: string, plan: 'PREMIUM' | 'PRO') {
+  const admin = await seedUser({ roles: ['admin'] })
+  return data(await call<{ plan: string }>('PUT', `/admin/users/${userId}/plan`, admin.token, { plan }))
+}
+
 describe('plans', () => {
   it('pauses the newest excess jobs on a downgrade and deletes nothing', async () => {
     const { token, user } = await seedUser()
-    expect(data(await call<{ plan: string }>('PUT', '/users/plan', token, { plan: 'PREMIUM' })).plan).toBe('PREMIUM')
+    expect((await upgrade(user.id, 'PREMIUM')).plan).toBe('PREMIUM')
     const created: Job[] = []
     for (let i = 0; i < 7; i++) created.push(data(await call<Job>('POST', '/jobs', token, valid({ name: `p${i}` }))))
     const down = data(await call<{ pausedJobIds: string[] }>('PUT', '/users/plan', token, { plan: 'FREE' }))
@@ -190,8 +197,8 @@ describe('plans', () => {
   })
 
   it('pauses, on a downgrade, the jobs the new plan does not allow, and refuses to resume them', async () => {
-    const { token } = await seedUser()
-    await call('PUT', '/users/plan', token, { plan: 'PRO' })
+    const { token, user } = await seedUser()
+    await upgrade(user.id, 'PRO')
     const fast = data(
       await call<Job>('POST', '/jobs', token, valid({ name: 'every minute', cronExpression: '* * * * *' })),
     )

@@ -21,6 +21,7 @@ const NAMES = [
   'log-retention',
   'device-offline-sweep',
   'alert-escalation',
+  'upload-session-cleanup',
 ]
 
 type SystemJob = {

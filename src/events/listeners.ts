@@ -8,6 +8,12 @@ import {
 } from '../features/alerts/alerts.events'
 import { emailJobFailure, notifyJobFailure } from '../features/jobs/jobs.events'
 import { closeDeletedAccount, welcomeUser } from '../features/notifications/notifications.events'
+import {
+  emailPaymentCompleted,
+  emailPaymentFailed,
+  notifyPaymentCompleted,
+  notifyPaymentFailed,
+} from '../features/payments/payments.events'
 import { emailAccountDeleted, emailWelcome } from '../features/users/users.events'
 import type { ListenerMap } from '../lib/events'
 import type { DomainEvents } from './types'
@@ -24,4 +30,6 @@ export const listeners: ListenerMap<DomainEvents> = {
   'alert.triggered': [notifyAlertTriggered, emailAlertTriggered],
   'alert.resolved': [notifyAlertResolved, emailAlertResolved],
   'alert.escalated': [notifyAlertEscalated, emailAlertEscalated],
+  'payment.completed': [emailPaymentCompleted, notifyPaymentCompleted],
+  'payment.failed': [emailPaymentFailed, notifyPaymentFailed],
 }

@@ -1,3 +1,4 @@
+import type { Plan } from '../db/schema'
 import type { AlertOut } from '../features/alerts/alerts.schemas'
 
 /** Every domain event and its payload; ./listeners.ts says who reacts to each. */
@@ -16,6 +17,17 @@ export type DomainEvents = {
   'alert.triggered': AlertEvent
   'alert.resolved': AlertEvent
   'alert.escalated': AlertEvent
+  'payment.completed': PaymentEvent
+  'payment.failed': PaymentEvent & { downgraded: boolean }
+}
+
+/** A payment Stripe confirmed or refused; amounts in the currency's minor unit, as Stripe reports them. */
+export type PaymentEvent = {
+  userId: string
+  paymentId: string
+  plan: Plan
+  amount: number | null
+  currency: string | null
 }
 
 /** An alert transition, with what a notification needs to say where it happened. */

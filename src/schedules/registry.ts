@@ -2,6 +2,7 @@ import { escalateAlerts, sweepOfflineDevices } from './coldchain'
 import { cleanupOtps, cleanupSessions, retainLogs } from './maintenance'
 import { dailyReport, recordHealth } from './reports'
 import type { SystemJob } from './types'
+import { abortStaleUploads } from './uploads'
 import { dispatchUserJobs } from './user-jobs'
 
 /** Every system job (SPEC.md, Cron service). Features add theirs here (device sweeps, reminders…). */
@@ -43,5 +44,11 @@ export const SYSTEM_JOBS: SystemJob[] = [
     cron: '*/5 * * * *',
     description: 'Escalate alerts ACTIVE for more than an hour, once each',
     run: escalateAlerts,
+  },
+  {
+    name: 'upload-session-cleanup',
+    cron: '17 * * * *',
+    description: 'Abort upload sessions older than 24 hours',
+    run: abortStaleUploads,
   },
 ]

@@ -41,6 +41,24 @@ export const templates = {
       text: `Hello,\n\nThe Outpost account of ${ctx.to} has been deleted by an administrator, with its sessions, jobs and notifications. You will receive no more email from it.\n\nIf you did not expect this, contact your Outpost administrator.\n`,
     }),
   },
+  'payment-completed': {
+    data: z.object({ name: z.string(), plan: z.string(), amount: z.string() }),
+    render: (d: { name: string; plan: string; amount: string }, ctx: RenderContext) => ({
+      subject: `Payment received: you are on ${d.plan}`,
+      text: `Hi ${d.name},\n\nThank you: we received your payment of ${d.amount}, and your account is now on the ${d.plan} plan.\n\nYour payments: ${ctx.appUrl}/billing\n`,
+    }),
+  },
+  'payment-failed': {
+    data: z.object({ name: z.string(), plan: z.string(), amount: z.string(), downgraded: z.boolean() }),
+    render: (d: { name: string; plan: string; amount: string; downgraded: boolean }, ctx: RenderContext) => ({
+      subject: d.downgraded ? `Payment failed: your plan is now FREE` : `Payment failed for your ${d.plan} plan`,
+      text: `Hi ${d.name},\n\nWe could not collect ${d.amount} for your ${d.plan} plan.${
+        d.downgraded
+          ? ' Stripe has stopped retrying, so your account is back on FREE and jobs beyond its limits are paused.'
+          : ' Stripe will retry; update your payment method to keep your plan.'
+      }\n\nBilling: ${ctx.appUrl}/billing\n`,
+    }),
+  },
   notice: {
     data: z.object({ subject: z.string().min(1).max(200), text: z.string().min(1) }),
     render: (d: { subject: string; text: string }) => d,

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { ok, page } from '../../lib/envelope'
 import type { AuthEnv, Handler } from '../../lib/types'
+import { downgradeSubscription } from '../payments/payments.service'
 import { runNow } from './dispatch.service'
 import type * as r from './jobs.routes'
 import { ExecutionSchema } from './jobs.schemas'
@@ -57,7 +58,12 @@ export const logs: Handler<typeof r.logs> = async (c) => {
 export const log: Handler<typeof r.log> = async (c) =>
   ok(c, await jobs.getExecution(c.get('db'), me(c), c.req.valid('param').id))
 
+/** Users move down (or cancel) here; upgrades are paid through checkout. Admins may set any plan. */
 export const setPlan: Handler<typeof r.setPlan> = async (c) => {
-  const { plan, pausedJobIds } = await jobs.setPlan(c.get('pool'), c.get('config'), me(c), c.req.valid('json').plan)
+  const target = c.req.valid('json').plan
+  // A subscriber's Stripe subscription follows first, so Stripe never bills for a plan they left.
+  await downgradeSubscription(c.get('db'), c.get('config'), me(c), target)
+  const allowUpgrade = c.get('user').roles.includes('admin')
+  const { plan, pausedJobIds } = await jobs.setPlan(c.get('pool'), c.get('config'), me(c), target, { allowUpgrade })
   return ok(c, { plan, pausedJobIds })
 }

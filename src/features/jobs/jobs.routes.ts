@@ -145,13 +145,12 @@ export const setPlan = createRoute({
   tags,
   security,
   middleware,
-  summary: 'Change your plan (a downgrade pauses the excess jobs)',
+  summary: 'Downgrade or cancel your plan (pauses the excess jobs); upgrades go through POST /payments/checkout',
+  description:
+    'An upgrade answers 402 PAYMENT_REQUIRED unless the caller is an admin. A subscriber is also moved down at Stripe.',
   request: jsonBody(s.PlanBody),
   responses: {
-    200: jsonContent(
-      successSchema(z.object({ plan: z.string(), pausedJobIds: z.array(z.uuid()) }).openapi('PlanChange')),
-      'Plan changed',
-    ),
-    ...e(401, 422),
+    200: jsonContent(successSchema(s.PlanChangeSchema), 'Plan changed'),
+    ...e(401, 402, 422, 503),
   },
 })

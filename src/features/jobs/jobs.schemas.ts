@@ -93,3 +93,4 @@ export const JobListQuery = PageQuery.extend({ status: JobSchema.shape.status.op
 export const LogListQuery = PageQuery.extend({ status: ExecutionSchema.shape.status.optional() })
 export const JobIdParam = z.object({ id: z.uuid() })
 export const PlanBody = z.strictObject({ plan: z.enum(PLANS) }).openapi('SetPlan')
+export const PlanChangeSchema = z.object({ plan: z.enum(PLANS), pausedJobIds: z.array(z.uuid()) }).openapi('PlanChange')

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm'
-import type { Database, PoolDatabase } from '../../db/client'
-import { executions, jobAccounts, jobs, users, type Execution, type Job, type Plan } from '../../db/schema'
+import type { Database, PoolDatabase, Tx } from '../../db/client'
+import { executions, jobAccounts, jobs, PLANS, users, type Execution, type Job, type Plan } from '../../db/schema'
 import type { Config, PlanLimits } from '../../env'
 import { randomToken } from '../../lib/crypto'
 import { ApiError } from '../../lib/errors'
@@ -212,13 +212,32 @@ export async function resumeJob(db: PoolDatabase, config: Config, userId: string
 }
 
 /**
- * Changes the plan. A downgrade deletes nothing: it pauses the newest active jobs beyond the cap,
+ * Changes the plan; an upgrade only when `allowUpgrade` (admins, and the Stripe webhook once paid).
+ * A downgrade deletes nothing: it pauses the newest active jobs beyond the cap,
  * and any active job the new plan does not allow (interval, timeout, retries).
  */
-export async function setPlan(db: PoolDatabase, config: Config, userId: string, plan: Plan) {
+export async function setPlan(
+  db: PoolDatabase | Tx,
+  config: Config,
+  userId: string,
+  plan: Plan,
+  { allowUpgrade }: { allowUpgrade: boolean },
+) {
   await accountOf(db, userId)
   const limits = limitsOf(config, plan)
   return db.transaction(async (tx) => {
+    // Locked, so a webhook's upgrade cannot slip between this check and the write.
+    const [current] = await tx
+      .select({ plan: jobAccounts.plan })
+      .from(jobAccounts)
+      .where(eq(jobAccounts.userId, userId))
+      .for('update')
+    if (!allowUpgrade && PLANS.indexOf(plan) > PLANS.indexOf(current!.plan)) {
+      throw new ApiError('PAYMENT_REQUIRED', `Upgrading to ${plan} goes through checkout`, {
+        checkout: 'POST /api/v1/payments/checkout',
+        plan,
+      })
+    }
     await tx.update(jobAccounts).set({ plan, updatedAt: sql`now()` }).where(eq(jobAccounts.userId, userId))
     const active = await tx
       .select()

@@ -1,0 +1,42 @@
+import { ok } from '../../lib/envelope'
+import type { Handler } from '../../lib/types'
+import { checkSignature, serveUpload, signedPath } from './serve'
+import type * as r from './uploads.routes'
+import * as uploads from './uploads.service'
+
+const incoming = (req: Request) => ({
+  body: req.body,
+  contentType: req.headers.get('content-type') ?? undefined,
+  contentLength: req.headers.get('content-length') ?? undefined,
+})
+
+export const uploadOne: Handler<typeof r.uploadOne> = async (c) => {
+  const [row] = await uploads.receive(c.get('db'), c.get('config'), c.get('user'), incoming(c.req.raw), 1)
+  return ok(c, row!, 201)
+}
+
+export const uploadMany: Handler<typeof r.uploadMany> = async (c) =>
+  ok(c, await uploads.receive(c.get('db'), c.get('config'), c.get('user'), incoming(c.req.raw), 10), 201)
+
+export const get: Handler<typeof r.get> = async (c) => {
+  const row = await uploads.visibleUpload(c.get('db'), c.get('user'), c.req.valid('param').id)
+  return serveUpload(c.get('config'), row, c.req.raw)
+}
+
+export const signedUrl: Handler<typeof r.signedUrl> = async (c) => {
+  const row = await uploads.visibleUpload(c.get('db'), c.get('user'), c.req.valid('param').id)
+  const { path, expiresAt } = await signedPath(c.get('config'), row.id)
+  return ok(c, { url: new URL(path, c.req.url).toString(), expiresAt: expiresAt.toISOString() })
+}
+
+export const content: Handler<typeof r.content> = async (c) => {
+  const { id } = c.req.valid('param')
+  const { expires, sig } = c.req.valid('query')
+  await checkSignature(c.get('config'), id, expires, sig)
+  return serveUpload(c.get('config'), await uploads.findUpload(c.get('db'), id), c.req.raw)
+}
+
+export const remove: Handler<typeof r.remove> = async (c) => {
+  await uploads.removeUpload(c.get('db'), c.get('config'), c.get('user'), c.req.valid('param').id)
+  return c.body(null, 204)
+}
