@@ -23,6 +23,7 @@ import { locationsRouter } from './features/locations'
 import { coldCellsRouter } from './features/coldcells'
 import { devicesRouter } from './features/devices'
 import { schedulerRouter } from './features/scheduler'
+import { searchRouter } from './features/search'
 import { usersRouter } from './features/users'
 import { principalSource } from './features/rbac/access.service'
 import { claimsOf, principals } from './lib/auth'
@@ -128,6 +129,7 @@ export function createApp() {
     .route('/', notificationsRouter)
     .route('/', paymentsRouter)
     .route('/', uploadsRouter)
+    .route('/', searchRouter)
     .route('/', devRouter)
   app.route('/api/v1', api)
 

@@ -14,6 +14,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core'
+import { searchColumns, searchIndexes } from './search'
 import { users } from './users'
 
 const timestamps = {
@@ -118,8 +119,13 @@ export const devices = pgTable(
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
     firmwareVersion: text('firmware_version'),
     ...timestamps,
+    ...searchColumns('simple', sql`"serial_number" || ' ' || coalesce("firmware_version", '')`),
   },
-  (t) => [uniqueIndex('devices_serial_idx').on(t.serialNumber), index('devices_cold_cell_idx').on(t.coldCellId)],
+  (t) => [
+    uniqueIndex('devices_serial_idx').on(t.serialNumber),
+    index('devices_cold_cell_idx').on(t.coldCellId),
+    ...searchIndexes('devices', t),
+  ],
 )
 
 /** Sensor readings. UNIQUE (device, recorded_at): a device that resends a batch stores it once. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { searchColumns, searchIndexes } from './search'
 
 export const users = pgTable(
   'users',
@@ -16,8 +17,9 @@ export const users = pgTable(
       .notNull()
       .defaultNow()
       .$onUpdate(() => new Date()),
+    ...searchColumns('simple', sql`"name" || ' ' || "email"`),
   },
-  (t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`)],
+  (t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`), ...searchIndexes('users', t)],
 )
 
 export type User = typeof users.$inferSelect

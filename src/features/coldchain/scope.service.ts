@@ -37,6 +37,24 @@ export function scopeFilter(scope: Scope, customerIdColumn: Column | SQL): SQL |
   return scope.customerIds.length ? inArray(customerIdColumn as Column, scope.customerIds) : sql`false`
 }
 
+/**
+ * The scope as a WHERE condition computed by Postgres itself (no round trip of its own), for
+ * queries that must filter before their LIMIT, such as search.
+ */
+export function scopeCondition(user: Pick<Principal, 'id' | 'roles'>, customerIdColumn: Column | SQL): SQL {
+  if (user.roles.includes('admin')) return sql`true`
+  const parts: SQL[] = []
+  if (user.roles.includes('technician'))
+    parts.push(
+      sql`${customerIdColumn} in (select ${technicianCustomers.customerId} from ${technicianCustomers} where ${technicianCustomers.technicianId} = ${user.id})`,
+    )
+  if (user.roles.includes('customer'))
+    parts.push(
+      sql`${customerIdColumn} in (select ${customerUsers.customerId} from ${customerUsers} where ${customerUsers.userId} = ${user.id})`,
+    )
+  return parts.length ? sql`(${sql.join(parts, sql` or `)})` : sql`false`
+}
+
 export const inScope = (scope: Scope, customerId: string | null | undefined) =>
   customerId != null && (scope.all || scope.customerIds.includes(customerId))
 

@@ -1,0 +1,78 @@
+import { and, eq, sql, type Column, type SQL } from 'drizzle-orm'
+import { coldCells, devices, locations, users } from '../../db/schema'
+import type { SearchConfig } from '../../db/schema/search'
+import { grantFor } from '../../lib/permissions'
+import type { Principal } from '../../lib/types'
+import { scopeCondition } from '../coldchain/scope.service'
+import type { SearchQuery, SearchType } from './search.schemas'
+
+/** A source's SELECT list: the same named columns for every type, so the sources can be UNIONed. */
+function hit(
+  type: SearchType,
+  config: SearchConfig,
+  c: { id: SQL | Column; title: SQL | Column; subtitle: SQL | Column; t: Searchable },
+  m: Match,
+) {
+  return sql`select ${type}::text as type, ${c.id} as id, ${c.title} as title, ${c.subtitle} as subtitle,
+    ${c.t.searchText} as doc, ${config}::text as cfg, ${score(c.t, config, m)} as score, ${c.t.createdAt} as created_at`
+}
+
+type Searchable = { searchVector: Column; searchText: Column; createdAt: Column }
+
+/** How a source matches: the caller's words as a tsquery (per config) and the raw text for trigrams. */
+export type Match = { tsquery: (config: SearchConfig) => SQL; text: string }
+
+export type Source = {
+  config: SearchConfig
+  /** Whether the caller may read this type at all (row-level rules go in `select`). */
+  readable: (caller: Principal) => boolean
+  /** The hits the caller may read, with the type's filters applied, before any LIMIT. */
+  select: (caller: Principal, match: Match, filters: Partial<SearchQuery>) => SQL
+}
+
+/** Full-text match on the vector, or trigram word similarity on the text (typos, prefixes). */
+function matches(t: Searchable, config: SearchConfig, m: Match) {
+  return sql`(${t.searchVector} @@ ${m.tsquery(config)} or ${m.text} <% ${t.searchText})`
+}
+
+function score(t: Searchable, config: SearchConfig, m: Match) {
+  return sql`(ts_rank(${t.searchVector}, ${m.tsquery(config)}) + word_similarity(${m.text}, ${t.searchText}))::float8`
+}
+
+const where = (...conditions: (SQL | undefined)[]) => and(...conditions) ?? sql`true`
+
+export const SOURCES: Record<SearchType, Source> = {
+  // People's names and emails: admins and moderators (users:read on everyone), as GET /users.
+  users: {
+    config: 'simple',
+    readable: (caller) => grantFor(caller.permissions, 'users', 'read') === 'all',
+    select: (_caller, m, f) => sql`
+      ${hit('users', 'simple', { id: users.id, title: users.name, subtitle: users.email, t: users }, m)}
+      from ${users}
+      where ${where(
+        matches(users, 'simple', m),
+        f.verified === undefined
+          ? undefined
+          : f.verified
+            ? sql`${users.emailVerifiedAt} is not null`
+            : sql`${users.emailVerifiedAt} is null`,
+      )}`,
+  },
+  // Devices by serial number and firmware, in the caller's cold-chain scope (checked here, in SQL).
+  devices: {
+    config: 'simple',
+    readable: (caller) => ['admin', 'technician', 'customer'].some((r) => caller.roles.includes(r)),
+    select: (caller, m, f) => sql`
+      ${hit('devices', 'simple', { id: devices.id, title: devices.serialNumber, subtitle: coldCells.name, t: devices }, m)}
+      from ${devices}
+      join ${coldCells} on ${eq(coldCells.id, devices.coldCellId)}
+      join ${locations} on ${eq(locations.id, coldCells.locationId)}
+      where ${where(
+        matches(devices, 'simple', m),
+        scopeCondition(caller, locations.customerId),
+        f.status ? eq(devices.status, f.status) : undefined,
+        f.customerId ? eq(locations.customerId, f.customerId) : undefined,
+        f.coldCellId ? eq(devices.coldCellId, f.coldCellId) : undefined,
+      )}`,
+  },
+}

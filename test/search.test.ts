@@ -1,0 +1,136 @@
+/**
+ * Search: full text plus trigrams over what the caller may read, filtered in the same SQL before
+ * the LIMIT. Every fixture carries a word unique to this run, so other files' rows never match.
+ */
+import { eq } from 'drizzle-orm'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { devices } from '../src/db/schema'
+import { admin, customerUserOf, seedTree, technicianOf, type Tree } from './coldchain-helpers'
+import { call, data, expectError, seedUser, validationDetails, withDb } from './helpers'
+
+type Hit = { type: string; id: string; title: string; subtitle: string | null; highlight: string; score: number }
+type Suggestion = { type: string; id: string; label: string }
+
+// Letters only (trigrams and the tsvector split on digits and dashes differently); unique per run.
+const word = `zq${crypto
+  .randomUUID()
+  .replace(/[^a-f]/g, '')
+  .slice(0, 6)}vexbrook`
+
+const search = (token: string, query: Record<string, string | number>) =>
+  call<Hit[]>('GET', `/search?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`, token)
+const suggest = (token: string, query: Record<string, string | number>) =>
+  call<Suggestion[]>(
+    'GET',
+    `/search/autocomplete?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`,
+    token,
+  )
+
+async function renameDevice(id: string, serialNumber: string, firmwareVersion: string | null = null) {
+  await withDb((db) => db.update(devices).set({ serialNumber, firmwareVersion }).where(eq(devices.id, id)))
+}
+
+describe('search', () => {
+  let adminToken: string
+  let exact: string
+  let longer: string
+  let treeA: Tree
+  let treeB: Tree
+
+  beforeAll(async () => {
+    adminToken = (await admin()).token
+    exact = (await seedUser({ name: `Ada ${word}` })).user.id
+    longer = (await seedUser({ name: `Grace ${word}ington` })).user.id
+    treeA = await seedTree('Search A')
+    treeB = await seedTree('Search B')
+    await renameDevice(treeA.deviceId, `${word}-A`, `fw ${word}`)
+    // B's device matches the query better than A's: it must still never reach A's users.
+    await renameDevice(treeB.deviceId, word, `fw ${word} ${word}`)
+  })
+
+  it('finds users by name for an admin, the exact word ranked first, highlighted and escaped', async () => {
+    const hits = data(await search(adminToken, { query: word, type: 'users' }))
+    expect(hits.map((h) => h.id)).toEqual([exact, longer])
+    expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score)
+    expect(hits[0]).toMatchObject({ type: 'users', title: `Ada ${word}` })
+    expect(hits[0]!.subtitle).toMatch(/@example\.com$/)
+    expect(hits[0]!.highlight).toContain(`<mark>${word}</mark>`)
+
+    const other = [...word].reverse().join('') // shares no word with the fixtures above
+    const sneaky = (await seedUser({ name: `<b>${other}</b> <img src=x onerror=alert(1)>` })).user.id
+    const [hit] = data(await search(adminToken, { query: other, type: 'users' }))
+    expect(hit!.id).toBe(sneaky)
+    expect(hit!.highlight).toContain(`<mark>${other}</mark>&lt;/b&gt;`)
+    expect(hit!.highlight.replace(/<\/?mark>/g, '')).not.toMatch(/[<>]/)
+  })
+
+  it('tolerates typos and matches the start of a word', async () => {
+    const typo = `${word.slice(0, 6)}${word.slice(7)}` // one letter dropped
+    const hits = data(await search(adminToken, { query: typo, type: 'users' }))
+    expect(hits.map((h) => h.id)).toEqual(expect.arrayContaining([exact, longer]))
+    const prefix = data(await suggest(adminToken, { query: word.slice(0, 8), type: 'users' }))
+    expect(prefix.map((s) => s.id)).toEqual(expect.arrayContaining([exact, longer]))
+  })
+
+  it('pages, counts and sorts the hits', async () => {
+    const first = await search(adminToken, { query: word, type: 'users', limit: 1 })
+    expect(first.body).toMatchObject({ meta: { page: 1, limit: 1, total: 2 } })
+    const second = await search(adminToken, { query: word, type: 'users', limit: 1, page: 2 })
+    expect(data(second).map((h) => h.id)).toEqual([longer])
+    const past = await search(adminToken, { query: word, type: 'users', page: 5 })
+    expect(past.body).toMatchObject({ data: [], meta: { total: 2 } })
+    const byName = data(await search(adminToken, { query: word, type: 'users', sortBy: 'name', sortOrder: 'desc' }))
+    expect(byName.map((h) => h.title)).toEqual([`Grace ${word}ington`, `Ada ${word}`])
+  })
+
+  it('shows users to moderators but never to plain users', async () => {
+    const moderator = await seedUser({ roles: ['moderator'] })
+    expect(data(await search(moderator.token, { query: word, type: 'users' })).length).toBe(2)
+    const user = await seedUser()
+    const res = await search(user.token, { query: word, type: 'users' })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ data: [], meta: { total: 0 } })
+    expect(data(await search(user.token, { query: word })).length).toBe(0)
+  })
+
+  it("keeps devices within the caller's cold-chain scope, even when a foreign one ranks first", async () => {
+    const all = data(await search(adminToken, { query: word, type: 'devices' }))
+    expect(all.map((h) => h.id)).toEqual([treeB.deviceId, treeA.deviceId])
+
+    const tech = await technicianOf(treeA.customerId)
+    const seen = data(await search(tech.token, { query: word, type: 'devices', limit: 1 }))
+    expect(seen.map((h) => h.id)).toEqual([treeA.deviceId])
+    const customerUser = await customerUserOf(treeB.customerId)
+    expect(data(await search(customerUser.token, { query: word })).map((h) => h.id)).toEqual([treeB.deviceId])
+    expect(data(await suggest(tech.token, { query: word })).map((s) => s.id)).toEqual([treeA.deviceId])
+  })
+
+  it('searches every readable type when none is named, and applies filters of the named type', async () => {
+    const mixed = data(await search(adminToken, { query: word }))
+    expect(new Set(mixed.map((h) => h.type))).toEqual(new Set(['users', 'devices']))
+    const inCell = data(await search(adminToken, { query: word, type: 'devices', coldCellId: treeA.coldCellId }))
+    expect(inCell.map((h) => h.id)).toEqual([treeA.deviceId])
+    expect(data(await search(adminToken, { query: word, type: 'devices', status: 'ONLINE' }))).toEqual([])
+    const unverified = data(await search(adminToken, { query: word, type: 'users', verified: 'false' }))
+    expect(unverified).toEqual([])
+  })
+
+  it('refuses what it cannot answer with a clear 422, and strangers with 401', async () => {
+    expect(validationDetails(await suggest(adminToken, { query: 'a' }))).toHaveProperty(['query.query'])
+    expect(validationDetails(await search(adminToken, { query: '' }))).toHaveProperty(['query.query'])
+    expect(validationDetails(await search(adminToken, { query: word, status: 'ONLINE' }))).toHaveProperty([
+      'query.status',
+    ])
+    expect(
+      validationDetails(await search(adminToken, { query: word, type: 'users', status: 'ONLINE' })),
+    ).toHaveProperty(['query.status'])
+    expect(validationDetails(await search(adminToken, { query: word, type: 'tasks' }))).toHaveProperty(['query.type'])
+    expectError(await call('GET', `/search?query=${word}`), 401, 'UNAUTHORIZED')
+  })
+
+  it('answers queries full-text syntax would choke on', async () => {
+    for (const query of ['"unclosed', '!!!', 'a & | b', "o'brien", `${word} -nothing OR`, ':*'])
+      expect((await search(adminToken, { query })).status).toBe(200)
+    for (const query of ['!!', '&|', "''"]) expect((await suggest(adminToken, { query })).status).toBe(200)
+  })
+})
