@@ -3,6 +3,7 @@
 //   /__bench/pbkdf2  one PBKDF2-SHA256 derivation per request, exactly as src/lib/password.ts derives
 //                    a login's hash (import the password, derive with a fresh salt) and nothing else.
 //                    Iterations, salt and hash sizes come from PASSWORD_PARAMS via bindings.
+//   /__bench/r2put/<key>  PUT: the body `put` into the UPLOADS bucket under <key>, nothing else (bench/uploads.ts).
 const PASSWORD = new TextEncoder().encode('outpost-user-demo')
 
 async function pbkdf2(env) {
@@ -19,7 +20,12 @@ async function pbkdf2(env) {
 
 export default {
   fetch(request, env) {
-    if (new URL(request.url).pathname === '/__bench/pbkdf2') return pbkdf2(env)
+    const url = new URL(request.url)
+    if (url.pathname === '/__bench/pbkdf2') return pbkdf2(env)
+    if (url.pathname.startsWith('/__bench/r2put/'))
+      return env.UPLOADS.put(url.pathname.slice('/__bench/r2put/'.length), request.body).then(
+        () => new Response('stored', { status: 201 }),
+      )
     return new Response('hello')
   },
 }

@@ -49,6 +49,9 @@ export const HELLO_PATH = '/__bench/hello'
 /** One PBKDF2-SHA256 derivation with the parameters of src/lib/password.ts per request, and nothing else. */
 export const PBKDF2_PATH = '/__bench/pbkdf2'
 
+/** Bench-only: the request body `put` straight into the UPLOADS bucket, the ceiling for uploads. */
+export const R2PUT_PATH = '/__bench/r2put'
+
 /** Login concurrency: each login burns one full PBKDF2 of CPU, so 50 connections would only queue. */
 const LOGIN_CONNECTIONS = 10
 

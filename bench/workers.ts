@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from 'miniflare'
 import { PASSWORD_PARAMS } from '../src/lib/password'
-import { HELLO_PATH, PBKDF2_PATH } from './scenarios'
+import { HELLO_PATH, PBKDF2_PATH, R2PUT_PATH } from './scenarios'
 
 /** Builds dist/index.js the way a deploy does (`wrangler deploy --dry-run --outdir dist`). */
 export function build() {
@@ -119,7 +119,8 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
         modules: true,
         scriptPath: 'bench/hello-worker.js',
         ...compat,
-        routes: [`*${HELLO_PATH}`, `*${PBKDF2_PATH}`],
+        routes: [`*${HELLO_PATH}`, `*${PBKDF2_PATH}`, `*${R2PUT_PATH}/*`],
+        r2Buckets: ['UPLOADS'],
         // The app's own parameters, so the hash-only route always costs what a login's hash costs.
         bindings: {
           PBKDF2_ITERATIONS: String(PASSWORD_PARAMS.iterations),
