@@ -41,36 +41,53 @@ async function apiClientKey(c: Context<AppEnv>) {
   return claims ? `user:${claims.sub}` : `ip:${clientIp(c)}`
 }
 
+/** CORS_ORIGINS' middleware, built once per config; requests without `Origin` (not from a browser) skip it. */
 function corsFromConfig(): MiddlewareHandler<AppEnv> {
+  const built = new WeakMap<object, MiddlewareHandler>()
   return async function corsFromConfig(c, next) {
-    const origins = c.get('config').CORS_ORIGINS
-    return cors({
-      origin: origins.includes('*') ? '*' : origins,
-      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'Last-Event-ID'],
-      exposeHeaders: [
-        'X-Request-Id',
-        'RateLimit-Limit',
-        'RateLimit-Remaining',
-        'RateLimit-Reset',
-        'RateLimit-Policy',
-        'Retry-After',
-      ],
-      maxAge: 600,
-    })(c, next)
+    if (!c.req.header('origin')) return next()
+    const config = c.get('config')
+    let handler = built.get(config)
+    if (!handler) {
+      const origins = config.CORS_ORIGINS
+      handler = cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'Last-Event-ID'],
+        exposeHeaders: [
+          'X-Request-Id',
+          'RateLimit-Limit',
+          'RateLimit-Remaining',
+          'RateLimit-Reset',
+          'RateLimit-Policy',
+          'Retry-After',
+        ],
+        maxAge: 600,
+      })
+      built.set(config, handler)
+    }
+    return handler(c, next)
   }
 }
 
 function limitBody(): MiddlewareHandler<AppEnv> {
+  const built = new WeakMap<object, MiddlewareHandler>()
   return async function limitBody(c, next) {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     // File bodies stream to R2 under their own per-file and per-request limits (features/uploads).
     if (/^\/api\/v1\/uploads(\/multiple|\/sessions\/[^/]+\/parts\/[^/]+)?$/.test(c.req.path)) return next()
-    const maxSize = c.get('config').MAX_BODY_BYTES
-    return bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`)
-      },
-    })(c, next)
+    const config = c.get('config')
+    let handler = built.get(config)
+    if (!handler) {
+      const maxSize = config.MAX_BODY_BYTES
+      handler = bodyLimit({
+        maxSize,
+        onError: () => {
+          throw new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`)
+        },
+      })
+      built.set(config, handler)
+    }
+    return handler(c, next)
   }
 }
 
