@@ -189,6 +189,8 @@ const bindingsSchema = z.object({
   EMAIL_QUEUE: binding('EMAIL_QUEUE'),
   JOBS_QUEUE: binding('JOBS_QUEUE'),
   UPLOADS: binding('UPLOADS'),
+  // Cloudflare Images, for thumbnails; without it a thumbnail request is answered with the original.
+  IMAGES: binding('IMAGES').optional(),
 })
 
 type Vars = z.infer<typeof varsSchema>
@@ -229,6 +231,7 @@ export function loadConfig(env: Env): Config {
       EMAIL_QUEUE: env.EMAIL_QUEUE,
       JOBS_QUEUE: env.JOBS_QUEUE,
       UPLOADS: env.UPLOADS,
+      IMAGES: env.IMAGES,
     },
   }
   cache.set(env, config)

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/env'
 import { signedPath } from '../src/features/uploads/serve'
 import { call, data, expectError, seedUser } from './helpers'
-import { fetchRaw, leftovers, png, upload } from './upload-helpers'
+import { fetchRaw, leftovers, pdf, png, upload } from './upload-helpers'
 
 async function stored(size = 1000) {
   const owner = await seedUser()
@@ -120,5 +120,67 @@ describe('signed URLs', () => {
     const res = await fetchRaw(path)
     expect(res.status).toBe(403)
     expect((await res.json<{ error: { message: string } }>()).error.message).toMatch(/expired/)
+  })
+})
+
+// An 800×600 PNG (sharp-made, palette), small enough to inline: the Images binding must decode it.
+const PICTURE = Uint8Array.from(
+  atob(
+    'iVBORw0KGgoAAAANSUhEUgAAAyAAAAJYCAMAAACtqHJCAAAAA1BMVEXIHjzD6Ll6AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAB6ElEQVR42u3BAQ0AAADCoPdPbQ8HFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPwYVcEAAU0jFZQAAAAASUVORK5CYII=',
+  ),
+  (ch) => ch.charCodeAt(0),
+)
+
+/** Width and height from a WebP's VP8/VP8L/VP8X header. */
+function webpSize(b: Uint8Array) {
+  const fourcc = String.fromCharCode(...b.slice(12, 16))
+  if (fourcc === 'VP8X')
+    return { w: 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16)), h: 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16)) }
+  if (fourcc === 'VP8L') {
+    const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24)
+    return { w: (bits & 0x3fff) + 1, h: ((bits >> 14) & 0x3fff) + 1 }
+  }
+  return { w: (b[26]! | (b[27]! << 8)) & 0x3fff, h: (b[28]! | (b[29]! << 8)) & 0x3fff }
+}
+
+describe('thumbnails', () => {
+  it('makes a WebP no larger than the size asked, keeps it in R2, and serves it again from there', async () => {
+    const owner = await seedUser()
+    const row = data(await upload(owner.token, [{ bytes: PICTURE, name: 'wide.png' }]))
+    for (const [size, w, h] of [
+      [100, 100, 75],
+      [300, 300, 225],
+      [600, 600, 450],
+    ] as const) {
+      const res = await fetchRaw(`/api/v1/uploads/${row.id}?size=${size}`, { token: owner.token })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe('image/webp')
+      const bytes = new Uint8Array(await res.arrayBuffer())
+      expect(String.fromCharCode(...bytes.slice(8, 12))).toBe('WEBP')
+      expect(webpSize(bytes)).toEqual({ w, h })
+    }
+    const kept = await env.UPLOADS.list({ prefix: `uploads/${owner.user.id}/` })
+    expect(kept.objects.length).toBe(4)
+    const again = await fetchRaw(`/api/v1/uploads/${row.id}?size=100`, { token: owner.token })
+    expect(again.headers.get('etag')).toBeTruthy()
+
+    // A signed URL carries the size; deleting the upload removes its thumbnails too.
+    const url = data(await call<{ url: string }>('GET', `/uploads/${row.id}/url?size=300`, owner.token)).url
+    const viaLink = await fetchRaw(new URL(url).pathname + new URL(url).search, {})
+    expect(viaLink.headers.get('content-type')).toBe('image/webp')
+    expect((await call('DELETE', `/uploads/${row.id}`, owner.token)).status).toBe(204)
+    expect(await leftovers(owner.user.id)).toEqual({ objects: 0, rows: 0 })
+  })
+
+  it('refuses sizes it does not make and files that are not images, and hides foreign files', async () => {
+    const owner = await seedUser()
+    const row = data(await upload(owner.token, [{ bytes: PICTURE, name: 'wide.png' }]))
+    expectError(await call('GET', `/uploads/${row.id}?size=50`, owner.token), 422, 'VALIDATION_ERROR')
+    const doc = data(await upload(owner.token, [{ bytes: pdf(), name: 'a.pdf', type: 'application/pdf' }]))
+    expectError(await call('GET', `/uploads/${doc.id}?size=100`, owner.token), 422, 'VALIDATION_ERROR')
+    const broken = data(await upload(owner.token, [{ bytes: png(2000), name: 'only-the-magic.png' }]))
+    expectError(await call('GET', `/uploads/${broken.id}?size=100`, owner.token), 422, 'VALIDATION_ERROR')
+    const stranger = await seedUser()
+    expectError(await call('GET', `/uploads/${row.id}?size=100`, stranger.token), 404, 'NOT_FOUND')
   })
 })

@@ -47,6 +47,45 @@ export async function serveUpload(config: Config, row: Upload, request: Request)
   return new Response(object.body, { status: 200, headers })
 }
 
+/** Seed 001's thumbnail widths, in pixels. */
+export const THUMBNAIL_SIZES = [100, 300, 600] as const
+export type ThumbnailSize = (typeof THUMBNAIL_SIZES)[number]
+
+const THUMBNAILABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
+
+/** Where a thumbnail is kept, beside its original. */
+export const thumbnailKey = (key: string, size: ThumbnailSize) => `${key}.thumb-${size}.webp`
+
+/**
+ * A WebP no wider or taller than `size`, made through the Images binding on first request and kept
+ * in R2, so later requests (and their ranges and ETags) are served like any upload. Without the
+ * binding, the original is served.
+ */
+export async function serveThumbnail(config: Config, row: Upload, size: ThumbnailSize, request: Request) {
+  if (!THUMBNAILABLE.has(row.contentType))
+    throw ApiError.validation({ size: `${row.contentType} has no thumbnail` }, 'Thumbnails are made of images only')
+  const images = config.bindings.IMAGES
+  if (!images) return serveUpload(config, row, request)
+  const key = thumbnailKey(row.key, size)
+  const thumb = { ...row, key, contentType: 'image/webp', originalName: `${row.originalName}.${size}.webp` }
+  if (!(await config.bindings.UPLOADS.head(key))) {
+    const original = await config.bindings.UPLOADS.get(row.key)
+    if (!original) throw ApiError.notFound('Upload')
+    // The type was checked on the first bytes only: a file that is not a whole image cannot be scaled.
+    const webp = await images
+      .input(original.body)
+      .transform({ width: size, height: size, fit: 'scale-down' })
+      .output({ format: 'image/webp' })
+      .then((out) => out.response().arrayBuffer())
+      .catch(() => {
+        throw ApiError.validation({ size: 'this file cannot be decoded as an image' }, 'No thumbnail of this file')
+      })
+    await config.bindings.UPLOADS.put(key, webp, { httpMetadata: { contentType: 'image/webp' } })
+  }
+  const stored = await config.bindings.UPLOADS.head(key)
+  return serveUpload(config, { ...thumb, size: stored?.size ?? 0 }, request)
+}
+
 // The URL key is derived from JWT_SECRET with a label, so a token signature can never pass as a URL one.
 const signature = (config: Config, id: string, expires: number) =>
   hmacSha256(config.JWT_SECRET, `upload-url:${id}:${expires}`)

@@ -1,6 +1,6 @@
 import { ok } from '../../lib/envelope'
 import type { Handler } from '../../lib/types'
-import { checkSignature, serveUpload, signedPath } from './serve'
+import { checkSignature, serveThumbnail, serveUpload, signedPath } from './serve'
 import type * as r from './uploads.routes'
 import * as uploads from './uploads.service'
 
@@ -20,20 +20,25 @@ export const uploadMany: Handler<typeof r.uploadMany> = async (c) =>
 
 export const get: Handler<typeof r.get> = async (c) => {
   const row = await uploads.visibleUpload(c.get('db'), c.get('user'), c.req.valid('param').id)
-  return serveUpload(c.get('config'), row, c.req.raw)
+  const { size } = c.req.valid('query')
+  return size ? serveThumbnail(c.get('config'), row, size, c.req.raw) : serveUpload(c.get('config'), row, c.req.raw)
 }
 
 export const signedUrl: Handler<typeof r.signedUrl> = async (c) => {
   const row = await uploads.visibleUpload(c.get('db'), c.get('user'), c.req.valid('param').id)
   const { path, expiresAt } = await signedPath(c.get('config'), row.id)
-  return ok(c, { url: new URL(path, c.req.url).toString(), expiresAt: expiresAt.toISOString() })
+  const url = new URL(path, c.req.url)
+  const { size } = c.req.valid('query')
+  if (size) url.searchParams.set('size', String(size))
+  return ok(c, { url: url.toString(), expiresAt: expiresAt.toISOString() })
 }
 
 export const content: Handler<typeof r.content> = async (c) => {
   const { id } = c.req.valid('param')
-  const { expires, sig } = c.req.valid('query')
+  const { expires, sig, size } = c.req.valid('query')
   await checkSignature(c.get('config'), id, expires, sig)
-  return serveUpload(c.get('config'), await uploads.findUpload(c.get('db'), id), c.req.raw)
+  const row = await uploads.findUpload(c.get('db'), id)
+  return size ? serveThumbnail(c.get('config'), row, size, c.req.raw) : serveUpload(c.get('config'), row, c.req.raw)
 }
 
 export const remove: Handler<typeof r.remove> = async (c) => {

@@ -44,13 +44,13 @@ export const get = createRoute({
   tags,
   security,
   middleware,
-  summary: 'Download a file (yours, or any for admins): Range, ETag, Content-Disposition',
-  request: { params: s.UploadIdParam },
+  summary: 'Download a file (yours, or any for admins): Range, ETag, Content-Disposition; ?size= for a thumbnail',
+  request: { params: s.UploadIdParam, query: s.ThumbnailQuery },
   responses: {
     200: s.BinaryResponse,
     206: s.BinaryResponse,
     304: { description: 'Not modified' },
-    ...e(401, 404, 416),
+    ...e(401, 404, 416, 422),
   },
 })
 
@@ -60,9 +60,10 @@ export const signedUrl = createRoute({
   tags,
   security,
   middleware,
-  summary: 'A short-lived signed URL to the file that needs no bearer token (for <img>)',
-  request: { params: s.UploadIdParam },
-  responses: { 200: jsonContent(successSchema(s.SignedUrlSchema), 'Signed URL'), ...e(401, 404) },
+  summary:
+    'A short-lived signed URL to the file (or, with ?size=, its thumbnail) that needs no bearer token (for <img>)',
+  request: { params: s.UploadIdParam, query: s.ThumbnailQuery },
+  responses: { 200: jsonContent(successSchema(s.SignedUrlSchema), 'Signed URL'), ...e(401, 404, 422) },
 })
 
 export const content = createRoute({

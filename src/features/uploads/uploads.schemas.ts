@@ -42,7 +42,16 @@ export const SignedUrlSchema = z
   .object({ url: z.string(), expiresAt: isoDate })
   .openapi('SignedUploadUrl', { description: 'Works without a bearer token until expiresAt' })
 
-export const SignedQuery = z.object({
+/** `?size=100|300|600`: a thumbnail of an image upload instead of the file itself. */
+export const ThumbnailQuery = z.object({
+  size: z
+    .enum(['100', '300', '600'])
+    .transform((v) => Number(v) as 100 | 300 | 600)
+    .optional()
+    .openapi({ description: 'A WebP thumbnail no larger than this many pixels (images only)' }),
+})
+
+export const SignedQuery = ThumbnailQuery.extend({
   expires: z.coerce.number().int().openapi({ description: 'Unix seconds' }),
   sig: z.string().max(100),
 })

@@ -7,6 +7,7 @@ import type { Principal } from '../../lib/types'
 import { sanitizeName } from './file-types'
 import { boundaryOf, MultipartReader } from './multipart'
 import { writeStream, type Stored } from './r2-writer'
+import { THUMBNAIL_SIZES, thumbnailKey } from './serve'
 import { UploadFields, UploadSchema } from './uploads.schemas'
 
 export const avatarPath = (id: string) => `/api/v1/uploads/${id}`
@@ -94,7 +95,7 @@ export async function findUpload(db: Database, id: string) {
 /** Removes the object, then the row; an avatar being removed is unset on its owner. */
 export async function removeUpload(db: Database, config: Config, caller: Principal, id: string) {
   const row = await visibleUpload(db, caller, id)
-  await config.bindings.UPLOADS.delete(row.key)
+  await config.bindings.UPLOADS.delete([row.key, ...THUMBNAIL_SIZES.map((size) => thumbnailKey(row.key, size))])
   await db
     .update(users)
     .set({ avatarUrl: null })
