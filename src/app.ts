@@ -12,6 +12,8 @@ import { healthRouter } from './features/health'
 import { jobsRouter } from './features/jobs'
 import { notificationsRouter } from './features/notifications'
 import { paymentsRouter } from './features/payments'
+import { postsRouter } from './features/posts'
+import { projectsRouter } from './features/projects'
 import { uploadsRouter } from './features/uploads'
 import { rbacRouter } from './features/rbac'
 import { readingsRouter } from './features/readings'
@@ -23,6 +25,7 @@ import { locationsRouter } from './features/locations'
 import { coldCellsRouter } from './features/coldcells'
 import { devicesRouter } from './features/devices'
 import { schedulerRouter } from './features/scheduler'
+import { tasksRouter } from './features/tasks'
 import { usersRouter } from './features/users'
 import { principalSource } from './features/rbac/access.service'
 import { claimsOf, principals } from './lib/auth'
@@ -128,6 +131,9 @@ export function createApp() {
     .route('/', notificationsRouter)
     .route('/', paymentsRouter)
     .route('/', uploadsRouter)
+    .route('/', projectsRouter)
+    .route('/', tasksRouter)
+    .route('/', postsRouter)
     .route('/', devRouter)
   app.route('/api/v1', api)
 
