@@ -12,6 +12,8 @@ import { healthRouter } from './features/health'
 import { jobsRouter } from './features/jobs'
 import { notificationsRouter } from './features/notifications'
 import { paymentsRouter } from './features/payments'
+import { postsRouter } from './features/posts'
+import { projectsRouter } from './features/projects'
 import { uploadsRouter } from './features/uploads'
 import { rbacRouter } from './features/rbac'
 import { readingsRouter } from './features/readings'
@@ -24,6 +26,7 @@ import { coldCellsRouter } from './features/coldcells'
 import { devicesRouter } from './features/devices'
 import { schedulerRouter } from './features/scheduler'
 import { searchRouter } from './features/search'
+import { tasksRouter } from './features/tasks'
 import { usersRouter } from './features/users'
 import { principalSource } from './features/rbac/access.service'
 import { claimsOf, principals } from './lib/auth'
@@ -41,11 +44,10 @@ async function apiClientKey(c: Context<AppEnv>) {
   return claims ? `user:${claims.sub}` : `ip:${clientIp(c)}`
 }
 
-/** CORS_ORIGINS' middleware, built once per config; requests without `Origin` (not from a browser) skip it. */
+/** CORS_ORIGINS' middleware, built once per config. */
 function corsFromConfig(): MiddlewareHandler<AppEnv> {
   const built = new WeakMap<object, MiddlewareHandler>()
   return async function corsFromConfig(c, next) {
-    if (!c.req.header('origin')) return next()
     const config = c.get('config')
     let handler = built.get(config)
     if (!handler) {
@@ -146,6 +148,9 @@ export function createApp() {
     .route('/', notificationsRouter)
     .route('/', paymentsRouter)
     .route('/', uploadsRouter)
+    .route('/', projectsRouter)
+    .route('/', tasksRouter)
+    .route('/', postsRouter)
     .route('/', searchRouter)
     .route('/', devRouter)
   app.route('/api/v1', api)

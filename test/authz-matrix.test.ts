@@ -1,5 +1,5 @@
 /**
- * The authorization matrix of the identity API: every route of users, rbac and admin, called by
+ * The authorization matrix of the identity API: every route of users, rbac, admin and posts, called by
  * an anonymous client, a `user`, a `moderator` and an `admin`, with the exact status each one
  * must get. Bodies are valid and destructive rows get fresh records per caller, so only
  * authorization decides the answer.
@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { app } from '../src/app'
-import { deadLetters, permissions, rolePermissions, roles, userRoles, users } from '../src/db/schema'
+import { deadLetters, permissions, posts, rolePermissions, roles, userRoles, users } from '../src/db/schema'
 import { api, seedUser, withDb } from './helpers'
 
 type Actor = 'anonymous' | 'user' | 'moderator' | 'admin'
@@ -86,6 +86,17 @@ async function freshDeadLetter() {
   })
 }
 
+/** A post by `authorId`, published or a draft. */
+async function freshPost(authorId: string, published: boolean) {
+  return withDb(async (db) => {
+    const [p] = await db
+      .insert(posts)
+      .values({ authorId, title: 'Matrix post', content: 'Body', published })
+      .returning({ id: posts.id })
+    return p!.id
+  })
+}
+
 async function assign(userId: string, roleId: string) {
   await withDb((db) => db.insert(userRoles).values({ userId, roleId }))
 }
@@ -144,6 +155,69 @@ const ROWS: Row[] = [
     expect: adminOnly(204),
   },
   { method: 'DELETE', route: '/users/:id (own)', path: (c) => `/users/${c.self}`, expect: adminOnly(409) },
+  { method: 'GET', route: '/users/:id/posts', path: (c) => `/users/${c.other}/posts`, expect: ok(200) },
+
+  // posts: `posts:*_own` for users, `posts:manage` for moderators; drafts are their author's and moderators'
+  { method: 'GET', route: '/posts', path: () => '/posts', expect: ok(200) },
+  {
+    method: 'POST',
+    route: '/posts',
+    path: () => '/posts',
+    body: (c) => ({ title: `Post ${c.stamp}`, content: 'Body' }),
+    expect: ok(201),
+  },
+  {
+    method: 'GET',
+    route: "/posts/:id (other's published)",
+    fresh: async (c) => ({ target: await freshPost(c.other, true) }),
+    path: (c) => `/posts/${c.target}`,
+    expect: ok(200),
+  },
+  {
+    method: 'GET',
+    route: "/posts/:id (other's draft)",
+    fresh: async (c) => ({ target: await freshPost(c.other, false) }),
+    path: (c) => `/posts/${c.target}`,
+    expect: { anonymous: 401, user: 404, moderator: 200, admin: 200 },
+  },
+  {
+    method: 'PUT',
+    route: '/posts/:id (own)',
+    fresh: async (c) => ({ target: await freshPost(c.self, false) }),
+    path: (c) => `/posts/${c.target}`,
+    body: () => ({ published: true }),
+    expect: ok(200),
+  },
+  {
+    method: 'PUT',
+    route: "/posts/:id (other's published)",
+    fresh: async (c) => ({ target: await freshPost(c.other, true) }),
+    path: (c) => `/posts/${c.target}`,
+    body: () => ({ title: 'Edited' }),
+    expect: { anonymous: 401, user: 403, moderator: 200, admin: 200 },
+  },
+  {
+    method: 'PUT',
+    route: "/posts/:id (other's draft)",
+    fresh: async (c) => ({ target: await freshPost(c.other, false) }),
+    path: (c) => `/posts/${c.target}`,
+    body: () => ({ title: 'Edited' }),
+    expect: { anonymous: 401, user: 404, moderator: 200, admin: 200 },
+  },
+  {
+    method: 'DELETE',
+    route: '/posts/:id (own)',
+    fresh: async (c) => ({ target: await freshPost(c.self, true) }),
+    path: (c) => `/posts/${c.target}`,
+    expect: ok(204),
+  },
+  {
+    method: 'DELETE',
+    route: "/posts/:id (other's published)",
+    fresh: async (c) => ({ target: await freshPost(c.other, true) }),
+    path: (c) => `/posts/${c.target}`,
+    expect: { anonymous: 401, user: 403, moderator: 204, admin: 204 },
+  },
 
   // rbac: roles
   { method: 'GET', route: '/rbac/roles', path: () => '/rbac/roles', expect: adminOnly(200) },
@@ -354,6 +428,19 @@ describe('authorization matrix: users, rbac and admin routes', () => {
     expect(Object.fromEntries(answers)).toEqual(
       Object.fromEntries(ROWS.map((r) => [`${r.method} ${r.route}`, '401 INVALID_TOKEN'])),
     )
+  })
+
+  it('has a row for every route the posts router serves', () => {
+    const served = [
+      ...new Set(
+        app.routes
+          .filter((r) => r.method !== 'ALL' && /^\/api\/v1\/(posts|users\/:id\/posts)(\/|$)/.test(r.path))
+          .map((r) => `${r.method} ${r.path.replace('/api/v1', '')}`),
+      ),
+    ]
+    const covered = new Set(ROWS.map((r) => `${r.method} ${r.route.split(' ')[0]}`))
+    expect(served).toHaveLength(6)
+    expect(served.filter((route) => !covered.has(route))).toEqual([])
   })
 
   it('has a row for every route the users, rbac and admin routers serve', () => {

@@ -27,6 +27,7 @@ const EVENT_NAMES = Object.keys({
   'alert.escalated': true,
   'payment.completed': true,
   'payment.failed': true,
+  'task.assigned': true,
 } satisfies Record<keyof DomainEvents, true>)
 
 describe('domain events', () => {

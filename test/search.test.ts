@@ -108,6 +108,9 @@ describe('search', () => {
   it('searches every readable type when none is named, and applies filters of the named type', async () => {
     const mixed = data(await search(adminToken, { query: word }))
     expect(new Set(mixed.map((h) => h.type))).toEqual(new Set(['users', 'devices']))
+    expect(
+      validationDetails(await search(adminToken, { query: word, type: 'projects', priority: 'high' })),
+    ).toHaveProperty(['query.priority'])
     const inCell = data(await search(adminToken, { query: word, type: 'devices', coldCellId: treeA.coldCellId }))
     expect(inCell.map((h) => h.id)).toEqual([treeA.deviceId])
     expect(data(await search(adminToken, { query: word, type: 'devices', status: 'ONLINE' }))).toEqual([])
@@ -124,7 +127,7 @@ describe('search', () => {
     expect(
       validationDetails(await search(adminToken, { query: word, type: 'users', status: 'ONLINE' })),
     ).toHaveProperty(['query.status'])
-    expect(validationDetails(await search(adminToken, { query: word, type: 'tasks' }))).toHaveProperty(['query.type'])
+    expect(validationDetails(await search(adminToken, { query: word, type: 'widgets' }))).toHaveProperty(['query.type'])
     expectError(await call('GET', `/search?query=${word}`), 401, 'UNAUTHORIZED')
   })
 
@@ -132,5 +135,96 @@ describe('search', () => {
     for (const query of ['"unclosed', '!!!', 'a & | b', "o'brien", `${word} -nothing OR`, ':*'])
       expect((await search(adminToken, { query })).status).toBe(200)
     for (const query of ['!!', '&|', "''"]) expect((await suggest(adminToken, { query })).status).toBe(200)
+  })
+})
+
+describe('search over collaboration data', () => {
+  // Another unique word, so these fixtures never meet the ones above.
+  const topic = `qx${crypto
+    .randomUUID()
+    .replace(/[^a-f]/g, '')
+    .slice(0, 5)}plorian`
+  type Ids = { project: string; tasks: Record<string, string> }
+  let owner: Awaited<ReturnType<typeof seedUser>>
+  let outsider: Awaited<ReturnType<typeof seedUser>>
+  let adminToken: string
+  let mine: Ids
+  let theirs: Ids
+
+  async function projectWith(token: string, name: string, titles: Record<string, string>): Promise<Ids> {
+    const project = data(
+      await call<{ id: string }>('POST', '/projects', token, { name, description: `All about ${topic}` }),
+    )
+    const ids: Record<string, string> = {}
+    for (const [k, title] of Object.entries(titles))
+      ids[k] = data(
+        await call<{ id: string }>('POST', `/projects/${project.id}/tasks`, token, {
+          title,
+          description: `Check the ${topic} temperature sensors`,
+          priority: k === 'urgent' ? 'urgent' : 'low',
+        }),
+      ).id
+    return { project: project.id, tasks: ids }
+  }
+
+  beforeAll(async () => {
+    owner = await seedUser()
+    outsider = await seedUser()
+    adminToken = (await admin()).token
+    mine = await projectWith(owner.token, `Cold room ${topic}`, {
+      urgent: `Calibrate ${topic} probes`,
+      other: 'Paperwork',
+    })
+    // The outsider's project matches better (the word in the title twice): it must never reach the owner.
+    theirs = await projectWith(outsider.token, `${topic} ${topic}`, { urgent: `${topic} ${topic} ${topic}` })
+  })
+
+  it("finds a member's projects and tasks, never another project's even when it ranks first", async () => {
+    const projects = data(await search(owner.token, { query: topic, type: 'projects' }))
+    expect(projects.map((h) => h.id)).toEqual([mine.project])
+    const tasks = data(await search(owner.token, { query: topic, type: 'tasks', limit: 1 }))
+    expect(tasks.map((h) => h.id)).toEqual([mine.tasks.urgent])
+    const all = data(await search(owner.token, { query: topic, limit: 100 }))
+    expect(all.map((h) => h.id)).not.toContain(theirs.project)
+    expect(all.map((h) => h.id)).not.toContain(theirs.tasks.urgent)
+    const admin = data(await search(adminToken, { query: topic, type: 'projects' }))
+    expect(admin.map((h) => h.id).sort()).toEqual([mine.project, theirs.project].sort())
+  })
+
+  it('stems English words, tolerates typos, and filters tasks', async () => {
+    const stemmed = data(await search(owner.token, { query: 'sensor calibration', type: 'tasks' }))
+    expect(stemmed.map((h) => h.id)).toContain(mine.tasks.urgent)
+    const typo = data(await search(owner.token, { query: 'temprature', type: 'tasks' }))
+    expect(typo.map((h) => h.id)).toEqual(expect.arrayContaining([mine.tasks.urgent, mine.tasks.other]))
+    const urgent = data(await search(owner.token, { query: topic, type: 'tasks', priority: 'urgent' }))
+    expect(urgent.map((h) => h.id)).toEqual([mine.tasks.urgent])
+    expect(urgent[0]!.subtitle).toBe(`Cold room ${topic}`)
+    const inProject = data(await search(owner.token, { query: topic, type: 'tasks', projectId: theirs.project }))
+    expect(inProject).toEqual([])
+  })
+
+  it('shows published posts to everyone, drafts to their author only', async () => {
+    const published = data(
+      await call<{ id: string }>('POST', '/posts', owner.token, {
+        title: `On ${topic}`,
+        content: 'Notes',
+        published: true,
+      }),
+    )
+    const draft = data(
+      await call<{ id: string }>('POST', '/posts', owner.token, { title: `Draft ${topic}`, content: 'Later' }),
+    )
+    const own = data(await search(owner.token, { query: topic, type: 'posts' }))
+    expect(own.map((h) => h.id).sort()).toEqual([published.id, draft.id].sort())
+    const others = data(await search(outsider.token, { query: topic, type: 'posts' }))
+    expect(others.map((h) => h.id)).toEqual([published.id])
+    const drafts = data(await search(owner.token, { query: topic, type: 'posts', published: 'false' }))
+    expect(drafts.map((h) => h.id)).toEqual([draft.id])
+  })
+
+  it('suggests project and task names from their first letters', async () => {
+    const suggestions = data(await suggest(owner.token, { query: `calibr ${topic.slice(0, 4)}`, limit: 10 }))
+    expect(suggestions.map((s) => s.id)).toContain(mine.tasks.urgent)
+    expect(suggestions.map((s) => s.id)).not.toContain(theirs.tasks.urgent)
   })
 })

@@ -14,6 +14,7 @@ import {
   notifyPaymentCompleted,
   notifyPaymentFailed,
 } from '../features/payments/payments.events'
+import { notifyTaskAssigned } from '../features/tasks/tasks.events'
 import { emailAccountDeleted, emailWelcome } from '../features/users/users.events'
 import type { ListenerMap } from '../lib/events'
 import type { DomainEvents } from './types'
@@ -32,4 +33,5 @@ export const listeners: ListenerMap<DomainEvents> = {
   'alert.escalated': [notifyAlertEscalated, emailAlertEscalated],
   'payment.completed': [emailPaymentCompleted, notifyPaymentCompleted],
   'payment.failed': [emailPaymentFailed, notifyPaymentFailed],
+  'task.assigned': [notifyTaskAssigned],
 }

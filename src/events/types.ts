@@ -1,5 +1,6 @@
 import type { Plan } from '../db/schema'
 import type { AlertOut } from '../features/alerts/alerts.schemas'
+import type { TaskOut } from '../features/tasks/tasks.schemas'
 
 /** Every domain event and its payload; ./listeners.ts says who reacts to each. */
 export type DomainEvents = {
@@ -19,6 +20,8 @@ export type DomainEvents = {
   'alert.escalated': AlertEvent
   'payment.completed': PaymentEvent
   'payment.failed': PaymentEvent & { downgraded: boolean }
+  /** A task got a new assignee (not one who assigned it to itself). */
+  'task.assigned': { task: TaskOut; assigneeId: string; assignedBy: string }
 }
 
 /** A payment Stripe confirmed or refused; amounts in the currency's minor unit, as Stripe reports them. */

@@ -42,8 +42,12 @@ type ApiValue<V> = V extends Date ? string : V
  * `data extends Buffer`, and the Worker has no Node types, so every text column came out as a Buffer.
  */
 export type SelectShape<T extends Table> = {
-  [K in keyof T['$inferSelect']]: z.ZodType<ApiValue<T['$inferSelect'][K]>, T['$inferSelect'][K]>
+  [K in Exclude<keyof T['$inferSelect'], SearchColumn>]: z.ZodType<ApiValue<T['$inferSelect'][K]>, T['$inferSelect'][K]>
 }
+
+/** The generated search columns (src/db/schema/search.ts) are storage for search, never part of a response. */
+type SearchColumn = 'searchText' | 'searchVector'
+const SEARCH_COLUMNS: readonly string[] = ['searchText', 'searchVector'] satisfies SearchColumn[]
 
 /**
  * The zod schema of a table's rows, for responses: timestamps become ISO strings (`isoDate`).
@@ -52,11 +56,15 @@ export type SelectShape<T extends Table> = {
  * response object.
  */
 export function selectSchema<T extends Table>(table: T): z.ZodObject<SelectShape<T>> {
+  const columns = Object.entries(getTableColumns(table))
   const refine = Object.fromEntries(
-    Object.entries(getTableColumns(table)).map(([key, column]) => [
-      key,
-      (generated: z.ZodType) => apiColumn(column, generated),
-    ]),
+    columns.map(([key, column]) => [key, (generated: z.ZodType) => apiColumn(column, generated)]),
   )
-  return factory.createSelectSchema(table, refine as never) as unknown as z.ZodObject<SelectShape<T>>
+  const schema = factory.createSelectSchema(table, refine as never) as unknown as z.ZodObject
+  const internal = Object.fromEntries(
+    columns.filter(([key]) => SEARCH_COLUMNS.includes(key)).map(([key]) => [key, true as const]),
+  )
+  return (Object.keys(internal).length ? schema.omit(internal as never) : schema) as unknown as z.ZodObject<
+    SelectShape<T>
+  >
 }

@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi'
 import { isoDate } from '../../lib/table-schema'
 import { PageQuery } from '../../lib/pagination'
-import { DEVICE_STATUSES } from '../../db/schema'
+import { DEVICE_STATUSES, PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES } from '../../db/schema'
 
-export const SEARCH_TYPES = ['users', 'devices'] as const
+export const SEARCH_TYPES = ['users', 'projects', 'tasks', 'posts', 'devices'] as const
 export type SearchType = (typeof SEARCH_TYPES)[number]
 
 const Type = z.enum(SEARCH_TYPES)
@@ -12,6 +12,13 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true')
 /** Filters that apply to one type only; naming one with another type (or none) is a 422. */
 export const FILTERS = {
   verified: 'users',
+  projectStatus: 'projects',
+  projectId: 'tasks',
+  taskStatus: 'tasks',
+  priority: 'tasks',
+  assigneeId: 'tasks',
+  published: 'posts',
+  authorId: 'posts',
   status: 'devices',
   customerId: 'devices',
   coldCellId: 'devices',
@@ -28,6 +35,13 @@ export const SearchQuery = PageQuery.extend({
   sortBy: z.enum(['relevance', 'createdAt', 'name']).default('relevance'),
   sortOrder: z.enum(['asc', 'desc']).optional().openapi({ description: 'Default: desc, except asc for name' }),
   verified: bool.optional().openapi({ description: 'users: verified email or not' }),
+  projectStatus: z.enum(PROJECT_STATUSES).optional().openapi({ description: 'projects: status' }),
+  projectId: z.uuid().optional().openapi({ description: 'tasks: of this project' }),
+  taskStatus: z.enum(TASK_STATUSES).optional().openapi({ description: 'tasks: status' }),
+  priority: z.enum(TASK_PRIORITIES).optional().openapi({ description: 'tasks: priority' }),
+  assigneeId: z.uuid().optional().openapi({ description: 'tasks: assigned to this user' }),
+  published: bool.optional().openapi({ description: 'posts: published or draft' }),
+  authorId: z.uuid().optional().openapi({ description: 'posts: by this author' }),
   status: z.enum(DEVICE_STATUSES).optional().openapi({ description: 'devices: status' }),
   customerId: z.uuid().optional().openapi({ description: 'devices: of this customer' }),
   coldCellId: z.uuid().optional().openapi({ description: 'devices: in this cold cell' }),

@@ -1,9 +1,11 @@
 import { and, eq, sql, type Column, type SQL } from 'drizzle-orm'
-import { coldCells, devices, locations, users } from '../../db/schema'
+import { coldCells, devices, locations, posts, projectMembers, projects, tasks, users } from '../../db/schema'
 import type { SearchConfig } from '../../db/schema/search'
 import { grantFor } from '../../lib/permissions'
 import type { Principal } from '../../lib/types'
 import { scopeCondition } from '../coldchain/scope.service'
+import { visibleTo as visiblePosts } from '../posts/posts.service'
+import { isSystemAdmin } from '../projects/project-rules'
 import type { SearchQuery, SearchType } from './search.schemas'
 
 /** A source's SELECT list: the same named columns for every type, so the sources can be UNIONed. */
@@ -41,6 +43,12 @@ function score(t: Searchable, config: SearchConfig, m: Match) {
 
 const where = (...conditions: (SQL | undefined)[]) => and(...conditions) ?? sql`true`
 
+/** Seed 001's rule: members (the owner is one) see a project and its tasks; system admins see all. */
+const memberOf = (caller: Principal, projectId: Column) =>
+  isSystemAdmin(caller)
+    ? undefined
+    : sql`exists (select 1 from ${projectMembers} where ${projectMembers.projectId} = ${projectId} and ${projectMembers.userId} = ${caller.id})`
+
 export const SOURCES: Record<SearchType, Source> = {
   // People's names and emails: admins and moderators (users:read on everyone), as GET /users.
   users: {
@@ -56,6 +64,51 @@ export const SOURCES: Record<SearchType, Source> = {
           : f.verified
             ? sql`${users.emailVerifiedAt} is not null`
             : sql`${users.emailVerifiedAt} is null`,
+      )}`,
+  },
+  // Projects by name and description, to their members.
+  projects: {
+    config: 'english',
+    readable: () => true,
+    select: (caller, m, f) => sql`
+      ${hit('projects', 'english', { id: projects.id, title: projects.name, subtitle: projects.status, t: projects }, m)}
+      from ${projects}
+      where ${where(
+        matches(projects, 'english', m),
+        memberOf(caller, projects.id),
+        f.projectStatus ? eq(projects.status, f.projectStatus) : undefined,
+      )}`,
+  },
+  // Tasks by title and description, to the members of their project; the subtitle is the project's name.
+  tasks: {
+    config: 'english',
+    readable: () => true,
+    select: (caller, m, f) => sql`
+      ${hit('tasks', 'english', { id: tasks.id, title: tasks.title, subtitle: projects.name, t: tasks }, m)}
+      from ${tasks}
+      join ${projects} on ${eq(projects.id, tasks.projectId)}
+      where ${where(
+        matches(tasks, 'english', m),
+        memberOf(caller, tasks.projectId),
+        f.projectId ? eq(tasks.projectId, f.projectId) : undefined,
+        f.taskStatus ? eq(tasks.status, f.taskStatus) : undefined,
+        f.priority ? eq(tasks.priority, f.priority) : undefined,
+        f.assigneeId ? eq(tasks.assigneeId, f.assigneeId) : undefined,
+      )}`,
+  },
+  // Posts by title and content: published ones, your drafts, every draft for moderators.
+  posts: {
+    config: 'english',
+    readable: (caller) => grantFor(caller.permissions, 'posts', 'read') !== 'none',
+    select: (caller, m, f) => sql`
+      ${hit('posts', 'english', { id: posts.id, title: posts.title, subtitle: users.name, t: posts }, m)}
+      from ${posts}
+      join ${users} on ${eq(users.id, posts.authorId)}
+      where ${where(
+        matches(posts, 'english', m),
+        visiblePosts(caller),
+        f.published === undefined ? undefined : eq(posts.published, f.published),
+        f.authorId ? eq(posts.authorId, f.authorId) : undefined,
       )}`,
   },
   // Devices by serial number and firmware, in the caller's cold-chain scope (checked here, in SQL).

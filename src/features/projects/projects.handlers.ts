@@ -1,0 +1,26 @@
+import type { Context } from 'hono'
+import { ok, page } from '../../lib/envelope'
+import type { AuthEnv, Handler } from '../../lib/types'
+import type * as r from './projects.routes'
+import * as projects from './projects.service'
+
+const hubs = (c: Context<AuthEnv>) => c.get('config').bindings
+
+export const list: Handler<typeof r.list> = async (c) => {
+  const { data, meta } = await projects.listProjects(c.get('db'), c.get('user'), c.req.valid('query'))
+  return page(c, data, meta)
+}
+
+export const create: Handler<typeof r.create> = async (c) =>
+  ok(c, await projects.createProject(c.get('db'), c.get('user'), c.req.valid('json')), 201)
+
+export const get: Handler<typeof r.get> = async (c) =>
+  ok(c, await projects.getProject(c.get('db'), c.get('user'), c.req.valid('param').id))
+
+export const update: Handler<typeof r.update> = async (c) =>
+  ok(c, await projects.updateProject(c.get('db'), hubs(c), c.get('user'), c.req.valid('param').id, c.req.valid('json')))
+
+export const remove: Handler<typeof r.remove> = async (c) => {
+  await projects.deleteProject(c.get('db'), hubs(c), c.get('user'), c.req.valid('param').id)
+  return c.body(null, 204)
+}

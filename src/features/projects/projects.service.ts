@@ -1,0 +1,152 @@
+import { and, asc, count, desc, eq, ilike, isNotNull, type SQL } from 'drizzle-orm'
+import type { Database, HttpDatabase } from '../../db/client'
+import { projectMembers, projects, tasks, TASK_STATUSES, users } from '../../db/schema'
+import { ApiError } from '../../lib/errors'
+import { offsetOf, toPage, totalRows } from '../../lib/pagination'
+import { publishChange, revokeChannel, type Hubs } from './project-feed'
+import { assertAllowed, isSystemAdmin, standingOf, type Caller } from './project-rules'
+import {
+  ProjectDetailSchema,
+  ProjectListItemSchema,
+  ProjectSchema,
+  type CreateProjectInput,
+  type ProjectListQuery,
+  type UpdateProjectInput,
+} from './projects.schemas'
+
+/** The caller's membership row of each project, joined in (null where it has none). */
+const myMembership = (caller: Caller) =>
+  and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, caller.id))
+
+/**
+ * A project with the caller's standing in it, in one query. 404 when it does not exist or the
+ * caller may not see it; the caller's rights beyond reading are checked by `assertAllowed`.
+ */
+export async function loadProject(db: Database, caller: Caller, id: string) {
+  const [row] = await db
+    .select({ project: projects, role: projectMembers.role })
+    .from(projects)
+    .leftJoin(projectMembers, myMembership(caller))
+    .where(eq(projects.id, id))
+  const standing = standingOf(caller, row?.role)
+  if (!row) throw ApiError.notFound('Project')
+  assertAllowed(standing, 'read')
+  return { project: row.project, role: row.role, standing }
+}
+
+/** Creates a project owned by the caller, who becomes its `owner` member in the same transaction. */
+export async function createProject(db: HttpDatabase, caller: Caller, input: CreateProjectInput) {
+  const id = crypto.randomUUID()
+  const [[row]] = await db.batch([
+    db
+      .insert(projects)
+      .values({
+        id,
+        name: input.name,
+        description: input.description ?? null,
+        settings: input.settings ?? {},
+        ownerId: caller.id,
+      })
+      .returning(),
+    db.insert(projectMembers).values({ projectId: id, userId: caller.id, role: 'owner' }),
+  ])
+  return ProjectListItemSchema.decode({ ...row!, role: 'owner' })
+}
+
+const SORT_COLUMNS = { createdAt: projects.createdAt, updatedAt: projects.updatedAt, name: projects.name }
+
+/** The caller's projects (owned or member of); `scope: all` lists every project, for system admins. */
+export async function listProjects(db: Database, caller: Caller, q: ProjectListQuery) {
+  if (q.scope === 'all' && !isSystemAdmin(caller)) throw ApiError.forbidden('Only administrators list every project')
+  const like = (s: string) => `%${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+  const filters: (SQL | undefined)[] = [
+    q.scope === 'mine' ? isNotNull(projectMembers.userId) : undefined,
+    q.name ? ilike(projects.name, like(q.name)) : undefined,
+    q.status ? eq(projects.status, q.status) : undefined,
+  ]
+  const where = and(...filters)
+  const column = SORT_COLUMNS[q.sort.replace('-', '') as keyof typeof SORT_COLUMNS]
+  const rows = await db
+    .select({ project: projects, role: projectMembers.role, total: totalRows })
+    .from(projects)
+    .leftJoin(projectMembers, myMembership(caller))
+    .where(where)
+    .orderBy(q.sort.startsWith('-') ? desc(column) : asc(column), asc(projects.id))
+    .limit(q.limit)
+    .offset(offsetOf(q))
+  return toPage(
+    rows,
+    q,
+    (r) => ProjectListItemSchema.decode({ ...r.project, role: r.role }),
+    async () => {
+      const [c] = await db
+        .select({ n: count() })
+        .from(projects)
+        .leftJoin(projectMembers, myMembership(caller))
+        .where(where)
+      return c?.n ?? 0
+    },
+  )
+}
+
+/** The project with its owner, its members and its task counts by status. */
+export async function getProject(db: Database, caller: Caller, id: string) {
+  const { project, role } = await loadProject(db, caller, id)
+  const [members, counts] = await Promise.all([
+    membersOf(db, id),
+    db.select({ status: tasks.status, n: count() }).from(tasks).where(eq(tasks.projectId, id)).groupBy(tasks.status),
+  ])
+  const owner = members.find((m) => m.userId === project.ownerId)
+  const taskCounts = Object.fromEntries(TASK_STATUSES.map((s) => [s, counts.find((c) => c.status === s)?.n ?? 0]))
+  return ProjectDetailSchema.decode({
+    ...project,
+    role,
+    owner: { id: project.ownerId, name: owner?.name ?? '', email: owner?.email ?? '' },
+    members,
+    taskCounts: taskCounts as Record<(typeof TASK_STATUSES)[number], number>,
+  })
+}
+
+/** Every member of a project with its name and email, oldest first. */
+export async function membersOf(db: Database, projectId: string) {
+  return db
+    .select({
+      userId: projectMembers.userId,
+      role: projectMembers.role,
+      joinedAt: projectMembers.joinedAt,
+      name: users.name,
+      email: users.email,
+    })
+    .from(projectMembers)
+    .innerJoin(users, eq(users.id, projectMembers.userId))
+    .where(eq(projectMembers.projectId, projectId))
+    .orderBy(asc(projectMembers.joinedAt), asc(projectMembers.userId))
+}
+
+/** Owner, project admins and system admins change a project; `status: archived` makes it read-only. */
+export async function updateProject(db: Database, hubs: Hubs, caller: Caller, id: string, patch: UpdateProjectInput) {
+  const { standing, role } = await loadProject(db, caller, id)
+  assertAllowed(standing, 'manage')
+  const [row] = await db
+    .update(projects)
+    .set({ name: patch.name, description: patch.description, status: patch.status, settings: patch.settings })
+    .where(eq(projects.id, id))
+    .returning()
+  if (!row) throw ApiError.notFound('Project')
+  const out = ProjectSchema.decode(row)
+  await publishChange(hubs, id, 'project.updated', { project: out, changes: Object.keys(patch) })
+  return ProjectListItemSchema.decode({ ...row, role })
+}
+
+/**
+ * Deletes the project with its members and tasks (foreign keys cascade); its channel's subscribers
+ * are told, then disconnected, before the request answers.
+ */
+export async function deleteProject(db: Database, hubs: Hubs, caller: Caller, id: string) {
+  const { standing } = await loadProject(db, caller, id)
+  assertAllowed(standing, 'manage')
+  const [row] = await db.delete(projects).where(eq(projects.id, id)).returning({ id: projects.id })
+  if (!row) throw ApiError.notFound('Project')
+  await publishChange(hubs, id, 'project.deleted', { projectId: id })
+  await revokeChannel(hubs, id)
+}
