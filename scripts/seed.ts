@@ -100,6 +100,8 @@ export async function seed(url: string, opts: { echoUrl?: string; keysFile?: str
       created.push(`job "${job.name}"`)
     }
     const coldChain = await seedColdChain(db, { keysFile: opts.keysFile })
+    // Typo correction's dictionary (features/search) knows the demo data at once, not at the next refresh.
+    await pool.query('refresh materialized view search_words')
     return { created: [...created, ...coldChain.created], users: DEMO_USERS, devices: coldChain.devices }
   } finally {
     await pool.end()

@@ -22,6 +22,7 @@ const NAMES = [
   'device-offline-sweep',
   'alert-escalation',
   'upload-session-cleanup',
+  'search-words-refresh',
 ]
 
 type SystemJob = {

@@ -5,6 +5,7 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { devices } from '../src/db/schema'
+import { refreshSearchWords } from '../src/features/search/search.service'
 import { admin, customerUserOf, seedTree, technicianOf, type Tree } from './coldchain-helpers'
 import { call, data, expectError, seedUser, validationDetails, withDb } from './helpers'
 
@@ -43,9 +44,9 @@ describe('search', () => {
     longer = (await seedUser({ name: `Grace ${word}ington` })).user.id
     treeA = await seedTree('Search A')
     treeB = await seedTree('Search B')
-    await renameDevice(treeA.deviceId, `${word}-A`, `fw ${word}`)
+    await renameDevice(treeA.deviceId, treeA.serialNumber, `fw ${word}`)
     // B's device matches the query better than A's: it must still never reach A's users.
-    await renameDevice(treeB.deviceId, word, `fw ${word} ${word}`)
+    await renameDevice(treeB.deviceId, word, `fw ${word} ${word} ${word}`)
   })
 
   it('finds users by name for an admin, the exact word ranked first, highlighted and escaped', async () => {
@@ -65,6 +66,7 @@ describe('search', () => {
   })
 
   it('tolerates typos and matches the start of a word', async () => {
+    await withDb((db) => refreshSearchWords(db))
     const typo = `${word.slice(0, 6)}${word.slice(7)}` // one letter dropped
     const hits = data(await search(adminToken, { query: typo, type: 'users' }))
     expect(hits.map((h) => h.id)).toEqual(expect.arrayContaining([exact, longer]))
@@ -192,6 +194,7 @@ describe('search over collaboration data', () => {
   })
 
   it('stems English words, tolerates typos, and filters tasks', async () => {
+    await withDb((db) => refreshSearchWords(db))
     const stemmed = data(await search(owner.token, { query: 'sensor calibration', type: 'tasks' }))
     expect(stemmed.map((h) => h.id)).toContain(mine.tasks.urgent)
     const typo = data(await search(owner.token, { query: 'temprature', type: 'tasks' }))

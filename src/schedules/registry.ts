@@ -1,6 +1,7 @@
 import { escalateAlerts, sweepOfflineDevices } from './coldchain'
 import { cleanupOtps, cleanupSessions, retainLogs } from './maintenance'
 import { dailyReport, recordHealth } from './reports'
+import { refreshSearchDictionary } from './search'
 import type { SystemJob } from './types'
 import { abortStaleUploads } from './uploads'
 import { dispatchUserJobs } from './user-jobs'
@@ -50,5 +51,11 @@ export const SYSTEM_JOBS: SystemJob[] = [
     cron: '17 * * * *',
     description: 'Abort upload sessions older than 24 hours',
     run: abortStaleUploads,
+  },
+  {
+    name: 'search-words-refresh',
+    cron: '*/15 * * * *',
+    description: 'Rebuild the dictionary that search corrects typos against',
+    run: refreshSearchDictionary,
   },
 ]

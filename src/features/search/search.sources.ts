@@ -21,8 +21,13 @@ function hit(
 
 type Searchable = { searchVector: Column; searchText: Column; createdAt: Column }
 
-/** How a source matches: the caller's words as a tsquery (per config) and the raw text for trigrams. */
-export type Match = { tsquery: (config: SearchConfig) => SQL; text: string }
+/** How a source matches: `tsquery` (built with the source's configuration) against its GIN-indexed vector. */
+export type Match = {
+  text: string
+  tsquery: (config: SQL) => SQL
+  /** Suggestions: whole words first, without `ts_rank` (computing it on every match is what a search costs). */
+  unranked?: boolean
+}
 
 export type Source = {
   config: SearchConfig
@@ -32,13 +37,15 @@ export type Source = {
   select: (caller: Principal, match: Match, filters: Partial<SearchQuery>) => SQL
 }
 
-/** Full-text match on the vector, or trigram word similarity on the text (typos, prefixes). */
 function matches(t: Searchable, config: SearchConfig, m: Match) {
-  return sql`(${t.searchVector} @@ ${m.tsquery(config)} or ${m.text} <% ${t.searchText})`
+  return sql`${t.searchVector} @@ ${m.tsquery(sql`${config}::regconfig`)}`
 }
 
+/** Rows holding the words whole rank above rows where they only start words (the prefix query matches both). */
 function score(t: Searchable, config: SearchConfig, m: Match) {
-  return sql`(ts_rank(${t.searchVector}, ${m.tsquery(config)}) + word_similarity(${m.text}, ${t.searchText}))::float8`
+  const c = sql`${config}::regconfig`
+  const whole = sql`(${t.searchVector} @@ websearch_to_tsquery(${c}, ${m.text}))::int`
+  return m.unranked ? sql`${whole}::float8` : sql`(ts_rank(${t.searchVector}, ${m.tsquery(c)}) + ${whole})::float8`
 }
 
 const where = (...conditions: (SQL | undefined)[]) => and(...conditions) ?? sql`true`
