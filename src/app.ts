@@ -27,6 +27,7 @@ import { usersRouter } from './features/users'
 import { principalSource } from './features/rbac/access.service'
 import { claimsOf, principals } from './lib/auth'
 import { createRouter } from './lib/create-router'
+import { openApiDocument } from './lib/openapi'
 import { errorBody } from './lib/envelope'
 import { ApiError } from './lib/errors'
 import { isExemptFromApiLimit } from './lib/rate-limit/exempt'
@@ -107,7 +108,7 @@ export function createApp() {
       skip: (c) => c.req.path.startsWith('/api/v1/health') || isExemptFromApiLimit(c),
     }),
   )
-  api
+  const routes = api
     .route('/', healthRouter)
     .route('/', authRouter)
     // Before usersRouter: PUT /users/plan must not be taken for PUT /users/{id}.
@@ -129,28 +130,27 @@ export function createApp() {
     .route('/', paymentsRouter)
     .route('/', uploadsRouter)
     .route('/', devRouter)
-  app.route('/api/v1', api)
+  const mounted = app.route('/api/v1', routes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
   })
-  app.route(
+  app.openAPIRegistry.registerComponent('securitySchemes', 'deviceKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-device-key',
+    description: "A device's key, shown once when the device is created or its key regenerated",
+  })
+  let document: ReturnType<typeof openApiDocument> | undefined
+  return mounted.route(
     '/',
-    docsRouter(() =>
-      app.getOpenAPI31Document({
-        openapi: '3.1.0',
-        info: {
-          title: 'Outpost API',
-          version: '0.1.0',
-          description: 'Edge backend on Cloudflare Workers. Every reply is `{ success, data | error }`.',
-        },
-        servers: [{ url: '/' }],
-      }),
-    ),
+    docsRouter(() => (document ??= openApiDocument(app))),
   )
-  return app
 }
 
 export const app = createApp()
+
+/** Every route with its inputs and outputs, for `hc<AppType>` (src/client.ts). */
+export type AppType = typeof app
