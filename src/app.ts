@@ -9,6 +9,7 @@ import { deadLettersRouter } from './features/dead-letters'
 import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
+import { metricsRouter } from './features/metrics'
 import { jobsRouter } from './features/jobs'
 import { notificationsRouter } from './features/notifications'
 import { paymentsRouter } from './features/payments'
@@ -27,6 +28,7 @@ import { usersRouter } from './features/users'
 import { principalSource } from './features/rbac/access.service'
 import { claimsOf, principals } from './lib/auth'
 import { createRouter } from './lib/create-router'
+import { requestMetrics } from './lib/metrics/middleware'
 import { openApiDocument } from './lib/openapi'
 import { errorBody } from './lib/envelope'
 import { ApiError } from './lib/errors'
@@ -77,6 +79,7 @@ function limitBody(): MiddlewareHandler<AppEnv> {
 export function createApp() {
   const app = createRouter()
   app.use(requestContext())
+  app.use(requestMetrics())
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-site' }))
   app.use(services())
   app.use(principals(principalSource, app))
@@ -143,8 +146,13 @@ export function createApp() {
     name: 'x-device-key',
     description: "A device's key, shown once when the device is created or its key regenerated",
   })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The METRICS_TOKEN secret, for a Prometheus scraper (GET /metrics)',
+  })
   let document: ReturnType<typeof openApiDocument> | undefined
-  return mounted.route(
+  return mounted.route('/', metricsRouter).route(
     '/',
     docsRouter(() => (document ??= openApiDocument(app))),
   )

@@ -6,6 +6,7 @@ import { checkTarget } from '../../lib/ssrf'
 import { emit } from '../../events'
 import { MAX_TIMEOUT_MS } from './jobs.schemas'
 import { allowedHosts } from './jobs.service'
+import { count, observe } from '../../lib/metrics/recorder'
 
 export const RESPONSE_READ_LIMIT = 64 * 1024
 export const RESPONSE_STORE_LIMIT = 4 * 1024
@@ -204,6 +205,10 @@ export async function executeOnce(db: HttpDatabase, config: Config, executionId:
   if (!row) return { action: 'ack' }
   const { job } = row
   const r = await callTarget(config, job, executionId, row.secret)
+  const retrying = !r.ok && r.retryable && claimed.attempt <= job.maxRetries
+  const status = r.ok ? 'SUCCESS' : retrying ? 'RETRYING' : 'FAILED'
+  count('outpost_cron_executions_total', { status })
+  observe('outpost_cron_execution_duration_seconds', { status }, r.durationMs / 1000)
   const record = {
     httpStatus: r.httpStatus,
     durationMs: r.durationMs,
@@ -211,7 +216,7 @@ export async function executeOnce(db: HttpDatabase, config: Config, executionId:
     errorMessage: r.errorMessage,
     responseBody: r.responseBody,
   }
-  if (!r.ok && r.retryable && claimed.attempt <= job.maxRetries) {
+  if (retrying) {
     await db
       .update(executions)
       .set({ ...record, status: 'RETRYING' })
