@@ -7,6 +7,7 @@ import { MetricsRecorder } from '../src/lib/metrics/recorder'
 import { renderPrometheus } from '../src/lib/metrics/render'
 import { post, reading, seedDevice } from './coldchain-fixtures'
 import { BASE, call, seedUser } from './helpers'
+import { deliverBatch } from './queue-delivery'
 
 const METRICS_TOKEN = 'test-metrics-token-0123456789'
 
@@ -94,6 +95,19 @@ describe('cold-chain metrics', () => {
       readings: moved(before, after, 'outpost_readings_ingested_total', {}),
       opened: moved(before, after, 'outpost_alerts_opened_total', { type: 'HIGH_TEMP' }),
     }).toEqual({ readings: 2, opened: 1 })
+  })
+})
+
+describe('queue metrics', () => {
+  it('counts the messages a consumer acks, by queue', async () => {
+    const before = (await scrape()).families
+    const result = await deliverBatch('jobs', [
+      { id: 'q1', body: { not: 'a job message' } },
+      { id: 'q2', body: { executionId: 'also not one' } },
+    ])
+    expect(result.explicitAcks).toEqual(['q1', 'q2'])
+    const after = (await scrape()).families
+    expect(moved(before, after, 'outpost_queue_messages_total', { queue: 'jobs', outcome: 'acked' })).toBe(2)
   })
 })
 

@@ -12,7 +12,7 @@ export async function handleQueue(batch: MessageBatch, env: Env, ctx?: Pick<Exec
   try {
     await consume(counted(batch), config)
   } finally {
-    if (ctx) flushSoon(config, (flush) => ctx.waitUntil(flush))
+    if (ctx) flushSoon(config, (flush) => ctx.waitUntil(flush), false)
   }
 }
 

@@ -18,9 +18,13 @@ export const metricsStore = (config: Config) => {
 /** Sends a batch to the store. */
 export const sendBatch = (config: Config) => (batch: Batch) => metricsStore(config).add(batch)
 
-/** Hands the flush now due (if any) to `waitUntil`: from requests, queue batches, ticks and Durable Objects. */
-export function flushSoon(config: Config, waitUntil: (flush: Promise<void>) => void) {
-  const flush = recorder.flushDue(sendBatch(config), FLUSH_INTERVAL_MS)
+/**
+ * Hands the flush now due (if any) to `waitUntil`: from requests and Durable Objects. `wait: false` (queue batches,
+ * whose `waitUntil` holds the batch's completion) sends only when the interval is up, never waits for it; what it
+ * leaves goes with the isolate's next flush.
+ */
+export function flushSoon(config: Config, waitUntil: (flush: Promise<void>) => void, wait = true) {
+  const flush = recorder.flushDue(sendBatch(config), FLUSH_INTERVAL_MS, Date.now(), wait)
   if (flush) waitUntil(flush)
 }
 

@@ -45,15 +45,17 @@ export class MetricsRecorder {
 
   /**
    * The flush due now, for `waitUntil`, or undefined. One flush at a time, at most one per `intervalMs`: right away
-   * when the last one is older, else after what is left of the interval, so an isolate that goes quiet still
-   * delivers its batch within the interval.
+   * when the last one is older, else (unless `wait` is false) after what is left of the interval, so an isolate that
+   * goes quiet still delivers its batch within the interval.
    */
-  flushDue(send: (batch: Batch) => Promise<void>, intervalMs: number, now = Date.now()) {
+  flushDue(send: (batch: Batch) => Promise<void>, intervalMs: number, now = Date.now(), wait = true) {
     // A flush whose request context was cancelled never clears its mark: give it up after a while.
     if (this.scheduledAt !== undefined && now - this.scheduledAt < intervalMs + 30_000) return undefined
     if (!Object.keys(this.pending).length) return undefined
+    const delay = Math.max(0, this.lastFlush + intervalMs - now)
+    if (delay > 0 && !wait) return undefined
     this.scheduledAt = now
-    return sleep(Math.max(0, this.lastFlush + intervalMs - now)).then(async () => {
+    return sleep(delay).then(async () => {
       this.scheduledAt = undefined
       this.lastFlush = Date.now()
       const batch = this.takeBatch()
