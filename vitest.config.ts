@@ -32,6 +32,7 @@ export default defineConfig({
           STRIPE_WEBHOOK_SECRET: 'whsec_test_outpost_webhook_secret',
           STRIPE_PRICE_PREMIUM: 'price_test_premium',
           STRIPE_PRICE_PRO: 'price_test_pro',
+          METRICS_TOKEN: 'test-metrics-token-0123456789',
           TEST_UPSTASH_URL: inject('upstashUrl'),
           TEST_UPSTASH_TOKEN: inject('upstashToken'),
           TEST_ECHO_URL: inject('echoUrl'),

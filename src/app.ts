@@ -9,6 +9,7 @@ import { deadLettersRouter } from './features/dead-letters'
 import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
 import { healthRouter } from './features/health'
+import { metricsRouter } from './features/metrics'
 import { jobsRouter } from './features/jobs'
 import { notificationsRouter } from './features/notifications'
 import { paymentsRouter } from './features/payments'
@@ -31,6 +32,8 @@ import { usersRouter } from './features/users'
 import { principalSource } from './features/rbac/access.service'
 import { claimsOf, principals } from './lib/auth'
 import { createRouter } from './lib/create-router'
+import { requestMetrics } from './lib/metrics/middleware'
+import { openApiDocument } from './lib/openapi'
 import { errorBody } from './lib/envelope'
 import { ApiError } from './lib/errors'
 import { isExemptFromApiLimit } from './lib/rate-limit/exempt'
@@ -96,6 +99,7 @@ function limitBody(): MiddlewareHandler<AppEnv> {
 export function createApp() {
   const app = createRouter()
   app.use(requestContext())
+  app.use(requestMetrics())
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-site' }))
   app.use(services())
   app.use(principals(principalSource, app))
@@ -127,7 +131,7 @@ export function createApp() {
       skip: (c) => c.req.path.startsWith('/api/v1/health') || isExemptFromApiLimit(c),
     }),
   )
-  api
+  const routes = api
     .route('/', healthRouter)
     .route('/', authRouter)
     // Before usersRouter: PUT /users/plan must not be taken for PUT /users/{id}.
@@ -153,28 +157,32 @@ export function createApp() {
     .route('/', postsRouter)
     .route('/', searchRouter)
     .route('/', devRouter)
-  app.route('/api/v1', api)
+  const mounted = app.route('/api/v1', routes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
   })
-  app.route(
+  app.openAPIRegistry.registerComponent('securitySchemes', 'deviceKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-device-key',
+    description: "A device's key, shown once when the device is created or its key regenerated",
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The METRICS_TOKEN secret, for a Prometheus scraper (GET /metrics)',
+  })
+  let document: ReturnType<typeof openApiDocument> | undefined
+  return mounted.route('/', metricsRouter).route(
     '/',
-    docsRouter(() =>
-      app.getOpenAPI31Document({
-        openapi: '3.1.0',
-        info: {
-          title: 'Outpost API',
-          version: '0.1.0',
-          description: 'Edge backend on Cloudflare Workers. Every reply is `{ success, data | error }`.',
-        },
-        servers: [{ url: '/' }],
-      }),
-    ),
+    docsRouter(() => (document ??= openApiDocument(app))),
   )
-  return app
 }
 
 export const app = createApp()
+
+/** Every route with its inputs and outputs, for `hc<AppType>` (src/client.ts). */
+export type AppType = typeof app

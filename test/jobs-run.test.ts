@@ -8,6 +8,7 @@ import { loadConfig } from '../src/env'
 import { dispatchDueJobs } from '../src/features/jobs/dispatch.service'
 import worker from '../src/index'
 import { readMailbox, seedUser, withDb } from './helpers'
+import { openSocket } from './realtime-clients'
 
 // Local targets are allowed only in development: these tests run the Worker as development.
 const dev = { ...env, ENVIRONMENT: 'development' } as Env
@@ -255,6 +256,22 @@ describe('the jobs consumer', () => {
     const res = await deliver(execution!.id)
     expect(res.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['m0'])
     expect((await executionsOf(jobId))[0]).toMatchObject({ status: 'RETRYING', error: 'HTTP_5XX', httpStatus: 503 })
+  })
+
+  it("publishes each finished execution to the owner's user channel as job.execution", async () => {
+    const { user, token } = await seedUser()
+    const jobId = await createJob(token, { targetUrl: `${ECHO}/ok?e=${crypto.randomUUID()}` })
+    await dueAndDispatch(jobId)
+    const [execution] = await executionsOf(jobId)
+    const socket = await openSocket(`user:${user.id}`, { token })
+    await socket.next('presence')
+    expect((await deliver(execution!.id)).explicitAcks).toEqual(['m0'])
+    const frame = await socket.next('message')
+    expect(frame.data).toMatchObject({
+      event: 'job.execution',
+      payload: { jobId, executionId: execution!.id, status: 'SUCCESS', httpStatus: 200 },
+    })
+    socket.ws.close()
   })
 
   it('runs a job now on request, through the queue, with a MANUAL execution', async () => {

@@ -1,4 +1,5 @@
 import type { Context, ExecutionContext, MiddlewareHandler, Next } from 'hono'
+import { COMPOSED_HANDLER } from 'hono/utils/constants'
 import { leadingWith, type LeadOutcome, type Statement } from '../db/lead-statement'
 import { ApiError } from './errors'
 import { can, grantFor } from './permissions'
@@ -100,6 +101,20 @@ async function onRemembered(c: Context<AppEnv>, next: Next, claims: AccessClaims
   c.res = await c.get('app').fetch(again, c.env, ctx)
 }
 
+// The middleware requireAuth() made, so the OpenAPI document can tell signed-in routes from public ones.
+const authGates = new WeakSet<object>()
+
+/**
+ * Whether `handler` is a `requireAuth()` middleware, as listed in `app.routes`: hono wraps the handlers of a router
+ * mounted with its own error handler, keeping the original under COMPOSED_HANDLER.
+ */
+export function isAuthGate(handler: unknown): boolean {
+  for (let h = handler; typeof h === 'function'; h = (h as { [COMPOSED_HANDLER]?: unknown })[COMPOSED_HANDLER]) {
+    if (authGates.has(h)) return true
+  }
+  return false
+}
+
 /**
  * A 401 without a valid token, else the caller is loaded. Routes that list it in their middleware
  * get handlers typed with `AuthEnv`, in which `c.get('user')` is always set.
@@ -114,6 +129,7 @@ export function requireAuth(opts: { allowQueryToken?: boolean } = {}): Middlewar
     await authenticate(c, claims)
     await next()
   }
+  authGates.add(requireAuth)
   // The one place AuthEnv is asserted: nothing after this middleware runs unless `user` was set.
   return requireAuth as MiddlewareHandler<AuthEnv>
 }

@@ -15,6 +15,8 @@ import {
 import type { NormalizedReading } from '../features/readings/readings.service'
 import { emit } from '../events'
 import { errorFields, log } from '../lib/logger'
+import { flushSoon } from '../lib/metrics/middleware'
+import { count } from '../lib/metrics/recorder'
 
 /** How long the object keeps its Postgres pool open without a call. */
 const POOL_IDLE_MS = 30_000
@@ -111,6 +113,12 @@ export class DeviceMonitor extends DurableObject<Env> {
     await publishDeviceEvents(config.bindings.CHANNEL_HUB, d, changes, reading)
     const events = changes.filter((c) => c.kind !== 'updated')
     if (!events.length) return
+    for (const c of events) {
+      count(c.kind === 'triggered' ? 'outpost_alerts_opened_total' : 'outpost_alerts_resolved_total', {
+        type: c.alert.type,
+      })
+    }
+    flushSoon(config, (flush) => this.ctx.waitUntil(flush))
     // Notifications and emails run after the reply; they open their own connection.
     this.ctx.waitUntil(
       this.withDb(async (db) => {

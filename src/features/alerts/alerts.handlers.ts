@@ -6,6 +6,7 @@ import { publish } from '../realtime/hub.service'
 import type * as r from './alerts.routes'
 import { listAlerts, resolveAlert } from './alerts.service'
 import { alertChannels } from './transitions.service'
+import { count } from '../../lib/metrics/recorder'
 
 export const list: Handler<typeof r.list> = async (c) => {
   const { data, meta } = await listAlerts(c.get('db'), await scopeOf(c.get('db'), c.get('user')), c.req.valid('query'))
@@ -21,6 +22,7 @@ export const resolve: Handler<typeof r.resolve> = async (c) => {
   await Promise.allSettled(
     alertChannels(resolved.alert).map((ch) => publish(hubs, ch, 'alert.resolved', resolved.alert)),
   )
+  count('outpost_alerts_resolved_total', { type: resolved.alert.type })
   emitAfterResponse(c, 'alert.resolved', resolved)
   return ok(c, resolved.alert)
 }

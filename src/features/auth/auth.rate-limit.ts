@@ -64,7 +64,8 @@ export const loginRateLimit = (): MiddlewareHandler<AppEnv> =>
       key: `${ip}|${await bodyEmail(c)}`,
       rule: config.RATE_LIMIT_LOGIN_FAILURES,
     }
-    const spend = async (b: Budget) => enforceLimit(c, b.rule, await backend.limit(b.bucket, b.key, b.rule), true)
+    const spend = async (b: Budget) =>
+      enforceLimit(c, b.bucket, b.rule, await backend.limit(b.bucket, b.key, b.rule), true)
     const refund = (b: Budget) => backend.refund(b.bucket, b.key, b.rule)
     await spend(spray)
     try {

@@ -6,6 +6,9 @@ import { checkTarget } from '../../lib/ssrf'
 import { emit } from '../../events'
 import { MAX_TIMEOUT_MS } from './jobs.schemas'
 import { allowedHosts } from './jobs.service'
+import { log } from '../../lib/logger'
+import { count, observe } from '../../lib/metrics/recorder'
+import { type EventData, publish } from '../realtime/hub.service'
 
 export const RESPONSE_READ_LIMIT = 64 * 1024
 export const RESPONSE_STORE_LIMIT = 4 * 1024
@@ -204,6 +207,10 @@ export async function executeOnce(db: HttpDatabase, config: Config, executionId:
   if (!row) return { action: 'ack' }
   const { job } = row
   const r = await callTarget(config, job, executionId, row.secret)
+  const retrying = !r.ok && r.retryable && claimed.attempt <= job.maxRetries
+  const status = r.ok ? 'SUCCESS' : retrying ? 'RETRYING' : 'FAILED'
+  count('outpost_cron_executions_total', { status })
+  observe('outpost_cron_execution_duration_seconds', { status }, r.durationMs / 1000)
   const record = {
     httpStatus: r.httpStatus,
     durationMs: r.durationMs,
@@ -211,7 +218,7 @@ export async function executeOnce(db: HttpDatabase, config: Config, executionId:
     errorMessage: r.errorMessage,
     responseBody: r.responseBody,
   }
-  if (!r.ok && r.retryable && claimed.attempt <= job.maxRetries) {
+  if (retrying) {
     await db
       .update(executions)
       .set({ ...record, status: 'RETRYING' })
@@ -226,10 +233,28 @@ export async function executeOnce(db: HttpDatabase, config: Config, executionId:
       .where(eq(executions.id, executionId)),
     recordFinal(db, config, job.id, r.ok),
   ])
+  await publishExecution(config, job.userId, {
+    jobId: job.id,
+    executionId,
+    status,
+    httpStatus: r.httpStatus,
+    durationMs: r.durationMs,
+    error: r.error,
+  })
   // After commit: listeners (the owner's email) only ever see a recorded failure.
   if (!r.ok && updated)
     await emit('job.failed', failedEvent(config, job.id, executionId, r.error, updated), { db, config })
   return { action: 'ack' }
+}
+
+/**
+ * Tells the owner's open dashboards that an execution finished (`job.execution` on `user:<id>`), after its row is
+ * committed. A hub that cannot be reached costs the live view one event, never the execution.
+ */
+async function publishExecution(config: Config, userId: string, execution: EventData) {
+  await publish(config.bindings.CHANNEL_HUB, `user:${userId}`, 'job.execution', execution).catch((err: unknown) =>
+    log('warn', 'job.execution not published', { userId, error: String(err) }),
+  )
 }
 
 /** The job's update after a final outcome (N failures in a row pause it), returning what job.failed reports. */

@@ -3,6 +3,7 @@ import type { Database } from '../../db/client'
 import { permissions, rolePermissions, roles, sessions, userRoles, users } from '../../db/schema'
 import type { Statement } from '../../db/lead-statement'
 import type { Callers, Principal } from '../../lib/types'
+import { count } from '../../lib/metrics/recorder'
 
 type Access = { roles: string[]; permissions: string[] }
 type CacheEntry = Access & { epoch: string; at: number }
@@ -91,7 +92,9 @@ export function recallPrincipal(claims: {
   sid: string
 }): { principal: Principal; proof: Statement } | undefined {
   const hit = callers.get(claims.sid)
-  if (!hit || hit.principal.id !== claims.sub || Date.now() - hit.at >= TTL_MS) return undefined
+  const fresh = hit && hit.principal.id === claims.sub && Date.now() - hit.at < TTL_MS
+  count('outpost_cache_requests_total', { cache: 'callers', result: fresh ? 'hit' : 'miss' })
+  if (!fresh) return undefined
   const p = hit.principal
   const params = [p.sessionId, p.id, p.email, p.name, p.emailVerified, hit.epoch]
   return { principal: p, proof: { sql: 'select assert_caller($1, $2, $3, $4, $5, $6)', params } }

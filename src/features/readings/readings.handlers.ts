@@ -1,5 +1,6 @@
 import { ok } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
+import { count } from '../../lib/metrics/recorder'
 import type { Handler } from '../../lib/types'
 import { scopeOf } from '../coldchain/scope.service'
 import { monitorOf, normalize } from './ingest.service'
@@ -17,6 +18,7 @@ export const ingest: Handler<typeof r.ingest> = async (c) => {
     batch,
   )
   if (!result) throw ApiError.unauthorized('Missing or invalid x-device-key for this device', 'INVALID_TOKEN')
+  count('outpost_readings_ingested_total', {}, result.stored)
   return ok(c, result, 202)
 }
 

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import { errorResponses as e, jsonBody, jsonContent, successSchema } from '../../lib/envelope'
 import { exemptFromApiLimit } from '../../lib/rate-limit/exempt'
 import { requireAuth } from '../../lib/auth'
@@ -12,12 +12,12 @@ export const ingest = createRoute({
   tags,
   // A site's devices share one IP: the per-client API limit would throttle a whole site.
   middleware: [exemptFromApiLimit],
+  security: [{ deviceKey: [] }],
   summary: 'Post readings from a device (one, or a batch of up to 500)',
   description:
     'Authenticated by the device key in `x-device-key` (a device key opens only this route). Answers 202 with how many were stored; a resent (device, recordedAt) is stored once.',
   request: {
     params: s.SerialParam,
-    headers: z.object({ 'x-device-key': z.string().optional() }),
     ...jsonBody(s.IngestBody),
   },
   responses: { 202: jsonContent(successSchema(s.IngestResult), 'Accepted'), ...e(400, 401, 413, 422) },

@@ -5,6 +5,8 @@ import * as s from './realtime.schemas'
 
 const tags = ['Realtime']
 const security = [{ bearerAuth: [] }]
+// Anonymous on public channels, signed in on the others. Typed, or `{}` would not fit createRoute's constraint.
+const anonymousOrBearer: Record<string, string[]>[] = [{}, { bearerAuth: [] }]
 const admin = authed(requireRole('admin'))
 const eventStream = (description: string) => ({
   content: {
@@ -112,6 +114,7 @@ export const socket = createRoute({
   method: 'get',
   path: '/realtime/channels/{channel}/ws',
   tags,
+  security: anonymousOrBearer,
   summary: "Open a WebSocket on a channel's hub",
   description: [
     'Token: `?access_token=`, `Authorization: Bearer`, or `Sec-WebSocket-Protocol: bearer, <token>` (the reply selects `bearer`). Public channels accept anonymous sockets.',

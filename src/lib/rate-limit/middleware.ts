@@ -6,6 +6,7 @@ import type { AppEnv } from '../types'
 import { rateLimitBackend } from './index'
 import { limitLeased } from './leases'
 import type { LimitResult, RateRule } from './types'
+import { count } from '../metrics/recorder'
 
 export type RateLimitOptions = {
   /** Names the counter family, e.g. `auth` or `api`. */
@@ -34,7 +35,15 @@ const defaultKey = (c: Context<AppEnv>) => {
  * Sets `RateLimit-*` headers (IETF draft) for `result`, and throws 429 with `Retry-After` when it is over
  * the limit, or 503 when the backend did not answer and `failClosed` asks to refuse rather than guess.
  */
-export function enforceLimit(c: Context<AppEnv>, rule: RateRule, result: LimitResult, failClosed = false) {
+export function enforceLimit(
+  c: Context<AppEnv>,
+  bucket: string,
+  rule: RateRule,
+  result: LimitResult,
+  failClosed = false,
+) {
+  const decision = result.reason ? 'unavailable' : result.success ? 'allowed' : 'limited'
+  count('outpost_rate_limit_decisions_total', { bucket, decision })
   const resetSec = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000))
   if (result.reason && failClosed) {
     c.header('Retry-After', '5')
@@ -61,7 +70,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     const result = opts.lease
       ? await limitLeased(backend, opts.bucket, key, rule)
       : await backend.limit(opts.bucket, key, rule)
-    enforceLimit(c, rule, result, opts.failClosed)
+    enforceLimit(c, opts.bucket, rule, result, opts.failClosed)
     await next()
   }
 }
