@@ -1,6 +1,7 @@
 import { Redis } from '@upstash/redis/cloudflare'
 import type { Config } from '../env'
 import { errorFields, log } from './logger'
+import { count } from './metrics/recorder'
 import { withTimeout } from './rate-limit/types'
 
 /** Seed 001's cache keys, under the app's own prefix so they never meet the rate limiter's. */
@@ -47,7 +48,7 @@ type Entry = { g: number; v: unknown }
 
 const stats: CacheStats = { hits: 0, misses: 0, errors: 0 }
 
-/** This isolate's counts since it started (the metrics read them). */
+/** This isolate's counts since it started; /metrics has them as `outpost_cache_requests_total{cache="upstash"}`. */
 export const cacheStats = (): CacheStats => ({ ...stats })
 
 const off: Cache = { read: (_key, _ttl, load) => load(), invalidate: async () => {} }
@@ -76,6 +77,7 @@ export function cacheOf(config: Config): Cache {
 function upstashCache(redis: Redis, timeoutMs: number): Cache {
   const failed = (op: string) => (err: unknown) => {
     stats.errors++
+    count('outpost_cache_requests_total', { cache: 'upstash', result: 'error' })
     log('warn', 'cache unavailable', { op, ...errorFields(err) })
     return undefined
   }
@@ -92,9 +94,11 @@ function upstashCache(redis: Redis, timeoutMs: number): Cache {
       const g = Number(gen ?? 0)
       if (entry && entry.g === g) {
         stats.hits++
+        count('outpost_cache_requests_total', { cache: 'upstash', result: 'hit' })
         return entry.v as T
       }
       stats.misses++
+      count('outpost_cache_requests_total', { cache: 'upstash', result: 'miss' })
       const value = await load()
       await bounded(
         redis.eval(SET_IF_CURRENT, [k, `${k}:gen`], [String(g), JSON.stringify({ g, v: value }), String(ttlSec)]),

@@ -41,7 +41,7 @@ export const METRICS = {
   },
   outpost_cache_requests_total: {
     type: 'counter',
-    help: 'Lookups in per-isolate caches, by cache and result (hit, miss)',
+    help: 'Cache lookups by cache and result (hit, miss, error)',
     labels: ['cache', 'result'],
   },
 } as const satisfies Record<string, MetricDef>
