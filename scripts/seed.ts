@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { nextRunAt } from '../src/features/jobs/schedule'
 import { hashPassword } from '../src/lib/password'
 import { seedColdChain } from './seed-coldchain'
+import { seedProjects } from './seed-projects'
 
 /** Documented in README.md; only ever seeded into local databases. */
 export const DEMO_USERS = [
@@ -100,7 +101,12 @@ export async function seed(url: string, opts: { echoUrl?: string; keysFile?: str
       created.push(`job "${job.name}"`)
     }
     const coldChain = await seedColdChain(db, { keysFile: opts.keysFile })
-    return { created: [...created, ...coldChain.created], users: DEMO_USERS, devices: coldChain.devices }
+    const collab = await seedProjects(db)
+    return {
+      created: [...created, ...coldChain.created, ...collab.created],
+      users: DEMO_USERS,
+      devices: coldChain.devices,
+    }
   } finally {
     await pool.end()
   }
