@@ -131,3 +131,71 @@ describe('task.assigned', () => {
     own!.ws.close()
   })
 })
+
+describe('project socket frames', () => {
+  it('relays cursor_position to the other sockets as cursor_update, not back to the sender', async () => {
+    const { projectId } = await freshProject(crew)
+    const [a, b] = [
+      ...(await openGreeted(crew.member.token, channelOf(projectId))),
+      ...(await openGreeted(crew.viewer.token, channelOf(projectId))),
+    ]
+    a!.send({ event: 'cursor_position', data: { position: { x: 10, y: 20, taskId: 'card-1' } } })
+    const seen = (await b!.next('cursor_update')).data
+    expect(seen).toEqual({
+      userId: crew.member.user.id,
+      position: { x: 10, y: 20, taskId: 'card-1' },
+      timestamp: expect.any(Number),
+    })
+    // The sender's own publish comes after its cursor on the same socket: the cursor never came back.
+    a!.send({ event: 'publish', data: { event: 'marker' } })
+    await a!.next('message')
+    expect(a!.frames.filter((f) => f.event === 'cursor_update')).toEqual([])
+    a!.ws.close()
+    b!.ws.close()
+  })
+
+  it('rate-limits cursor_position per socket, answering RATE_LIMITED past the budget', async () => {
+    const { projectId } = await freshProject(crew)
+    const [a, b] = [
+      ...(await openGreeted(crew.member.token, channelOf(projectId))),
+      ...(await openGreeted(crew.viewer.token, channelOf(projectId))),
+    ]
+    for (let i = 0; i < 60; i++) a!.send({ event: 'cursor_position', data: { position: i } })
+    a!.send({ event: 'publish', data: { event: 'marker' } })
+    expect((await a!.next('error')).data).toMatchObject({ code: 'RATE_LIMITED' })
+    await b!.next('message') // the marker: every relayed cursor came before it
+    const relayed = b!.frames.filter((f) => f.event === 'cursor_update').length
+    expect(relayed).toBeGreaterThan(0)
+    expect(relayed).toBeLessThan(60)
+    a!.ws.close()
+    b!.ws.close()
+  })
+
+  it('applies task_update like PATCH /tasks/{id}: answered with the task, published as task.updated', async () => {
+    const { projectId, taskId } = await freshProject(crew)
+    const [s] = await openGreeted(crew.member.token, channelOf(projectId))
+    s!.send({ event: 'task_update', data: { taskId, changes: { status: 'review' } } })
+    // Published before the frame is answered, as a PATCH publishes before it responds.
+    expect((await s!.next('message')).data).toMatchObject({ event: 'task.updated', payload: { changes: ['status'] } })
+    expect((await s!.next('task_updated')).data).toMatchObject({ task: { id: taskId, status: 'review' } })
+    expect(data(await call<{ status: string }>('GET', `/tasks/${taskId}`, crew.owner.token)).status).toBe('review')
+    s!.ws.close()
+  })
+
+  it('answers a task_update the rules refuse with an error frame, and changes nothing', async () => {
+    const { projectId, taskId } = await freshProject(crew)
+    const other = await freshProject(crew)
+    const [viewer] = await openGreeted(crew.viewer.token, channelOf(projectId))
+    viewer!.send({ event: 'task_update', data: { taskId, changes: { status: 'done' } } })
+    expect((await viewer!.next('error')).data).toMatchObject({ code: 'FORBIDDEN' })
+    viewer!.send({ event: 'task_update', data: { taskId, changes: { createdBy: crew.viewer.user.id } } })
+    expect((await viewer!.next('error')).data).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: { 'changes.createdBy': 'unknown field' },
+    })
+    viewer!.send({ event: 'task_update', data: { taskId: other.taskId, changes: { status: 'done' } } })
+    expect((await viewer!.next('error')).data).toMatchObject({ code: 'NOT_FOUND' })
+    expect(data(await call<{ status: string }>('GET', `/tasks/${taskId}`, crew.owner.token)).status).toBe('todo')
+    viewer!.ws.close()
+  })
+})

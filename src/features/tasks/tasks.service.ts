@@ -115,8 +115,17 @@ function changedFields(before: Task, after: Task) {
  * Applies a PUT (every field) or a PATCH (some) to a task: members who write tasks, or its assignee,
  * may; a new assignee must be a member. Publishes `task.updated` with the row and what changed.
  */
-export async function updateTask(db: Database, hubs: Hubs, caller: Caller, id: string, patch: TaskPatch) {
+export async function updateTask(
+  db: Database,
+  hubs: Hubs,
+  caller: Caller,
+  id: string,
+  patch: TaskPatch,
+  opts: { projectId?: string } = {},
+) {
   const found = await loadTask(db, caller, id, patch.assigneeId)
+  // A project channel's frame may change only that project's tasks: others do not exist there.
+  if (opts.projectId !== undefined && found.task.projectId !== opts.projectId) throw ApiError.notFound('Task')
   if (!mayEditTask(found.standing, caller, found.task))
     throw ApiError.forbidden('Only members who write tasks, and the assignee, change a task')
   assertWritable({ status: found.projectStatus })
