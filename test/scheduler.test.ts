@@ -22,6 +22,7 @@ const NAMES = [
   'device-offline-sweep',
   'alert-escalation',
   'upload-session-cleanup',
+  'task-due-reminders',
 ]
 
 type SystemJob = {

@@ -1,6 +1,7 @@
 import { escalateAlerts, sweepOfflineDevices } from './coldchain'
 import { cleanupOtps, cleanupSessions, retainLogs } from './maintenance'
 import { dailyReport, recordHealth } from './reports'
+import { remindDueTasks } from './tasks'
 import type { SystemJob } from './types'
 import { abortStaleUploads } from './uploads'
 import { dispatchUserJobs } from './user-jobs'
@@ -50,5 +51,11 @@ export const SYSTEM_JOBS: SystemJob[] = [
     cron: '17 * * * *',
     description: 'Abort upload sessions older than 24 hours',
     run: abortStaleUploads,
+  },
+  {
+    name: 'task-due-reminders',
+    cron: '0 9 * * *',
+    description: 'Notify and email assignees of tasks due within 24 hours, once per due date',
+    run: remindDueTasks,
   },
 ]
