@@ -8,6 +8,7 @@ import { authRouter } from './features/auth'
 import { deadLettersRouter } from './features/dead-letters'
 import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
+import { graphqlRouter } from './features/graphql'
 import { healthRouter } from './features/health'
 import { jobsRouter } from './features/jobs'
 import { notificationsRouter } from './features/notifications'
@@ -134,6 +135,7 @@ export function createApp() {
     .route('/', projectsRouter)
     .route('/', tasksRouter)
     .route('/', postsRouter)
+    .route('/', graphqlRouter)
     .route('/', devRouter)
   app.route('/api/v1', api)
 
