@@ -113,10 +113,22 @@ describe('GraphQL', () => {
     expect((await gql('{ projects { id } }', {}, 'not.a.jwt')).status).toBe(401)
   })
 
-  it('masks unexpected errors without a stack trace', async () => {
+  it('answers queries over GET, but not mutations', async () => {
+    const q = encodeURIComponent('{ projects(limit: 1) { id } }')
+    const res = await api<never>(`/api/v1/graphql?query=${q}`, { token: crew.owner.token })
+    expect((res.body as unknown as Gql).errors).toBeUndefined()
+    const m = encodeURIComponent('mutation { createProject(input: { name: "Over GET" }) { id } }')
+    const refused = await api<never>(`/api/v1/graphql?query=${m}`, { token: crew.owner.token })
+    expect(refused.status).toBe(405)
+  })
+
+  it('answers a malformed id with VALIDATION_ERROR, as REST does, and never a stack trace', async () => {
     const res = await gql('{ task(id: "not-a-uuid") { id } }', {}, crew.owner.token)
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts|stack/)
-    expect(res.body.errors?.[0]?.extensions?.code).toBeDefined()
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: { 'args.id': expect.any(String) },
+    })
   })
 })
 
