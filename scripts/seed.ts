@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { nextRunAt } from '../src/features/jobs/schedule'
 import { hashPassword } from '../src/lib/password'
 import { seedColdChain } from './seed-coldchain'
+import { seedProjects } from './seed-projects'
 
 /** Documented in README.md; only ever seeded into local databases. */
 export const DEMO_USERS = [
@@ -100,9 +101,14 @@ export async function seed(url: string, opts: { echoUrl?: string; keysFile?: str
       created.push(`job "${job.name}"`)
     }
     const coldChain = await seedColdChain(db, { keysFile: opts.keysFile })
+    const collab = await seedProjects(db)
     // Typo correction's dictionary (features/search) knows the demo data at once, not at the next refresh.
     await pool.query('refresh materialized view search_words')
-    return { created: [...created, ...coldChain.created], users: DEMO_USERS, devices: coldChain.devices }
+    return {
+      created: [...created, ...coldChain.created, ...collab.created],
+      users: DEMO_USERS,
+      devices: coldChain.devices,
+    }
   } finally {
     await pool.end()
   }

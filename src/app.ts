@@ -8,6 +8,7 @@ import { authRouter } from './features/auth'
 import { deadLettersRouter } from './features/dead-letters'
 import { docsRouter } from './features/docs'
 import { devRouter } from './features/dev'
+import { graphqlRouter } from './features/graphql'
 import { healthRouter } from './features/health'
 import { metricsRouter } from './features/metrics'
 import { jobsRouter } from './features/jobs'
@@ -156,6 +157,7 @@ export function createApp() {
     .route('/', tasksRouter)
     .route('/', postsRouter)
     .route('/', searchRouter)
+    .route('/', graphqlRouter)
     .route('/', devRouter)
   const mounted = app.route('/api/v1', routes)
 

@@ -23,6 +23,7 @@ const NAMES = [
   'alert-escalation',
   'upload-session-cleanup',
   'search-words-refresh',
+  'task-due-reminders',
 ]
 
 type SystemJob = {

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { renewConnection } from '../features/realtime/connections.service'
+import { applyTaskFrame } from '../features/tasks/task-frames'
 import { onlineStatus, type EventData } from '../features/realtime/hub.service'
 import {
   parseClientFrame,
@@ -16,6 +17,7 @@ import {
 import { GroupCommit } from './hub/group-commit'
 import { HubMeta, TypingState } from './hub/hub-state'
 import { Closer } from './hub/closer'
+import { CursorLimit } from './hub/cursor-limit'
 import { Members, type ConnectionFilter } from './hub/members'
 import { ReplayLog } from './hub/replay-log'
 import { Roster } from './hub/roster'
@@ -41,6 +43,7 @@ export class ChannelHub extends DurableObject<Env> {
   private readonly roster: Roster
   private readonly closer: Closer
   private readonly sse = new SseClients((c) => this.roster.dropped(c))
+  private readonly cursors = new CursorLimit()
   /** Publishes that arrive while the previous ones commit are written together: one transaction per burst. */
   private readonly commits = new GroupCommit(
     (p: Publish) => {
@@ -121,6 +124,7 @@ export class ChannelHub extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number) {
     close(ws, code === 1005 || code === 1006 ? 1000 : code)
+    this.cursors.forget(attachment(ws).clientId)
     await this.roster.leave(attachment(ws))
   }
 
@@ -154,6 +158,14 @@ export class ChannelHub extends DurableObject<Env> {
         return reply(ws, 'onlineStatus', { users: await onlineStatus(this.env.PRESENCE_HUB, msg.data.userIds) })
       case 'auth':
         return this.renew(ws, att, msg.data.token)
+      case 'cursor_position':
+        return this.relayCursor(ws, att, msg.data.position)
+      case 'task_update': {
+        const { event, data } = await applyTaskFrame(this.env, userId, this.channel, msg.data, (p) =>
+          this.ctx.waitUntil(p),
+        )
+        return reply(ws, event, data)
+      }
       case 'publish':
         if (!att.canPublish)
           return reply(ws, 'error', { code: 'FORBIDDEN', message: `Clients may not publish on ${this.channel}` })
@@ -161,6 +173,16 @@ export class ChannelHub extends DurableObject<Env> {
           this.log.append(this.channel, msg.data.event, (msg.data.data ?? null) as EventData, { from: userId }),
         )
     }
+  }
+
+  /** Seed 001's cursor sharing: relayed to the channel's other sockets as `cursor_update`, never stored. */
+  private relayCursor(ws: WebSocket, att: Attachment, position: EventData) {
+    if (!this.channel.startsWith('project:'))
+      return reply(ws, 'error', { code: 'FORBIDDEN', message: 'cursor_position is sent on a project channel' })
+    const now = Date.now()
+    if (!this.cursors.allow(att.clientId, now))
+      return reply(ws, 'error', { code: 'RATE_LIMITED', message: 'Too many cursor_position frames; slow down' })
+    this.sockets.broadcast(frame('cursor_update', { userId: att.userId, position, timestamp: now }), ws)
   }
 
   private async acceptSocket(sub: Subscriber, since: number | undefined, protocol: string | null) {

@@ -2,6 +2,7 @@ import { escalateAlerts, sweepOfflineDevices } from './coldchain'
 import { cleanupOtps, cleanupSessions, retainLogs } from './maintenance'
 import { dailyReport, recordHealth } from './reports'
 import { refreshSearchDictionary } from './search'
+import { remindDueTasks } from './tasks'
 import type { SystemJob } from './types'
 import { abortStaleUploads } from './uploads'
 import { dispatchUserJobs } from './user-jobs'
@@ -57,5 +58,11 @@ export const SYSTEM_JOBS: SystemJob[] = [
     cron: '*/15 * * * *',
     description: 'Rebuild the dictionary that search corrects typos against',
     run: refreshSearchDictionary,
+  },
+  {
+    name: 'task-due-reminders',
+    cron: '0 9 * * *',
+    description: 'Notify and email assignees of tasks due within 24 hours, once per due date',
+    run: remindDueTasks,
   },
 ]

@@ -93,6 +93,22 @@ export const tasks = pgTable(
   ],
 )
 
+/**
+ * Due-date reminders already sent: one row per (task, due date), claimed by the reminder job with
+ * `ON CONFLICT DO NOTHING`, so a re-run or a second tick sends nothing; a new due date reminds again.
+ */
+export const taskReminders = pgTable(
+  'task_reminders',
+  {
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    dueDate: timestamp('due_date', { withTimezone: true }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.dueDate] })],
+)
+
 export type Project = typeof projects.$inferSelect
 export type ProjectMember = typeof projectMembers.$inferSelect
 export type Task = typeof tasks.$inferSelect

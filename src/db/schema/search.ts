@@ -22,7 +22,7 @@ export function searchColumns(config: SearchConfig, document: SQL) {
 /**
  * A GIN index for `@@` on the vector. Typos are not matched on the rows themselves (trigram
  * similarity on every candidate row costs about a second over 100,000 tasks) but corrected first,
- * against the `search_words` dictionary (migration 0012), which has the trigram index.
+ * against the `search_words` dictionary (migration 0013), which has the trigram index.
  */
 export function searchIndexes(table: string, t: { searchVector: ExtraConfigColumn }) {
   return [index(`${table}_search_vector_idx`).using('gin', t.searchVector)]

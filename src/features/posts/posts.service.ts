@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, or, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, or, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { posts, users } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
@@ -94,4 +94,15 @@ export async function deletePost(db: Database, caller: Caller, id: string) {
   assertMay(caller, 'delete', await loadPost(db, caller, id))
   const [row] = await db.delete(posts).where(eq(posts.id, id)).returning({ id: posts.id })
   if (!row) throw ApiError.notFound('Post')
+}
+
+/** The posts of several authors the caller may see, in one query (GraphQL's batched `user.posts`), newest first. */
+export async function postsOfAuthors(db: Database, caller: Caller, authorIds: readonly string[]) {
+  if (!authorIds.length || grantFor(caller.permissions, 'posts', 'read') === 'none') return []
+  const rows = await db
+    .select()
+    .from(posts)
+    .where(and(visibleTo(caller), inArray(posts.authorId, [...authorIds])))
+    .orderBy(desc(posts.createdAt), asc(posts.id))
+  return rows.map((p) => PostSchema.decode(p))
 }

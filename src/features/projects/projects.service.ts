@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, ilike, isNotNull, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, ilike, inArray, isNotNull, type SQL } from 'drizzle-orm'
 import type { Database, HttpDatabase } from '../../db/client'
 import { projectMembers, projects, tasks, TASK_STATUSES, users } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
@@ -6,6 +6,7 @@ import { offsetOf, toPage, totalRows } from '../../lib/pagination'
 import { publishChange, revokeChannel, type Hubs } from './project-feed'
 import { assertAllowed, isSystemAdmin, standingOf, type Caller } from './project-rules'
 import {
+  MemberSchema,
   ProjectDetailSchema,
   ProjectListItemSchema,
   ProjectSchema,
@@ -149,4 +150,23 @@ export async function deleteProject(db: Database, hubs: Hubs, caller: Caller, id
   if (!row) throw ApiError.notFound('Project')
   await publishChange(hubs, id, 'project.deleted', { projectId: id })
   await revokeChannel(hubs, id)
+}
+
+/** The members of several projects in one query (GraphQL's batched `project.members`), oldest first. */
+export async function membersOfProjects(db: Database, projectIds: readonly string[]) {
+  if (!projectIds.length) return []
+  const rows = await db
+    .select({
+      projectId: projectMembers.projectId,
+      role: projectMembers.role,
+      joinedAt: projectMembers.joinedAt,
+      userId: projectMembers.userId,
+      name: users.name,
+      email: users.email,
+    })
+    .from(projectMembers)
+    .innerJoin(users, eq(users.id, projectMembers.userId))
+    .where(inArray(projectMembers.projectId, [...projectIds]))
+    .orderBy(asc(projectMembers.joinedAt), asc(projectMembers.userId))
+  return rows.map((r) => ({ projectId: r.projectId, ...MemberSchema.decode(r) }))
 }

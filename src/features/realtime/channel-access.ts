@@ -1,6 +1,7 @@
 import type { Database } from '../../db/client'
 import { ApiError } from '../../lib/errors'
 import { canReadColdCell, canReadCustomer } from '../coldchain/channel-access'
+import { canReadProject } from '../projects/channel-access'
 import type { Principal } from '../../lib/types'
 import type { ChannelFamily } from './protocol'
 
@@ -20,8 +21,7 @@ type ChannelRule = { read: ReadCheck | 'anyone'; publish: 'signed-in' | 'readers
 const CHANNEL_RULES: Record<ChannelFamily, ChannelRule> = {
   public: { read: 'anyone', publish: 'signed-in' },
   user: { read: async (_db, user, id) => id === user.id, publish: 'nobody' },
-  // No feature holds project membership yet, so only admins subscribe.
-  project: { read: async () => false, publish: 'readers' },
+  project: { read: canReadProject, publish: 'readers' },
   coldcell: { read: canReadColdCell, publish: 'nobody' },
   customer: { read: canReadCustomer, publish: 'nobody' },
 }

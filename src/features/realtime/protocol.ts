@@ -116,6 +116,13 @@ export const ClientFrame = z.discriminatedUnion('event', [
   }),
   z.object({ event: z.literal('publish'), data: z.object({ event: EventName, data: z.json().optional() }) }),
   z.object({ event: z.literal('auth'), data: z.object({ token: z.string().min(1).max(4096) }) }),
+  // Project channels (seed 001): a cursor is relayed to the others, never stored; a task update
+  // goes through the same service and rules as PATCH /tasks/{id}.
+  z.object({ event: z.literal('cursor_position'), data: z.object({ position: z.json() }) }),
+  z.object({
+    event: z.literal('task_update'),
+    data: z.object({ taskId: z.uuid(), changes: z.record(z.string(), z.json()) }),
+  }),
 ])
 export type ClientFrame = z.infer<typeof ClientFrame>
 
@@ -148,7 +155,7 @@ export function parseClientFrame(message: string | ArrayBuffer): { frame: Client
     return {
       error: {
         code: 'UNKNOWN_EVENT',
-        message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus, publish or auth`,
+        message: `Unknown event ${JSON.stringify(event)}; expected ping, typing, stopTyping, getOnlineStatus, publish, auth, cursor_position or task_update`,
       },
     }
   }

@@ -118,7 +118,7 @@ export const socket = createRoute({
   summary: "Open a WebSocket on a channel's hub",
   description: [
     'Token: `?access_token=`, `Authorization: Bearer`, or `Sec-WebSocket-Protocol: bearer, <token>` (the reply selects `bearer`). Public channels accept anonymous sockets.',
-    'Client frames `{ event, data }`: `ping`, `typing` / `stopTyping` (expires after 5 s), `getOnlineStatus { userIds }`, `publish { event, data }` (public channels when signed in, project channels for members), `auth { token }` (a refreshed access token of the same session: the socket then lasts until that one expires).',
+    'Client frames `{ event, data }`: `ping`, `typing` / `stopTyping` (expires after 5 s), `getOnlineStatus { userIds }`, `publish { event, data }` (public channels when signed in, project channels for members), `auth { token }` (a refreshed access token of the same session: the socket then lasts until that one expires); on project channels `cursor_position { position }` (relayed to the others as `cursor_update { userId, position, timestamp }`, not stored, 20 per second per socket) and `task_update { taskId, changes }` (applied like PATCH /tasks/{id}, answered with `task_updated { task }` or `error`).',
     'Server frames: `connected`, `presence` (sync, join, leave), `typing`, `message` (a ChannelMessage), `onlineStatus`, `authenticated { expiresAt }`, `reset`, `error`, `pong`. `?since=` replays like SSE.',
     CLOSE_CODES,
   ].join('\n\n'),

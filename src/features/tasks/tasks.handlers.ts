@@ -1,19 +1,12 @@
 import type { Context } from 'hono'
-import { emitAfterResponse } from '../../events'
 import { ok, page } from '../../lib/envelope'
 import type { AuthEnv, Handler } from '../../lib/types'
 import type * as r from './tasks.routes'
-import type { TaskOut, TaskPatch } from './tasks.schemas'
+import { announceAssignment } from './assignment'
+import type { TaskPatch } from './tasks.schemas'
 import * as tasks from './tasks.service'
 
 const hubs = (c: Context<AuthEnv>) => c.get('config').bindings
-
-/** `task.assigned` once the change is committed, when someone else became the assignee. */
-function announceAssignment(c: Context<AuthEnv>, task: TaskOut, previousAssigneeId: string | null) {
-  const assignedBy = c.get('user').id
-  if (task.assigneeId && task.assigneeId !== previousAssigneeId && task.assigneeId !== assignedBy)
-    emitAfterResponse(c, 'task.assigned', { task, assigneeId: task.assigneeId, assignedBy })
-}
 
 export const list: Handler<typeof r.list> = async (c) => {
   const { data, meta } = await tasks.listTasks(
@@ -27,7 +20,7 @@ export const list: Handler<typeof r.list> = async (c) => {
 
 export const create: Handler<typeof r.create> = async (c) => {
   const task = await tasks.createTask(c.get('db'), hubs(c), c.get('user'), c.req.valid('param').id, c.req.valid('json'))
-  announceAssignment(c, task, null)
+  announceAssignment(c, c.get('user').id, task, null)
   return ok(c, task, 201)
 }
 
@@ -37,7 +30,7 @@ export const get: Handler<typeof r.get> = async (c) =>
 /** PUT and PATCH: one service call, with the assignment announced once it is committed. */
 async function update(c: Context<AuthEnv>, id: string, body: TaskPatch) {
   const { task, previousAssigneeId } = await tasks.updateTask(c.get('db'), hubs(c), c.get('user'), id, body)
-  announceAssignment(c, task, previousAssigneeId)
+  announceAssignment(c, c.get('user').id, task, previousAssigneeId)
   return task
 }
 

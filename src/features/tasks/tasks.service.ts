@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, eq, gt, lt, sql, type SQL } from 'drizzle-orm'
+import { and, arrayContains, asc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Database } from '../../db/client'
 import { projectMembers, projects, tasks, type Task } from '../../db/schema'
@@ -115,8 +115,17 @@ function changedFields(before: Task, after: Task) {
  * Applies a PUT (every field) or a PATCH (some) to a task: members who write tasks, or its assignee,
  * may; a new assignee must be a member. Publishes `task.updated` with the row and what changed.
  */
-export async function updateTask(db: Database, hubs: Hubs, caller: Caller, id: string, patch: TaskPatch) {
+export async function updateTask(
+  db: Database,
+  hubs: Hubs,
+  caller: Caller,
+  id: string,
+  patch: TaskPatch,
+  opts: { projectId?: string } = {},
+) {
   const found = await loadTask(db, caller, id, patch.assigneeId)
+  // A project channel's frame may change only that project's tasks: others do not exist there.
+  if (opts.projectId !== undefined && found.task.projectId !== opts.projectId) throw ApiError.notFound('Task')
   if (!mayEditTask(found.standing, caller, found.task))
     throw ApiError.forbidden('Only members who write tasks, and the assignee, change a task')
   assertWritable({ status: found.projectStatus })
@@ -138,4 +147,18 @@ export async function deleteTask(db: Database, hubs: Hubs, caller: Caller, id: s
   const [row] = await db.delete(tasks).where(eq(tasks.id, id)).returning({ id: tasks.id })
   if (!row) throw ApiError.notFound('Task')
   await publishChange(hubs, found.task.projectId, 'task.deleted', { taskId: id, projectId: found.task.projectId })
+}
+
+/**
+ * The tasks of several projects in one query, newest first (GraphQL's batched `project.tasks`).
+ * Callers pass only projects the caller may read: they come from `loadProject` or `listProjects`.
+ */
+export async function tasksOfProjects(db: Database, projectIds: readonly string[]) {
+  if (!projectIds.length) return []
+  const rows = await db
+    .select()
+    .from(tasks)
+    .where(inArray(tasks.projectId, [...projectIds]))
+    .orderBy(sql`${tasks.createdAt} desc`, asc(tasks.id))
+  return rows.map((t) => TaskSchema.decode(t))
 }

@@ -133,3 +133,13 @@ export async function deleteUser(db: PoolDatabase, id: string) {
     return row
   })
 }
+
+/** Users by id, in one query (GraphQL's batched `assignee`, `author`, `owner`); missing ids are left out. */
+export async function usersByIds(db: Database, ids: readonly string[]) {
+  if (!ids.length) return []
+  const rows = await db
+    .select(publicColumns)
+    .from(users)
+    .where(inArray(users.id, [...ids]))
+  return rows.map(toPublicUser)
+}

@@ -1,0 +1,65 @@
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga'
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql'
+import { ApiError } from '../../lib/errors'
+import { errorFields, log } from '../../lib/logger'
+import { typeDefs } from './graphql.sdl'
+import { limitsRule } from './limits'
+import { resolvers, type GqlContext } from './resolvers'
+
+export const GRAPHQL_PATH = '/api/v1/graphql'
+
+const schema = createSchema<GqlContext>({ typeDefs, resolvers })
+
+/** Depth and cost limits always; introspection only in development. */
+function validationRules(dev: boolean): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(limitsRule)
+      if (!dev) addValidationRule(NoSchemaIntrospectionCustomRule)
+    },
+  }
+}
+
+/**
+ * An ApiError from a service keeps its code (and details) in `extensions`, the same codes as REST;
+ * anything else is masked, never showing a stack trace.
+ */
+function maskError(error: unknown, message: string): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error
+  if (original instanceof ApiError)
+    return new GraphQLError(original.message, {
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: {
+        code: original.code,
+        status: original.status,
+        ...(original.details && { details: original.details }),
+      },
+    })
+  if (error instanceof GraphQLError && !error.originalError) return error
+  log('error', 'graphql resolver failed', errorFields(original))
+  return new GraphQLError(message, { extensions: { code: 'INTERNAL_ERROR' } })
+}
+
+function build(dev: boolean) {
+  return createYoga<GqlContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    graphiql: dev,
+    landingPage: false,
+    // Unexpected errors are logged by maskError; a refusal (404, 403…) is an answer, not a fault.
+    logging: false,
+    maskedErrors: { maskError },
+    plugins: [validationRules(dev)],
+  })
+}
+
+// One per isolate and mode: building the schema per request would cost more than most queries.
+const servers = new Map<boolean, ReturnType<typeof build>>()
+
+/** The Yoga server, with GraphiQL and introspection when `dev`. */
+export function graphqlServer(dev: boolean) {
+  let server = servers.get(dev)
+  if (!server) servers.set(dev, (server = build(dev)))
+  return server
+}

@@ -1,0 +1,5 @@
+import { sendDueReminders } from '../features/tasks/reminders.service'
+import type { TickContext } from './types'
+
+/** 09:00 UTC: reminders for tasks due within 24 hours, once per task and due date. */
+export const remindDueTasks = ({ db, config, at }: TickContext) => sendDueReminders(db, config, at)
