@@ -35,10 +35,12 @@ describe('POST /uploads', () => {
     expect(await leftovers(user.id)).toEqual({ objects: 1, rows: 1 })
   })
 
-  it('stores projectId as given, and refuses unknown fields and a bad projectId with 422, keeping nothing', async () => {
+  it('stores the projectId of a project of yours, refuses unknown fields and a bad projectId, keeping nothing', async () => {
     const { token, user } = await seedUser()
-    const projectId = crypto.randomUUID()
+    const projectId = data(await call<{ id: string }>('POST', '/projects', token, { name: 'Files' })).id
     expect(data(await upload(token, [{ bytes: png() }], { fields: { projectId } })).projectId).toBe(projectId)
+    const unknown = crypto.randomUUID()
+    expectError(await upload(token, [{ bytes: png() }], { fields: { projectId: unknown } }), 404, 'NOT_FOUND')
     expectError(await upload(token, [{ bytes: png() }], { fields: { ownerId: user.id } }), 422, 'VALIDATION_ERROR')
     expectError(await upload(token, [{ bytes: png() }], { fields: { projectId: 'nope' } }), 422, 'VALIDATION_ERROR')
     expect(await leftovers(user.id)).toEqual({ objects: 1, rows: 1 })

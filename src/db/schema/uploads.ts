@@ -1,12 +1,13 @@
 import { index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { projects } from './projects'
 import { users } from './users'
 
 export const UPLOAD_PURPOSES = ['avatar', 'attachment'] as const
 export type UploadPurpose = (typeof UPLOAD_PURPOSES)[number]
 
 /**
- * A file stored in the UPLOADS bucket under `key`. `projectId` is a plain nullable uuid for now,
- * without a foreign key: projects land in another branch, which adds the key and member access.
+ * A file stored in the UPLOADS bucket under `key`. With a `projectId` its project's members read it;
+ * a deleted project leaves its files to their uploaders.
  */
 export const uploads = pgTable(
   'uploads',
@@ -15,7 +16,7 @@ export const uploads = pgTable(
     ownerId: uuid('owner_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    projectId: uuid('project_id'),
+    projectId: uuid('project_id').references(() => projects.id, { onDelete: 'set null' }),
     purpose: text('purpose', { enum: UPLOAD_PURPOSES }).notNull().default('attachment'),
     key: text('key').notNull().unique(),
     originalName: text('original_name').notNull(),
@@ -35,7 +36,7 @@ export const uploadSessions = pgTable(
     ownerId: uuid('owner_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    projectId: uuid('project_id'),
+    projectId: uuid('project_id').references(() => projects.id, { onDelete: 'set null' }),
     purpose: text('purpose', { enum: UPLOAD_PURPOSES }).notNull().default('attachment'),
     key: text('key').notNull().unique(),
     r2UploadId: text('r2_upload_id').notNull(),

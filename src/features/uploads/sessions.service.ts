@@ -6,7 +6,7 @@ import { ApiError } from '../../lib/errors'
 import type { Principal } from '../../lib/types'
 import { checkType, sanitizeName, SNIFF_BYTES } from './file-types'
 import { PART_BYTES } from './r2-writer'
-import { avatarPath, toUploadOut } from './uploads.service'
+import { assertMayAttach, avatarPath, toUploadOut } from './uploads.service'
 import { SessionSchema } from './uploads.schemas'
 import type { z } from '@hono/zod-openapi'
 import type { NewSessionBody } from './uploads.schemas'
@@ -35,6 +35,7 @@ export async function createSession(
   body: z.infer<typeof NewSessionBody>,
 ) {
   const contentType = body.contentType.toLowerCase()
+  if (body.projectId) await assertMayAttach(db, owner, body.projectId)
   if (!config.UPLOAD_ALLOWED_TYPES.includes(contentType)) {
     throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'This file type is not allowed', {
       allowed: config.UPLOAD_ALLOWED_TYPES,

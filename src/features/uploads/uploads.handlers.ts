@@ -1,4 +1,4 @@
-import { ok } from '../../lib/envelope'
+import { ok, page } from '../../lib/envelope'
 import type { Handler } from '../../lib/types'
 import { checkSignature, serveThumbnail, serveUpload, signedPath } from './serve'
 import type * as r from './uploads.routes'
@@ -44,4 +44,14 @@ export const content: Handler<typeof r.content> = async (c) => {
 export const remove: Handler<typeof r.remove> = async (c) => {
   await uploads.removeUpload(c.get('db'), c.get('config'), c.get('user'), c.req.valid('param').id)
   return c.body(null, 204)
+}
+
+export const projectFiles: Handler<typeof r.projectFiles> = async (c) => {
+  const { data, meta } = await uploads.listProjectFiles(
+    c.get('db'),
+    c.get('user'),
+    c.req.valid('param').id,
+    c.req.valid('query'),
+  )
+  return page(c, data, meta)
 }

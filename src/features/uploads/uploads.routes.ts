@@ -2,6 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses as e, jsonContent, successSchema } from '../../lib/envelope'
 import { authed, requireAuth } from '../../lib/auth'
 import { rateLimit } from '../../lib/rate-limit/middleware'
+import { pageSchema, PageQuery } from '../../lib/pagination'
+import { ProjectIdParam } from '../projects/projects.schemas'
 import * as s from './uploads.schemas'
 
 const tags = ['Uploads']
@@ -44,7 +46,8 @@ export const get = createRoute({
   tags,
   security,
   middleware,
-  summary: 'Download a file (yours, or any for admins): Range, ETag, Content-Disposition; ?size= for a thumbnail',
+  summary:
+    "Download a file (yours, your projects', or any for admins): Range, ETag, Content-Disposition; ?size= for a thumbnail",
   request: { params: s.UploadIdParam, query: s.ThumbnailQuery },
   responses: {
     200: s.BinaryResponse,
@@ -81,7 +84,18 @@ export const remove = createRoute({
   tags,
   security,
   middleware,
-  summary: 'Delete a file and its record (yours, or any for admins)',
+  summary: 'Delete a file and its record (yours, any in a project you manage, or any for admins)',
   request: { params: s.UploadIdParam },
-  responses: { 204: { description: 'Deleted' }, ...e(401, 404) },
+  responses: { 204: { description: 'Deleted' }, ...e(401, 403, 404) },
+})
+
+export const projectFiles = createRoute({
+  method: 'get',
+  path: '/projects/{id}/files',
+  tags,
+  security,
+  middleware,
+  summary: "A project's files, newest first (its members; others get 404)",
+  request: { params: ProjectIdParam, query: PageQuery },
+  responses: { 200: jsonContent(pageSchema(s.UploadSchema), 'A page of files'), ...e(401, 404, 422) },
 })

@@ -1,9 +1,12 @@
-import { and, eq } from 'drizzle-orm'
+import { and, desc, eq, or, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { uploads, users, type Upload } from '../../db/schema'
+import { projectMembers, uploads, users, type Upload } from '../../db/schema'
 import type { Config } from '../../env'
 import { ApiError } from '../../lib/errors'
+import { offsetOf, toPage, totalRows, type PageQuery } from '../../lib/pagination'
 import type { Principal } from '../../lib/types'
+import { assertAllowed, assertWritable } from '../projects/project-rules'
+import { loadProject } from '../projects/projects.service'
 import { sanitizeName } from './file-types'
 import { boundaryOf, MultipartReader } from './multipart'
 import { writeStream, type Stored } from './r2-writer'
@@ -55,6 +58,7 @@ export async function receive(db: Database, config: Config, owner: Principal, re
     }
     const { purpose, projectId } = parsed.data
     if (!stored.length) throw ApiError.validation({ file: 'is required' })
+    if (projectId) await assertMayAttach(db, owner, projectId)
     if (purpose === 'avatar' && (stored.length > 1 || !stored[0]!.contentType.startsWith('image/'))) {
       throw ApiError.validation({ purpose: 'an avatar is one image' })
     }
@@ -76,14 +80,44 @@ export async function receive(db: Database, config: Config, owner: Principal, re
   }
 }
 
-/** An upload the caller may read: their own, or any for an admin. Others (and unknown ids) are 404. */
+/** Files go to a project whose members write tasks (not viewers), while it is active; others' projects are 404. */
+export async function assertMayAttach(db: Database, caller: Principal, projectId: string) {
+  const { project, standing } = await loadProject(db, caller, projectId)
+  assertAllowed(standing, 'writeTasks')
+  assertWritable(project)
+}
+
+/**
+ * An upload the caller may read: their own, one of a project they are a member of, or any for an
+ * admin. Others (and unknown ids) are 404.
+ */
 export async function visibleUpload(db: Database, caller: Principal, id: string) {
+  const member = sql`exists (select 1 from ${projectMembers} where ${projectMembers.projectId} = ${uploads.projectId} and ${projectMembers.userId} = ${caller.id})`
   const [row] = await db
     .select()
     .from(uploads)
-    .where(and(eq(uploads.id, id), isAdmin(caller) ? undefined : eq(uploads.ownerId, caller.id)))
+    .where(and(eq(uploads.id, id), isAdmin(caller) ? undefined : or(eq(uploads.ownerId, caller.id), member)))
   if (!row) throw ApiError.notFound('Upload')
   return row
+}
+
+/** A project's files, newest first, for its members. */
+export async function listProjectFiles(db: Database, caller: Principal, projectId: string, q: PageQuery) {
+  await loadProject(db, caller, projectId)
+  const where = eq(uploads.projectId, projectId)
+  const rows = await db
+    .select({ upload: uploads, total: totalRows })
+    .from(uploads)
+    .where(where)
+    .orderBy(desc(uploads.createdAt), desc(uploads.id))
+    .limit(q.limit)
+    .offset(offsetOf(q))
+  return toPage(
+    rows,
+    q,
+    (r) => toUploadOut(r.upload),
+    () => db.$count(uploads, where),
+  )
 }
 
 export async function findUpload(db: Database, id: string) {
@@ -92,9 +126,12 @@ export async function findUpload(db: Database, id: string) {
   return row
 }
 
-/** Removes the object, then the row; an avatar being removed is unset on its owner. */
+/** Removes the object, then the row (the uploader, admins, or the project's owner and admins); an avatar being removed is unset on its owner. */
 export async function removeUpload(db: Database, config: Config, caller: Principal, id: string) {
   const row = await visibleUpload(db, caller, id)
+  // Another member's file in a project: only those who manage the project remove it.
+  if (row.ownerId !== caller.id && !isAdmin(caller))
+    assertAllowed((await loadProject(db, caller, row.projectId!)).standing, 'manage', 'Upload')
   await config.bindings.UPLOADS.delete([row.key, ...THUMBNAIL_SIZES.map((size) => thumbnailKey(row.key, size))])
   await db
     .update(users)
