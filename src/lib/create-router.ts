@@ -8,6 +8,7 @@ import { ConfigError } from '../env'
 import { errorBody } from './envelope'
 import { ApiError, type ErrorCode } from './errors'
 import { errorFields, log } from './logger'
+import { unstorableFields } from './storable-text'
 import type { AppEnv } from './types'
 
 /** Turns a zod error into `{ "body.field": reason }`. */
@@ -71,7 +72,8 @@ export function handleNotFound(c: Context<AppEnv>) {
 
 /**
  * Every router comes from here, so validation failures, unknown routes and thrown errors all
- * share one envelope. A body that fails its schema is 422; unreadable JSON is 400 (hono's validator).
+ * share one envelope. A body that fails its schema is 422, and so is any validated string Postgres cannot
+ * store (a NUL) or that is not Unicode (a lone surrogate); unreadable JSON is 400 (hono's validator).
  */
 export function createRouter() {
   const router = new OpenAPIHono<AppEnv>({
@@ -80,6 +82,9 @@ export function createRouter() {
       if (!result.success) {
         throw ApiError.validation(zodDetails(result.error as ZodError, result.target))
       }
+      // Every string a route accepts (body, query, path, headers) passes here once, before any handler.
+      const unstorable = unstorableFields(result.data, result.target)
+      if (unstorable) throw ApiError.validation(unstorable)
     },
   })
   router.notFound(handleNotFound)
