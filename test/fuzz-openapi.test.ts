@@ -66,6 +66,29 @@ let countsSql: ReturnType<typeof sql.raw>
 const rowCounts = () =>
   withDb(async (db) => (await db.execute<{ counts: Record<string, number> }>(countsSql)).rows[0]!.counts)
 
+/** The tables whose row count differs, as `{ table: [before, after] }`. */
+function changed(before: Record<string, number>, after: Record<string, number>) {
+  return Object.fromEntries(
+    Object.keys(before)
+      .filter((t) => before[t] !== after[t])
+      .map((t) => [t, [before[t], after[t]]]),
+  )
+}
+
+/**
+ * Waits until an accepted write's background work (waitUntil: a reset token issued after the
+ * answer, an event's listeners) has landed, so the next refused request is measured alone.
+ */
+async function settle() {
+  let last = await rowCounts()
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 25))
+    const now = await rowCounts()
+    if (Object.keys(changed(last, now)).length === 0) return
+    last = now
+  }
+}
+
 beforeAll(async () => {
   // Stripe is a third party: its API is mocked at fetch, so checkout reaches the app's own code.
   let sessions = 0
@@ -132,9 +155,10 @@ async function check(op: Operation, plan: Plan, token: string) {
       ERROR_STATUS[code] === res.status || (code === 'BAD_REQUEST' && res.status === 416),
       `code ${code}: ${where}`,
     ).toBe(true)
-    if (before) expect(await rowCounts(), `a refused request wrote: ${where}`).toEqual(before)
+    if (before) expect(changed(before, await rowCounts()), `a refused request wrote: ${where}`).toEqual({})
     return
   }
+  if (write) await settle()
   expect(documented, `undocumented status: ${where}`).toBeDefined()
   const schema = documented?.content?.['application/json']?.schema
   if (schema && type.includes('application/json')) {
@@ -152,7 +176,7 @@ describe(`fuzzing every operation of /openapi.json (seed ${SEED}, ${perOperation
   })
 
   for (const op of operations) {
-    it(`${op.method.toUpperCase()} ${op.path}`, { timeout: 120_000 }, async () => {
+    it(`${op.method.toUpperCase()} ${op.path}`, { timeout: Math.max(120_000, perOperation * 250) }, async () => {
       const token = await tokenFor(op)
       for (const [arb, numRuns] of [
         [invalidPlan(op, components), invalidRuns],
