@@ -1,9 +1,9 @@
 /**
  * The authorization matrix. First the identity API: every route of users, rbac and admin, called
- * by every principal (test/support/principals.ts) with the exact status each one must get. Bodies
+ * by every principal (test/principals.ts) with the exact status each one must get. Bodies
  * are valid and destructive rows get fresh records per caller, so only authorization decides the
  * answer. Then every route of the app's route table, by every principal, through its gate
- * (test/support/route-access.ts): a served route with no row fails, so no new route skips it.
+ * (test/route-access.ts): a served route with no row fails, so no new route skips it.
  */
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,8 +11,8 @@ import { SELF } from 'cloudflare:test'
 import { app } from '../src/app'
 import { deadLetters, permissions, rolePermissions, roles, userRoles, users } from '../src/db/schema'
 import { api, BASE, withDb } from './helpers'
-import { type Credentials, PRINCIPALS, type Principal, REFUSED_AS, seedPrincipals } from './support/principals'
-import { type Access, ROUTE_ACCESS } from './support/route-access'
+import { type Credentials, PRINCIPALS, type Principal, REFUSED_AS, seedPrincipals } from './principals'
+import { type Access, ROUTE_ACCESS } from './route-access'
 
 type Actor = 'anonymous' | 'user' | 'moderator' | 'admin'
 const ACTORS: Actor[] = ['anonymous', 'user', 'moderator', 'admin']

@@ -15,8 +15,8 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/env'
 import { ERROR_STATUS } from '../src/lib/errors'
-import { describePlan, invalidPlan, materialize, type Plan, validPlan } from './support/fuzz-plans'
-import type { JsonSchema, Operation } from './support/openapi-arbitraries'
+import { describePlan, invalidPlan, materialize, type Plan, validPlan } from './fuzz-plans'
+import type { JsonSchema, Operation } from './openapi-arbitraries'
 import { BASE, mockFetchFor, seedUser, withDb } from './helpers'
 
 type Doc = {

@@ -5,11 +5,11 @@
 import { env } from 'cloudflare:workers'
 import { eq } from 'drizzle-orm'
 import { SignJWT } from 'jose'
-import { sessions } from '../../src/db/schema'
-import { loadConfig } from '../../src/env'
-import { sha256Hex } from '../../src/lib/crypto'
-import { seedDevice } from '../coldchain-fixtures'
-import { seedUser, withDb } from '../helpers'
+import { sessions } from '../src/db/schema'
+import { loadConfig } from '../src/env'
+import { sha256Hex } from '../src/lib/crypto'
+import { seedDevice } from './coldchain-fixtures'
+import { seedUser, withDb } from './helpers'
 
 export const PRINCIPALS = [
   'anonymous',

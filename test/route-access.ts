@@ -4,7 +4,7 @@
  * caller past the gate gets for the matrix's probe (every path parameter an unknown UUID, `{}` as
  * the body of a write): a 404, a 422 or a list, since the probe names nothing of anyone's.
  */
-import { reading } from '../coldchain-fixtures'
+import { reading } from './coldchain-fixtures'
 import type { Principal } from './principals'
 
 export type Role = Extract<Principal, 'user' | 'moderator' | 'technician' | 'customer' | 'admin'>
