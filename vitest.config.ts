@@ -36,6 +36,10 @@ export default defineConfig({
           TEST_UPSTASH_URL: inject('upstashUrl'),
           TEST_UPSTASH_TOKEN: inject('upstashToken'),
           TEST_ECHO_URL: inject('echoUrl'),
+          // The fuzzer's knobs (test/fuzz-openapi.test.ts, docs/reliability.md), from the shell.
+          FUZZ_SEED: process.env.FUZZ_SEED ?? '',
+          FUZZ_INPUTS: process.env.FUZZ_INPUTS ?? '',
+          FUZZ_ONLY: process.env.FUZZ_ONLY ?? '',
         },
       },
     })),

@@ -1,19 +1,32 @@
 /**
- * The authorization matrix of the identity API: every route of users, rbac, admin and posts, called by
- * an anonymous client, a `user`, a `moderator` and an `admin`, with the exact status each one
- * must get. Bodies are valid and destructive rows get fresh records per caller, so only
- * authorization decides the answer.
+ * The authorization matrix. First the identity API: every route of users, rbac and admin, called
+ * by every principal (test/principals.ts) with the exact status each one must get. Bodies
+ * are valid and destructive rows get fresh records per caller, so only authorization decides the
+ * answer. Then every route of the app's route table, by every principal, through its gate
+ * (test/route-access.ts): a served route with no row fails, so no new route skips it.
  */
 import { eq } from 'drizzle-orm'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SELF } from 'cloudflare:test'
 import { app } from '../src/app'
-import { deadLetters, permissions, posts, rolePermissions, roles, userRoles, users } from '../src/db/schema'
-import { api, seedUser, withDb } from './helpers'
+import { deadLetters, permissions, rolePermissions, roles, userRoles, users } from '../src/db/schema'
+import { api, BASE, withDb } from './helpers'
+import { type Credentials, PRINCIPALS, type Principal, REFUSED_AS, seedPrincipals } from './principals'
+import { type Access, ROUTE_ACCESS } from './route-access'
 
 type Actor = 'anonymous' | 'user' | 'moderator' | 'admin'
 const ACTORS: Actor[] = ['anonymous', 'user', 'moderator', 'admin']
 const SHORT: Record<Actor, string> = { anonymous: 'anon', user: 'user', moderator: 'moderator', admin: 'admin' }
-const CODE_OF: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT' }
+const CODE_OF: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'VALIDATION_ERROR',
+  426: 'UPGRADE_REQUIRED',
+}
 
 /** What a row's path and body are built from. `target`, `role` and `permission` are shared unless the row makes fresh ones. */
 type Ctx = {
@@ -35,6 +48,8 @@ type Row = {
   path: (ctx: Ctx) => string
   body?: (ctx: Ctx) => unknown
   expect: Record<Actor, number>
+  /** Technicians and customer users get what `user` gets on these routes, unless this says otherwise. */
+  also?: Partial<Record<Principal, number>>
 }
 
 const stamp = () => crypto.randomUUID().replace(/-/g, '').slice(0, 12)
@@ -83,17 +98,6 @@ async function freshDeadLetter() {
       .values({ queue: 'jobs', messageId: stamp(), body: { executionId: crypto.randomUUID() }, failedAt: new Date() })
       .returning({ id: deadLetters.id })
     return d!.id
-  })
-}
-
-/** A post by `authorId`, published or a draft. */
-async function freshPost(authorId: string, published: boolean) {
-  return withDb(async (db) => {
-    const [p] = await db
-      .insert(posts)
-      .values({ authorId, title: 'Matrix post', content: 'Body', published })
-      .returning({ id: posts.id })
-    return p!.id
   })
 }
 
@@ -155,69 +159,6 @@ const ROWS: Row[] = [
     expect: adminOnly(204),
   },
   { method: 'DELETE', route: '/users/:id (own)', path: (c) => `/users/${c.self}`, expect: adminOnly(409) },
-  { method: 'GET', route: '/users/:id/posts', path: (c) => `/users/${c.other}/posts`, expect: ok(200) },
-
-  // posts: `posts:*_own` for users, `posts:manage` for moderators; drafts are their author's and moderators'
-  { method: 'GET', route: '/posts', path: () => '/posts', expect: ok(200) },
-  {
-    method: 'POST',
-    route: '/posts',
-    path: () => '/posts',
-    body: (c) => ({ title: `Post ${c.stamp}`, content: 'Body' }),
-    expect: ok(201),
-  },
-  {
-    method: 'GET',
-    route: "/posts/:id (other's published)",
-    fresh: async (c) => ({ target: await freshPost(c.other, true) }),
-    path: (c) => `/posts/${c.target}`,
-    expect: ok(200),
-  },
-  {
-    method: 'GET',
-    route: "/posts/:id (other's draft)",
-    fresh: async (c) => ({ target: await freshPost(c.other, false) }),
-    path: (c) => `/posts/${c.target}`,
-    expect: { anonymous: 401, user: 404, moderator: 200, admin: 200 },
-  },
-  {
-    method: 'PUT',
-    route: '/posts/:id (own)',
-    fresh: async (c) => ({ target: await freshPost(c.self, false) }),
-    path: (c) => `/posts/${c.target}`,
-    body: () => ({ published: true }),
-    expect: ok(200),
-  },
-  {
-    method: 'PUT',
-    route: "/posts/:id (other's published)",
-    fresh: async (c) => ({ target: await freshPost(c.other, true) }),
-    path: (c) => `/posts/${c.target}`,
-    body: () => ({ title: 'Edited' }),
-    expect: { anonymous: 401, user: 403, moderator: 200, admin: 200 },
-  },
-  {
-    method: 'PUT',
-    route: "/posts/:id (other's draft)",
-    fresh: async (c) => ({ target: await freshPost(c.other, false) }),
-    path: (c) => `/posts/${c.target}`,
-    body: () => ({ title: 'Edited' }),
-    expect: { anonymous: 401, user: 404, moderator: 200, admin: 200 },
-  },
-  {
-    method: 'DELETE',
-    route: '/posts/:id (own)',
-    fresh: async (c) => ({ target: await freshPost(c.self, true) }),
-    path: (c) => `/posts/${c.target}`,
-    expect: ok(204),
-  },
-  {
-    method: 'DELETE',
-    route: "/posts/:id (other's published)",
-    fresh: async (c) => ({ target: await freshPost(c.other, true) }),
-    path: (c) => `/posts/${c.target}`,
-    expect: { anonymous: 401, user: 403, moderator: 204, admin: 204 },
-  },
 
   // rbac: roles
   { method: 'GET', route: '/rbac/roles', path: () => '/rbac/roles', expect: adminOnly(200) },
@@ -371,47 +312,49 @@ const ROWS: Row[] = [
   },
 ]
 
+/** A row's exact expectation for any principal: bad credentials are refused before anything else. */
+function expectedCell(row: Row, p: Principal) {
+  const refused = p === 'anonymous' ? undefined : REFUSED_AS[p]
+  if (refused) return cell(401, refused)
+  const status = row.also?.[p] ?? (p in row.expect ? row.expect[p as Actor] : row.expect.user)
+  return cell(status, CODE_OF[status])
+}
+
 const title = (row: Row) =>
   `${row.method} ${row.route} → ${ACTORS.map((a) => `${SHORT[a]} ${row.expect[a]}`).join(' · ')}`
 /** "200", or "403 FORBIDDEN" for an error, so a failing cell shows both numbers and codes. */
 const cell = (status: number, code?: string) => (code ? `${status} ${code}` : `${status}`)
 
-let tokens: Record<Exclude<Actor, 'anonymous'>, { id: string; token: string }>
+let principals: Record<Principal, Credentials>
+let serialNumber: string
 let base: Omit<Ctx, 'self' | 'stamp'>
 
 beforeAll(async () => {
-  const [user, moderator, admin, other] = await Promise.all([
-    seedUser({ roles: ['user'], name: 'Matrix User' }),
-    seedUser({ roles: ['moderator'], name: 'Matrix Moderator' }),
-    seedUser({ roles: ['admin'], name: 'Matrix Admin' }),
-    seedUser({ roles: ['user'], name: 'Matrix Other' }),
-  ])
-  tokens = {
-    user: { id: user.user.id, token: user.token },
-    moderator: { id: moderator.user.id, token: moderator.token },
-    admin: { id: admin.user.id, token: admin.token },
-  }
+  ;({ principals, serialNumber } = await seedPrincipals())
   const permission = await freshPermission()
-  base = { other: other.user.id, target: other.user.id, role: await freshRole(permission), permission }
+  const other = await freshUser()
+  base = { other, target: other, role: await freshRole(permission), permission }
 })
 
-async function call(row: Row, ctx: Ctx, token?: string) {
-  return api(`/api/v1${row.path(ctx)}`, { method: row.method, token, json: row.body?.(ctx) })
+async function call(row: Row, ctx: Ctx, caller: Credentials | { token: string }) {
+  const headers = 'token' in caller ? { authorization: `Bearer ${caller.token}` } : caller.headers
+  return api(`/api/v1${row.path(ctx)}`, { method: row.method, headers, json: row.body?.(ctx) })
 }
 
 describe('authorization matrix: users, rbac and admin routes', () => {
   for (const row of ROWS) {
     it(title(row), async () => {
-      const actual: Partial<Record<Actor, string>> = {}
-      const expected: Partial<Record<Actor, string>> = {}
-      for (const actor of ACTORS) {
-        const caller = actor === 'anonymous' ? undefined : tokens[actor]
-        let ctx: Ctx = { ...base, self: caller?.id ?? base.other, stamp: stamp() }
+      const actual: Partial<Record<Principal, string>> = {}
+      const expected: Partial<Record<Principal, string>> = {}
+      for (const p of PRINCIPALS) {
+        const caller = principals[p]
+        let ctx: Ctx = { ...base, self: caller.userId ?? base.other, stamp: stamp() }
         if (row.fresh) ctx = { ...ctx, ...(await row.fresh(ctx)) }
-        const res = await call(row, ctx, caller?.token)
-        actual[actor] = cell(res.status, res.body?.success === false ? res.body.error.code : undefined)
-        expected[actor] = cell(row.expect[actor], CODE_OF[row.expect[actor]])
+        const res = await call(row, ctx, caller)
+        actual[p] = cell(res.status, res.body?.success === false ? res.body.error.code : undefined)
+        expected[p] = expectedCell(row, p)
       }
+      tallyCells(expected, actual)
       expect(actual).toEqual(expected)
     })
   }
@@ -419,7 +362,7 @@ describe('authorization matrix: users, rbac and admin routes', () => {
   it('answers 401 INVALID_TOKEN on every route for a token that does not verify', async () => {
     const answers = new Map<string, string>()
     for (const row of ROWS) {
-      const res = await call(row, { ...base, self: base.other, stamp: stamp() }, 'not.a.jwt')
+      const res = await call(row, { ...base, self: base.other, stamp: stamp() }, { token: 'not.a.jwt' })
       answers.set(
         `${row.method} ${row.route}`,
         cell(res.status, res.body?.success === false ? res.body.error.code : undefined),
@@ -428,19 +371,6 @@ describe('authorization matrix: users, rbac and admin routes', () => {
     expect(Object.fromEntries(answers)).toEqual(
       Object.fromEntries(ROWS.map((r) => [`${r.method} ${r.route}`, '401 INVALID_TOKEN'])),
     )
-  })
-
-  it('has a row for every route the posts router serves', () => {
-    const served = [
-      ...new Set(
-        app.routes
-          .filter((r) => r.method !== 'ALL' && /^\/api\/v1\/(posts|users\/:id\/posts)(\/|$)/.test(r.path))
-          .map((r) => `${r.method} ${r.path.replace('/api/v1', '')}`),
-      ),
-    ]
-    const covered = new Set(ROWS.map((r) => `${r.method} ${r.route.split(' ')[0]}`))
-    expect(served).toHaveLength(6)
-    expect(served.filter((route) => !covered.has(route))).toEqual([])
   })
 
   it('has a row for every route the users, rbac and admin routers serve', () => {
@@ -455,4 +385,65 @@ describe('authorization matrix: users, rbac and admin routes', () => {
     expect(served.length).toBeGreaterThanOrEqual(29)
     expect(served.filter((route) => !covered.has(route))).toEqual([])
   })
+})
+
+const totals = { cells: 0, mismatches: 0 }
+function tallyCells(expected: Record<string, string>, actual: Record<string, string>) {
+  for (const [p, want] of Object.entries(expected)) {
+    totals.cells++
+    if (actual[p] !== want) totals.mismatches++
+  }
+}
+
+afterAll(() => {
+  console.log(
+    `authorization matrix: ${totals.cells} cells (${PRINCIPALS.length} principals), ${totals.mismatches} mismatches`,
+  )
+})
+
+/** What `p` must get from a route behind `access`, for the probe request. */
+function gateCell({ gate, open }: Access, p: Principal) {
+  const passed = cell(open, open >= 400 ? CODE_OF[open] : undefined)
+  if (gate === 'public') return passed
+  // Ingest answers a missing or wrong device key alike, whatever bearer token comes with it.
+  if (gate === 'device') return p === 'device' ? passed : cell(401, 'INVALID_TOKEN')
+  const refused = REFUSED_AS[p]
+  if (refused) return cell(401, refused)
+  return gate === 'signedIn' || gate.includes(p as never) ? passed : cell(403, 'FORBIDDEN')
+}
+
+const served = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`)
+
+describe('authorization gates of every route the app serves', () => {
+  it('has a row for every served route, and none for a route no longer served', () => {
+    const routes = served()
+    expect(routes.length).toBeGreaterThan(100)
+    expect(routes.filter((r) => !(r in ROUTE_ACCESS))).toEqual([])
+    expect(Object.keys(ROUTE_ACCESS).filter((r) => !routes.includes(r))).toEqual([])
+  })
+
+  for (const [route, access] of Object.entries(ROUTE_ACCESS)) {
+    it(`${route} → ${Array.isArray(access.gate) ? access.gate.join('|') : access.gate}, ${access.open} past the gate`, async () => {
+      const [method, pattern] = route.split(' ') as [string, string]
+      const actual: Record<string, string> = {}
+      const expected: Record<string, string> = {}
+      for (const p of PRINCIPALS) {
+        const fixed: Record<string, string> = { serialNumber, channel: 'public:matrix', n: '1' }
+        const path = pattern.replace(/:(\w+)/g, (_, name: string) => fixed[name] ?? crypto.randomUUID())
+        const write = !['GET', 'HEAD'].includes(method)
+        const res = await SELF.fetch(`${BASE}${path}`, {
+          method,
+          headers: { ...principals[p].headers, ...(write ? { 'content-type': 'application/json' } : {}) },
+          body: write ? JSON.stringify(access.body?.() ?? {}) : undefined,
+        })
+        const type = res.headers.get('content-type') ?? ''
+        const body = type.includes('application/json') ? await res.json<{ error?: { code: string } }>() : undefined
+        if (!body) await res.body?.cancel()
+        actual[p] = cell(res.status, body?.error?.code)
+        expected[p] = gateCell(access, p)
+      }
+      tallyCells(expected, actual)
+      expect(actual).toEqual(expected)
+    })
+  }
 })

@@ -22,6 +22,19 @@ const router = createRouter()
     }),
     (c) => ok(c, c.req.valid('json'), 201),
   )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/echo/{name}',
+      request: {
+        params: z.object({ name: z.string() }),
+        query: z.object({ q: z.string().optional() }),
+        body: { content: { 'application/json': { schema: z.record(z.string(), z.array(z.string())) } } },
+      },
+      responses: { 200: { description: 'echoed' } },
+    }),
+    (c) => ok(c, { ...c.req.valid('param'), ...c.req.valid('query'), body: c.req.valid('json') }),
+  )
   .get('/boom', () => {
     throw new Error('secret internals')
   })
@@ -64,6 +77,29 @@ describe('createRouter', () => {
   it('answers 400 BAD_REQUEST when the JSON body is empty', async () => {
     const res = await post('')
     expect(res.status).toBe(400)
+  })
+
+  it('refuses a NUL or a lone surrogate in any validated part of the request, naming where', async () => {
+    const echo = (path: string, body: unknown) =>
+      router.request(
+        path,
+        { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+        env,
+      )
+    const reason = 'must not contain a NUL character or an unpaired UTF-16 surrogate'
+    const cases: [string, unknown, Record<string, string>][] = [
+      ['/echo/a%00b', {}, { 'param.name': reason }],
+      ['/echo/ok?q=%00', {}, { 'query.q': reason }],
+      ['/echo/ok', { tags: ['fine', 'bad\ud800'] }, { 'json.tags.1': reason }],
+      ['/echo/ok', { 'key\u0000': [] }, { 'json.<key>': reason }],
+    ]
+    for (const [path, body, details] of cases) {
+      const res = await echo(path, body)
+      expect(res.status, path).toBe(422)
+      expect((await res.json<{ error: { details: unknown } }>()).error.details, path).toEqual(details)
+    }
+    const fine = await echo('/echo/%F0%9F%A7%8A?q=%D7%A9', { tags: ['e\u0301', '\ud83e\uddca'] })
+    expect(fine.status).toBe(200)
   })
 
   it('formats a thrown ApiError with its status, code and details', async () => {

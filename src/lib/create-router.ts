@@ -6,8 +6,10 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
 import { ConfigError } from '../env'
 import { errorBody } from './envelope'
+import { DEPENDENCY_RETRY_AFTER_S, isDependencyFailure } from './dependency-errors'
 import { ApiError, type ErrorCode } from './errors'
 import { errorFields, log } from './logger'
+import { unstorableFields } from './storable-text'
 import type { AppEnv } from './types'
 
 /** Turns a zod error into `{ "body.field": reason }`. */
@@ -40,18 +42,28 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
 /** The envelope for any thrown value. Stack traces only leave the Worker in development. */
 export function handleError(err: unknown, c: Context<AppEnv>) {
   if (err instanceof ApiError) {
-    return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers)
+    // Every 503 tells the client when to come back, whoever threw it.
+    const headers =
+      err.status === 503 ? { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_S), ...err.headers } : err.headers
+    return c.json(errorBody(err.code, err.message, err.details), err.status, headers)
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode
     const code = HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST')
-    return c.json(errorBody(code, err.message || code), status)
+    const headers = status === 503 ? { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_S) } : undefined
+    return c.json(errorBody(code, err.message || code), status, headers)
   }
   // The caller changed under a remembered read: requireAuth answers for it, the route's error is moot.
   if (err instanceof LeadFailed || (err instanceof Error && err.cause instanceof LeadFailed)) {
     return c.json(errorBody('INVALID_TOKEN', 'Session is no longer valid'), 401)
   }
   const requestId = c.get('requestId')
+  if (isDependencyFailure(err)) {
+    log('warn', 'dependency failure', { requestId, ...errorFields(err) }, c.get('config')?.LOG_LEVEL)
+    return c.json(errorBody('DEPENDENCY_DOWN', 'A service this request needs is unavailable; try again shortly'), 503, {
+      'Retry-After': String(DEPENDENCY_RETRY_AFTER_S),
+    })
+  }
   if (err instanceof ConfigError) {
     log('error', 'invalid configuration', { requestId, issues: err.issues })
     return c.json(errorBody('CONFIG_ERROR', err.message), 500)
@@ -71,7 +83,8 @@ export function handleNotFound(c: Context<AppEnv>) {
 
 /**
  * Every router comes from here, so validation failures, unknown routes and thrown errors all
- * share one envelope. A body that fails its schema is 422; unreadable JSON is 400 (hono's validator).
+ * share one envelope. A body that fails its schema is 422, and so is any validated string Postgres cannot
+ * store (a NUL) or that is not Unicode (a lone surrogate); unreadable JSON is 400 (hono's validator).
  */
 export function createRouter() {
   const router = new OpenAPIHono<AppEnv>({
@@ -80,6 +93,9 @@ export function createRouter() {
       if (!result.success) {
         throw ApiError.validation(zodDetails(result.error as ZodError, result.target))
       }
+      // Every string a route accepts (body, query, path, headers) passes here once, before any handler.
+      const unstorable = unstorableFields(result.data, result.target)
+      if (unstorable) throw ApiError.validation(unstorable)
     },
   })
   router.notFound(handleNotFound)

@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   INTERNAL_ERROR: 500,
   CONFIG_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** A dependency (Postgres, a binding) failed mid-request; the answer carries `Retry-After`. */
+  DEPENDENCY_DOWN: 503,
 } as const satisfies Record<string, ContentfulStatusCode>
 
 export type ErrorCode = keyof typeof ERROR_STATUS

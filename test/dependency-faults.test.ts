@@ -1,0 +1,158 @@
+/**
+ * Postgres failing, before and during a request: the central error handler answers 503
+ * DEPENDENCY_DOWN with `Retry-After`, never 500, on every route; the next request after recovery
+ * is served without a restart. Faults are injected as the Worker sees them: a DATABASE_URL on a
+ * closed port (nothing accepts connections), or the database's HTTP endpoint failing at fetch.
+ */
+import { env } from 'cloudflare:workers'
+import { sql } from 'drizzle-orm'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { app } from '../src/app'
+import { createDb, createHttpDb } from '../src/db/client'
+import { isDependencyFailure } from '../src/lib/dependency-errors'
+import { call, mockFetchFor, seedUser, withDb } from './helpers'
+
+const DOWN_URL = 'postgres://postgres:password@127.0.0.1:9/outpost'
+const postgresDown = { ...env, DATABASE_URL: DOWN_URL } as Env
+
+type Body = { success: boolean; error?: { code: string } }
+
+let admin: Awaited<ReturnType<typeof seedUser>>
+
+beforeAll(async () => {
+  admin = await seedUser({ roles: ['admin'] })
+})
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+/** A path for a route pattern: every parameter a fresh UUID. */
+const concrete = (pattern: string) => pattern.replace(/:\w+/g, () => crypto.randomUUID())
+
+async function expectDependencyDown(res: Response, what: string) {
+  const body = await res.json<Body>()
+  expect({ what, status: res.status, code: body.error?.code }).toEqual({ what, status: 503, code: 'DEPENDENCY_DOWN' })
+  expect(Number(res.headers.get('retry-after')), what).toBeGreaterThan(0)
+}
+
+describe('Postgres unreachable', () => {
+  it('classifies what both transports throw at a closed port as a dependency failure', async () => {
+    const http = createHttpDb({ url: DOWN_URL, wsProxy: env.DATABASE_WS_PROXY })
+    const httpError = await http.execute(sql`select 1`).catch((err: unknown) => err)
+    expect(isDependencyFailure(httpError)).toBe(true)
+
+    const { db, close } = createDb({ url: DOWN_URL, wsProxy: env.DATABASE_WS_PROXY, connectTimeoutMs: 2000 })
+    const poolError = await db.transaction((tx) => tx.execute(sql`select 1`)).catch((err: unknown) => err)
+    await close().catch(() => {})
+    expect(isDependencyFailure(poolError)).toBe(true)
+  })
+
+  it('does not take a bug or a constraint violation for a dependency failure', async () => {
+    expect(isDependencyFailure(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(false)
+    const unique = await withDb((db) =>
+      db.execute(sql`insert into roles (name) values ('admin')`).catch((err: unknown) => err),
+    )
+    expect(isDependencyFailure(unique)).toBe(false)
+    expect(isDependencyFailure(Object.assign(new Error('fetch failed, said the user'), { code: '22P02' }))).toBe(false)
+  })
+
+  it('answers sign-in, sign-up and an authenticated read with 503 DEPENDENCY_DOWN and Retry-After', async () => {
+    const json = (body: unknown) => ({
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    })
+    await expectDependencyDown(
+      await app.request(
+        '/api/v1/auth/login',
+        json({ email: admin.user.email, password: admin.password }),
+        postgresDown,
+      ),
+      'login',
+    )
+    await expectDependencyDown(
+      await app.request(
+        '/api/v1/auth/register',
+        json({ email: `down-${crypto.randomUUID()}@example.com`, password: 'long enough password', name: 'Down' }),
+        postgresDown,
+      ),
+      'register',
+    )
+    await expectDependencyDown(
+      await app.request('/api/v1/users', { headers: { authorization: `Bearer ${admin.token}` } }, postgresDown),
+      'list users',
+    )
+  })
+
+  it('never answers 500 on any served route, and every 503 carries Retry-After', async () => {
+    const routes = [
+      ...new Map(app.routes.filter((r) => r.method !== 'ALL').map((r) => [`${r.method} ${r.path}`, r])).values(),
+    ]
+    const wrong: string[] = []
+    let unavailable = 0
+    for (const route of routes) {
+      const path = concrete(route.path)
+      const res = await app.request(
+        path,
+        {
+          method: route.method,
+          headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+          body: ['GET', 'HEAD'].includes(route.method) ? undefined : '{}',
+        },
+        postgresDown,
+      )
+      await res.body?.cancel()
+      if (res.status >= 500 && res.status !== 503) wrong.push(`${route.method} ${route.path} → ${res.status}`)
+      if (res.status === 503) {
+        unavailable++
+        if (!res.headers.get('retry-after')) wrong.push(`${route.method} ${route.path} → 503 without Retry-After`)
+      }
+    }
+    console.log(`postgres down: ${routes.length} routes called, ${unavailable} answered 503, ${wrong.length} wrong`)
+    expect(wrong).toEqual([])
+    expect(unavailable).toBeGreaterThan(routes.length / 2)
+  })
+
+  it('serves again as soon as Postgres is back, without a restart', async () => {
+    const headers = { authorization: `Bearer ${admin.token}` }
+    expect((await app.request('/api/v1/auth/me', { headers }, postgresDown)).status).toBe(503)
+    expect((await call('GET', '/auth/me', admin.token)).status).toBe(200)
+  })
+})
+
+describe('Postgres failing during a request', () => {
+  /** Lets `pass` statements through to the database's HTTP endpoint, then fails every one after. */
+  function failAfter(pass: number, failure: () => Response | Promise<Response>) {
+    let seen = 0
+    return mockFetchFor(`http://${env.DATABASE_WS_PROXY}`, async (req) => {
+      seen++
+      return seen <= pass ? fetch(req) : failure()
+    })
+  }
+
+  it('answers 503 DEPENDENCY_DOWN when the connection is lost after the caller was loaded', async () => {
+    const other = await seedUser({ roles: ['admin'] })
+    failAfter(1, () => {
+      throw new TypeError('Network connection lost.')
+    })
+    const res = await app.request('/api/v1/users?limit=5', { headers: { authorization: `Bearer ${other.token}` } }, env)
+    vi.restoreAllMocks()
+    await expectDependencyDown(res, 'list after auth')
+  })
+
+  it('answers 503 when the endpoint itself answers 5xx (Postgres out of connections)', async () => {
+    failAfter(0, () => Response.json({ message: 'sorry, too many clients already', code: '53300' }, { status: 400 }))
+    const res = await app.request(
+      '/api/v1/auth/login',
+      {
+        method: 'POST',
+        body: JSON.stringify({ email: admin.user.email, password: admin.password }),
+        headers: { 'content-type': 'application/json' },
+      },
+      env,
+    )
+    vi.restoreAllMocks()
+    await expectDependencyDown(res, 'login, too many clients')
+  })
+})
