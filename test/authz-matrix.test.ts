@@ -159,6 +159,13 @@ const ROWS: Row[] = [
     expect: adminOnly(204),
   },
   { method: 'DELETE', route: '/users/:id (own)', path: (c) => `/users/${c.self}`, expect: adminOnly(409) },
+  {
+    method: 'GET',
+    route: '/users/:id/posts',
+    path: (c) => `/users/${c.other}/posts`,
+    expect: ok(200),
+    also: { technician: 403, customer: 403 },
+  },
 
   // rbac: roles
   { method: 'GET', route: '/rbac/roles', path: () => '/rbac/roles', expect: adminOnly(200) },
@@ -405,6 +412,8 @@ afterAll(() => {
 function gateCell({ gate, open }: Access, p: Principal) {
   const passed = cell(open, open >= 400 ? CODE_OF[open] : undefined)
   if (gate === 'public') return passed
+  if (gate === 'optional')
+    return p === 'anonymous' || p === 'device' || !REFUSED_AS[p] ? passed : cell(401, REFUSED_AS[p])
   // Ingest answers a missing or wrong device key alike, whatever bearer token comes with it.
   if (gate === 'device') return p === 'device' ? passed : cell(401, 'INVALID_TOKEN')
   const refused = REFUSED_AS[p]

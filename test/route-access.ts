@@ -10,14 +10,18 @@ import type { Principal } from './principals'
 export type Role = Extract<Principal, 'user' | 'moderator' | 'technician' | 'customer' | 'admin'>
 export const ROLES: Role[] = ['user', 'moderator', 'technician', 'customer', 'admin']
 
-/** `public`: no credentials needed; `device`: a device key; `signedIn`: any valid access token; else these roles. */
-export type Gate = 'public' | 'device' | 'signedIn' | Role[]
+/**
+ * `public`: no credentials needed; `optional`: none needed, but a token that is sent must be valid; `device`: a
+ * device key; `signedIn`: any valid access token; else these roles.
+ */
+export type Gate = 'public' | 'optional' | 'device' | 'signedIn' | Role[]
 /** `body`: the probe's body instead of `{}`, where the gate comes after validation (ingest checks the key last). */
 export type Access = { gate: Gate; open: number; body?: () => unknown }
 
 const ADMIN: Role[] = ['admin']
 const TECH: Role[] = ['technician', 'admin']
 const READERS: Role[] = ['moderator', 'admin']
+const POSTERS: Role[] = ['user', 'moderator', 'admin']
 
 const pub = (open: number): Access => ({ gate: 'public', open })
 const signedIn = (open: number): Access => ({ gate: 'signedIn', open })
@@ -171,4 +175,37 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   'GET /api/v1/uploads/:id/url': signedIn(404),
   'GET /api/v1/uploads/:id/content': pub(422),
   'DELETE /api/v1/uploads/:id': signedIn(404),
+
+  // Collaboration: any signed-in caller passes the gate; membership rules answer past it (unknown ids: 404).
+  'GET /api/v1/projects': signedIn(200),
+  'POST /api/v1/projects': signedIn(422),
+  'GET /api/v1/projects/:id': signedIn(404),
+  'PUT /api/v1/projects/:id': signedIn(422),
+  'DELETE /api/v1/projects/:id': signedIn(404),
+  'GET /api/v1/projects/:id/members': signedIn(404),
+  'POST /api/v1/projects/:id/members': signedIn(422),
+  'PUT /api/v1/projects/:id/members/:userId': signedIn(422),
+  'DELETE /api/v1/projects/:id/members/:userId': signedIn(404),
+  'POST /api/v1/projects/:id/transfer': signedIn(422),
+  'GET /api/v1/projects/:id/tasks': signedIn(404),
+  'POST /api/v1/projects/:id/tasks': signedIn(422),
+  'GET /api/v1/tasks/:id': signedIn(404),
+  'PUT /api/v1/tasks/:id': signedIn(422),
+  'PATCH /api/v1/tasks/:id': signedIn(422),
+  'DELETE /api/v1/tasks/:id': signedIn(404),
+  'GET /api/v1/projects/:id/files': signedIn(404),
+  // Posts need `posts:*` permissions, which technicians and customer users do not hold.
+  'GET /api/v1/posts': { gate: POSTERS, open: 200 },
+  'POST /api/v1/posts': signedIn(422),
+  'GET /api/v1/posts/:id': { gate: POSTERS, open: 404 },
+  'PUT /api/v1/posts/:id': signedIn(422),
+  'DELETE /api/v1/posts/:id': { gate: POSTERS, open: 404 },
+  'GET /api/v1/users/:id/posts': { gate: POSTERS, open: 404 },
+  // GraphQL answers anonymous callers (each field applies the REST rules); GET without a query is GraphiQL.
+  'GET /api/v1/graphql': { gate: 'optional', open: 200 },
+  'POST /api/v1/graphql': pub(422),
+  'GET /api/v1/graphql/schema.graphql': pub(200),
+  'GET /api/v1/search': signedIn(422),
+  'GET /api/v1/search/autocomplete': signedIn(422),
+  'GET /metrics': admin(200),
 }
