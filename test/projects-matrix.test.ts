@@ -60,6 +60,12 @@ const ROWS: Row[] = [
     expect: only(MEMBERS, 200),
   },
   {
+    method: 'GET',
+    route: '/projects/:id/files',
+    path: (c) => `/projects/${c.projectId}/files`,
+    expect: only(MEMBERS, 200),
+  },
+  {
     method: 'POST',
     route: '/projects/:id/members',
     path: (c) => `/projects/${c.projectId}/members`,
@@ -152,7 +158,7 @@ describe('authorization matrix: projects, members and tasks', () => {
       ),
     ]
     const covered = new Set(ROWS.map((r) => `${r.method} ${r.route}`))
-    expect(served.length).toBe(16)
+    expect(served.length).toBe(17)
     expect(served.filter((route) => !covered.has(route))).toEqual([])
   })
 
