@@ -24,6 +24,7 @@ const NAMES = [
   'upload-session-cleanup',
   'search-words-refresh',
   'task-due-reminders',
+  'weekly-project-report',
 ]
 
 type SystemJob = {

@@ -2,7 +2,7 @@ import { escalateAlerts, sweepOfflineDevices } from './coldchain'
 import { cleanupOtps, cleanupSessions, retainLogs } from './maintenance'
 import { dailyReport, recordHealth } from './reports'
 import { refreshSearchDictionary } from './search'
-import { remindDueTasks } from './tasks'
+import { remindDueTasks, weeklyProjectReport } from './tasks'
 import type { SystemJob } from './types'
 import { abortStaleUploads } from './uploads'
 import { dispatchUserJobs } from './user-jobs'
@@ -64,5 +64,11 @@ export const SYSTEM_JOBS: SystemJob[] = [
     cron: '0 9 * * *',
     description: 'Notify and email assignees of tasks due within 24 hours, once per due date',
     run: remindDueTasks,
+  },
+  {
+    name: 'weekly-project-report',
+    cron: '0 9 * * 1',
+    description: 'Email each project owner the week’s tasks done, open and overdue per project',
+    run: weeklyProjectReport,
   },
 ]

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { date, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 import type { Json } from './notifications'
 import { searchColumns, searchIndexes } from './search'
 import { users } from './users'
@@ -107,6 +107,20 @@ export const taskReminders = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.taskId, t.dueDate] })],
+)
+
+/** Seed 001's weekly project report, one per owner and week (the Monday it was made for): stored once, emailed once. */
+export const weeklyProjectReports = pgTable(
+  'weekly_project_reports',
+  {
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    week: date('week').notNull(),
+    data: jsonb('data').$type<{ [key: string]: Json }>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.week] })],
 )
 
 export type Project = typeof projects.$inferSelect

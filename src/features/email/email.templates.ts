@@ -59,6 +59,21 @@ export const templates = {
       }\n\nBilling: ${ctx.appUrl}/billing\n`,
     }),
   },
+  'weekly-report': {
+    data: z.object({
+      week: z.string(),
+      projects: z.array(z.object({ name: z.string(), done: z.number(), open: z.number(), overdue: z.number() })),
+    }),
+    render: (
+      d: { week: string; projects: { name: string; done: number; open: number; overdue: number }[] },
+      ctx: RenderContext,
+    ) => ({
+      subject: `Your projects, week of ${d.week}`,
+      text: `Tasks done in the last 7 days, open now and overdue, per project you own:\n\n${d.projects
+        .map((p) => `- ${p.name.replace(/\s+/g, ' ')}: ${p.done} done, ${p.open} open, ${p.overdue} overdue`)
+        .join('\n')}\n\nYour projects: ${ctx.appUrl}/projects\n`,
+    }),
+  },
   notice: {
     data: z.object({ subject: z.string().min(1).max(200), text: z.string().min(1) }),
     render: (d: { subject: string; text: string }) => d,
