@@ -101,13 +101,14 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
           JWT_PREVIOUS_SECRETS: '',
           ...opts.vars,
         },
-        // wrangler.toml declares these classes under new_sqlite_classes (migrations v1 to v3).
+        // wrangler.toml declares these classes under new_sqlite_classes (migrations v1 to v4).
         durableObjects: {
           CHANNEL_HUB: { className: 'ChannelHub', useSQLite: true },
           DEVICE_MONITOR: { className: 'DeviceMonitor', useSQLite: true },
           RATE_LIMITER: { className: 'RateLimiter', useSQLite: true },
           HUB_DIRECTORY: { className: 'HubDirectory', useSQLite: true },
           PRESENCE_HUB: { className: 'PresenceHub', useSQLite: true },
+          METRICS: { className: 'MetricsStore', useSQLite: true },
         },
         queueProducers: { EMAIL_QUEUE: { queueName: 'email' }, JOBS_QUEUE: { queueName: 'jobs' } },
         // wrangler.toml's [[queues.consumers]]; Miniflare delivers one batch at a time per queue.
