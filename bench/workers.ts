@@ -64,6 +64,8 @@ export type WorkerOptions = {
   queueConsumers?: Record<string, QueueConsumer>
   /** Directory for Durable Object storage (default: Miniflare's temporary directory on disk). */
   durableObjectsDir?: string
+  /** Port for workerd's DevTools inspector (CPU profiles of the Worker under load). */
+  inspectorPort?: number
 }
 
 export async function startWorkers(config: WranglerConfig, opts: WorkerOptions): Promise<WorkerStack> {
@@ -74,6 +76,7 @@ export async function startWorkers(config: WranglerConfig, opts: WorkerOptions):
   const options: V4MiniflareOptions = {
     host: '127.0.0.1',
     ...(opts.durableObjectsDir ? { durableObjectsPersist: opts.durableObjectsDir } : {}),
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
     port: opts.port,
     workers: [
       {

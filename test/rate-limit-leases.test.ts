@@ -56,6 +56,27 @@ for (const backend of backends) {
       expect(results.slice(0, 4).map((r) => r.remaining)).toEqual([99, 98, 97, 96])
     })
 
+    it('take one lease for concurrent requests, not one each', async () => {
+      const { limiter, calls, bucket } = setup()
+      const rule = { limit: 1000, windowSec: 60 } // leases of 20
+      const results = await Promise.all(Array.from({ length: 50 }, () => limitLeased(limiter, bucket, 'busy', rule)))
+      expect(results.every((r) => r.success)).toBe(true)
+      expect(calls).toHaveBeenCalledTimes(3) // 20 + 20 + 10 of the third lease
+      // The next 10 requests spend what the third lease left: no call.
+      for (let i = 0; i < 10; i++) expect((await limitLeased(limiter, bucket, 'busy', rule)).success).toBe(true)
+      expect(calls).toHaveBeenCalledTimes(3)
+    })
+
+    it('answer waiters with the refusal their lease met', async () => {
+      const { limiter, calls, bucket } = setup()
+      const rule = { limit: 100, windowSec: 60 } // leases of 2
+      for (let i = 0; i < 100; i++) await limitLeased(limiter, bucket, 'spent', rule)
+      calls.mockClear()
+      const results = await Promise.all(Array.from({ length: 30 }, () => limitLeased(limiter, bucket, 'spent', rule)))
+      expect(results.every((r) => !r.success)).toBe(true)
+      expect(calls).toHaveBeenCalledTimes(1)
+    })
+
     it('never let concurrent requests exceed the budget', async () => {
       const { limiter, bucket } = setup()
       const rule = { limit: 100, windowSec: 60 }

@@ -14,11 +14,23 @@ const leases = new Map<string, Lease>()
 
 export const leaseSize = (rule: RateRule) => Math.max(1, Math.min(MAX_UNITS, Math.floor(rule.limit / SHARE)))
 
+/** Leases being taken from the backend, by lease id: concurrent requests wait for one instead of each asking. */
+const refills = new Map<string, Promise<LimitResult>>()
+
+function take(id: string): LimitResult | undefined {
+  const held = leases.get(id)
+  if (!held || held.units <= 0 || Date.now() >= held.result.reset) return undefined
+  held.units--
+  return { ...held.result, remaining: held.result.remaining + held.units }
+}
+
 /**
  * Spends one unit of `key`'s budget, from units this isolate took ahead of time when it has some
  * left in the current window, else by taking a lease of `leaseSize(rule)` units (or what is left)
  * from the backend. A busy client then costs the backend one call per lease instead of one per
  * request; the count stays exact within an isolate, and never lets more through than the budget.
+ * Requests that find the lease spent while another is taking the next one wait for it: at 50
+ * concurrent requests, each would otherwise ask the backend for a lease of its own.
  */
 export async function limitLeased(
   backend: RateLimitBackend,
@@ -27,17 +39,33 @@ export async function limitLeased(
   rule: RateRule,
 ): Promise<LimitResult> {
   const id = `${backend.name}:${bucket}:${rule.limit}/${rule.windowSec}:${key}`
-  const held = leases.get(id)
-  if (held && held.units > 0 && Date.now() < held.result.reset) {
-    held.units--
-    return { ...held.result, remaining: held.result.remaining + held.units }
+  for (;;) {
+    const taken = take(id)
+    if (taken) return taken
+    const pending = refills.get(id)
+    if (!pending) break
+    const shared = await pending
+    // A lease refused, or a guess because the backend did not answer, is the answer for its waiters too.
+    if (!shared.success || shared.reason) return shared
   }
   leases.delete(id)
-  const result = await backend.limit(bucket, key, rule, leaseSize(rule))
-  const spare = result.success && !result.reason ? (result.granted ?? 1) - 1 : 0
-  if (spare > 0) {
-    if (leases.size >= MAX_LEASES) leases.delete(leases.keys().next().value!)
-    leases.set(id, { units: spare, result })
-  }
+  let spare = 0
+  const refill = backend.limit(bucket, key, rule, leaseSize(rule)).then(
+    (result) => {
+      refills.delete(id)
+      spare = result.success && !result.reason ? (result.granted ?? 1) - 1 : 0
+      if (spare > 0) {
+        if (leases.size >= MAX_LEASES) leases.delete(leases.keys().next().value!)
+        leases.set(id, { units: spare, result })
+      }
+      return result
+    },
+    (err: unknown) => {
+      refills.delete(id)
+      throw err
+    },
+  )
+  refills.set(id, refill)
+  const result = await refill
   return { ...result, remaining: result.remaining + spare }
 }
