@@ -1,5 +1,6 @@
 /** Requests through the app with Upstash configured (the local Redis behind the REST shim), down, or off. */
 import { env } from 'cloudflare:workers'
+import { expect } from 'vitest'
 import { app } from '../src/app'
 import { cacheStats } from '../src/lib/cache'
 import type { Envelope } from './helpers'
@@ -56,4 +57,13 @@ export async function cacheUse(run: () => Promise<unknown>) {
   await run()
   const after = cacheStats()
   return { hits: after.hits - before.hits, misses: after.misses - before.misses, errors: after.errors - before.errors }
+}
+
+/** Reads twice (the second from Redis), so a stale answer after the write would come from the cache. */
+export async function warm(...reads: (() => Promise<unknown>)[]) {
+  for (const read of reads) await read()
+  const use = await cacheUse(async () => {
+    for (const read of reads) await read()
+  })
+  expect(use.hits).toBe(reads.length)
 }

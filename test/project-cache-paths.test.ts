@@ -2,7 +2,7 @@
 // invalidate seed 001's cached reads exactly as REST does, and GraphQL reads go through the cache.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyTaskFrame } from '../src/features/tasks/task-frames'
-import { cacheUse, cached, gqlVia, hasRedis, ok, via } from './cache-helpers'
+import { cached, warm, gqlVia, hasRedis, ok, via } from './cache-helpers'
 import { seedUser } from './helpers'
 import { freshProject, seedCrew, type Crew } from './project-helpers'
 
@@ -22,15 +22,6 @@ const gql = <T>(query: string, variables: Record<string, unknown> = {}, token = 
 const PROJECT = 'query($id: ID!) { project(id: $id) { id name members { role user { id } } } }'
 const TASK = 'query($id: ID!) { task(id: $id) { id title status } }'
 const PROJECTS = '{ projects(limit: 100) { id name } }'
-
-/** Reads twice (the second from Redis), so a stale answer after the write would come from the cache. */
-async function warm(...reads: (() => Promise<unknown>)[]) {
-  for (const read of reads) await read()
-  const use = await cacheUse(async () => {
-    for (const read of reads) await read()
-  })
-  expect(use.hits).toBe(reads.length)
-}
 
 describe.runIf(hasRedis)('cache-aside through GraphQL and the task_update frame', () => {
   it('serves GraphQL project, projects and task reads from the cache', async () => {

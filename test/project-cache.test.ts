@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers'
 import { and, eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { projectMembers, projects, tasks } from '../src/db/schema'
-import { cacheUse, cached, hasRedis, ok, redisDown, via } from './cache-helpers'
+import { cacheUse, cached, warm, hasRedis, ok, redisDown, via } from './cache-helpers'
 import { seedUser, withDb } from './helpers'
 import { freshProject, seedCrew, type Crew } from './project-helpers'
 
@@ -35,15 +35,6 @@ const write = async (method: string, path: string, json?: unknown, token = crew.
   const res = await via(cached, method, path, token, json)
   expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
   return res
-}
-
-/** Reads twice (the second from Redis), so a stale answer after the write would come from the cache. */
-async function warm(...reads: (() => Promise<unknown>)[]) {
-  for (const read of reads) await read()
-  const use = await cacheUse(async () => {
-    for (const read of reads) await read()
-  })
-  expect(use.hits).toBe(reads.length)
 }
 
 describe.runIf(hasRedis)('cache-aside on projects and tasks (Upstash)', () => {
