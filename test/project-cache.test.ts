@@ -3,7 +3,9 @@
 // really comes from Redis, a stale entry never lets a non-member read, and Redis down or absent still answers.
 import { env } from 'cloudflare:workers'
 import { and, eq } from 'drizzle-orm'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { app } from '../src/app'
 import { projectMembers, projects, tasks } from '../src/db/schema'
 import { cacheUse, cached, warm, hasRedis, ok, redisDown, via } from './cache-helpers'
 import { seedUser, withDb } from './helpers'
@@ -59,6 +61,16 @@ describe.runIf(hasRedis)('cache-aside on projects and tasks (Upstash)', () => {
     expect(use).toEqual({ hits: 3, misses: 0, errors: 0 })
     await write('PUT', `/projects/${projectId}`, { description: 'now' })
     expect(ok(await detail(projectId)).name).toBe('Behind the API')
+  })
+
+  it('counts the hits and misses in /metrics', async () => {
+    const { projectId } = await freshProject(crew)
+    const before = await cacheSeries()
+    await detail(projectId)
+    await detail(projectId)
+    const after = await cacheSeries()
+    expect(after.miss - before.miss).toBeGreaterThanOrEqual(1)
+    expect(after.hit - before.hit).toBeGreaterThanOrEqual(1)
   })
 
   it('shows a project update and archive at once, in its detail and in every member list', async () => {
@@ -257,3 +269,17 @@ describe('without a working cache', () => {
     expect(use).toEqual({ hits: 0, misses: 0, errors: 0 })
   })
 })
+
+type Family = { name: string; metrics: { labels?: Record<string, string>; value?: string }[] }
+
+/** `outpost_cache_requests_total{cache="upstash"}` by result, as /metrics shows it (this isolate's batch included). */
+async function cacheSeries() {
+  const res = await app.request('/metrics', { headers: { authorization: `Bearer ${env.METRICS_TOKEN}` } }, cached)
+  expect(res.status).toBe(200)
+  const family = (parsePrometheusTextFormat(await res.text()) as Family[]).find(
+    (f) => f.name === 'outpost_cache_requests_total',
+  )
+  const value = (result: string) =>
+    Number(family?.metrics.find((m) => m.labels?.cache === 'upstash' && m.labels.result === result)?.value ?? 0)
+  return { hit: value('hit'), miss: value('miss') }
+}
