@@ -1,6 +1,7 @@
 // Cache-aside on Upstash (src/lib/cache.ts) against the local Redis behind the REST shim: reads go
 // through, writes invalidate, a read racing a write never brings the old value back, and without
 // Redis (none configured, or down) every read still answers from its loader.
+import { Redis } from '@upstash/redis/cloudflare'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/env'
@@ -82,6 +83,30 @@ describe.runIf(Boolean(env.TEST_UPSTASH_URL))('cache-aside on Upstash', () => {
     await cache.read(a, 60, ra.load)
     await cache.read(b, 60, rb.load)
     expect([ra.loads, rb.loads]).toEqual([2, 2])
+  })
+
+  it('keeps variants of a key apart and retires them all with one invalidation', async () => {
+    const k = key()
+    const [a, b] = [row('page 1'), row('page 2')]
+    for (let i = 0; i < 2; i++) {
+      expect(await cache.read(k, 60, a.load, 'a')).toBe('page 1')
+      expect(await cache.read(k, 60, b.load, 'b')).toBe('page 2')
+    }
+    expect([a.loads, b.loads]).toEqual([1, 1])
+    await cache.invalidate(k)
+    await cache.read(k, 60, a.load, 'a')
+    await cache.read(k, 60, b.load, 'b')
+    expect([a.loads, b.loads]).toEqual([2, 2])
+  })
+
+  it('renews a generation with every store, so it outlives the entries written under it', async () => {
+    const redis = new Redis({ url: env.TEST_UPSTASH_URL, token: env.TEST_UPSTASH_TOKEN, enableTelemetry: false })
+    const k = key()
+    const gen = `outpost:cache:${k}:gen`
+    await cache.invalidate(k)
+    await redis.expire(gen, 5)
+    await cache.read(k, 60, row('v').load, 'a')
+    expect(await redis.ttl(gen)).toBeGreaterThan(60)
   })
 })
 

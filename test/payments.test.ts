@@ -239,6 +239,21 @@ describe('webhook idempotency', () => {
     expect(await readMailbox(user.email, { template: 'payment-completed' })).toHaveLength(1)
   })
 
+  it('applies 3 concurrent deliveries of a checkout once: one plan change, one payment, one email', async () => {
+    const { user } = await seedUser()
+    const event = stripeEvent('checkout.session.completed', checkoutCompleted(user.id, 'PREMIUM'))
+    const answers = await Promise.all(Array.from({ length: 3 }, () => deliver(event)))
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200])
+    expect(answers.map((a) => data(a).duplicate).sort()).toEqual([false, true, true])
+    expect(await planOf(user.id)).toBe('PREMIUM')
+    expect(await paymentsOf(user.id)).toHaveLength(1)
+    await vi.waitFor(async () => expect(await notificationsOf(user.id, 'payment.completed')).toHaveLength(1))
+    // A second email, if one were sent, would arrive while the mailbox waits for it.
+    expect(await readMailbox(user.email, { template: 'payment-completed', atLeast: 2, timeoutMs: 2000 })).toHaveLength(
+      1,
+    )
+  })
+
   it('applies concurrent deliveries of one event once', async () => {
     const { user } = await seedUser()
     const event = stripeEvent('invoice.payment_failed', failedInvoice(user.id, Math.floor(Date.now() / 1000) + 3600))

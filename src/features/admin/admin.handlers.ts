@@ -1,4 +1,5 @@
 import { emitAfterResponse } from '../../events'
+import { cacheOf } from '../../lib/cache'
 import { ok, page } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
 import type { Handler } from '../../lib/types'
@@ -28,7 +29,7 @@ export const setRole: Handler<typeof r.setRole> = async (c) => {
 export const deleteUser: Handler<typeof r.deleteUser> = async (c) => {
   const { id } = c.req.valid('param')
   if (id === c.get('user').id) throw ApiError.conflict('You cannot delete your own account')
-  const deleted = await accounts.deleteUser(c.get('pool'), id)
+  const deleted = await accounts.deleteUser(c.get('pool'), cacheOf(c.get('config')), id)
   emitAfterResponse(c, 'user.deleted', { userId: deleted.id, email: deleted.email })
   return c.body(null, 204)
 }

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { cacheOf } from '../../lib/cache'
 import { ok } from '../../lib/envelope'
 import { emitAfterResponse } from '../../events'
 import { clientIp } from '../../lib/rate-limit/middleware'
@@ -75,7 +76,7 @@ export const getMeWithRoles: Handler<typeof routes.meWithRoles> = async (c) => {
 }
 
 export const updateProfile: Handler<typeof routes.profile> = async (c) =>
-  ok(c, await updateUser(c.get('db'), me(c).id, c.req.valid('json')))
+  ok(c, await updateUser(c.get('db'), cacheOf(c.get('config')), me(c).id, c.req.valid('json')))
 
 export const changePassword: Handler<typeof routes.changePassword> = async (c) => {
   const { currentPassword, newPassword } = c.req.valid('json')

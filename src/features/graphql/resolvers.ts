@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { emitAfterResponse } from '../../events'
+import { cacheOf } from '../../lib/cache'
 import { zodDetails } from '../../lib/create-router'
 import { ApiError } from '../../lib/errors'
 import { PageQuery } from '../../lib/pagination'
@@ -9,6 +10,7 @@ import type { AppEnv, Principal } from '../../lib/types'
 import * as posts from '../posts/posts.service'
 import { CreatePostBody, UpdatePostBody, type PostOut } from '../posts/posts.schemas'
 import * as members from '../projects/members.service'
+import { feedOf } from '../projects/project-feed'
 import { AddMemberBody, CreateProjectBody, UpdateProjectBody } from '../projects/projects.schemas'
 import * as projects from '../projects/projects.service'
 import { announceAssignment } from '../tasks/assignment'
@@ -40,7 +42,8 @@ const uuidOf = (a: Args, name = 'id') => parse(z.uuid(), a[name], `args.${name}`
 
 const page = (a: Args) => parse(PageQuery, { page: a.page ?? 1, limit: a.limit ?? 20 }, 'args')
 const db = (s: Signed) => s.c.get('db')
-const hubs = (s: Signed) => s.c.get('config').bindings
+const feed = (s: Signed) => feedOf(s.c.get('config'))
+const cache = (s: Signed) => cacheOf(s.c.get('config'))
 
 /** A resolver that needs a caller. */
 const authed =
@@ -76,7 +79,7 @@ export const resolvers = {
     projects: authed(
       async (_p, a, s) =>
         (
-          await projects.listProjects(db(s), s.caller, {
+          await projects.listProjects(db(s), cache(s), s.caller, {
             ...page(a),
             scope: 'mine',
             sort: '-createdAt',
@@ -85,13 +88,13 @@ export const resolvers = {
           })
         ).data,
     ),
-    project: authed((_p, a, s) => projects.getProject(db(s), s.caller, uuidOf(a))),
+    project: authed((_p, a, s) => projects.getProject(db(s), cache(s), s.caller, uuidOf(a))),
     tasks: authed(async (_p, a, s) => {
       const { projectId, ...filters } = a
       const q = parse(TaskListQuery, Object.fromEntries(Object.entries(filters).filter(([, v]) => v != null)), 'args')
       return (await tasks.listTasks(db(s), s.caller, uuidOf(a, 'projectId'), q)).data
     }),
-    task: authed((_p, a, s) => tasks.getTask(db(s), s.caller, uuidOf(a))),
+    task: authed((_p, a, s) => tasks.getTask(db(s), cache(s), s.caller, uuidOf(a))),
   },
 
   Mutation: {
@@ -112,7 +115,7 @@ export const resolvers = {
       const body = parse(UpdateUserBody, a.input)
       if (body.email !== undefined && grantFor(permissions, 'users', 'update') !== 'all')
         throw ApiError.forbidden('Only an administrator can change an email address')
-      return users.updateUser(db(s), id, body)
+      return users.updateUser(db(s), cache(s), id, body)
     }),
     createPost: authed((_p, a, s) => posts.createPost(db(s), s.caller, parse(CreatePostBody, a.input))),
     updatePost: authed((_p, a, s) => posts.updatePost(db(s), s.caller, uuidOf(a), parse(UpdatePostBody, a.input))),
@@ -120,14 +123,16 @@ export const resolvers = {
       await posts.deletePost(db(s), s.caller, uuidOf(a))
       return true
     }),
-    createProject: authed((_p, a, s) => projects.createProject(db(s), s.caller, parse(CreateProjectBody, a.input))),
+    createProject: authed((_p, a, s) =>
+      projects.createProject(db(s), cache(s), s.caller, parse(CreateProjectBody, a.input)),
+    ),
     updateProject: authed((_p, a, s) =>
-      projects.updateProject(db(s), hubs(s), s.caller, uuidOf(a), parse(UpdateProjectBody, a.input)),
+      projects.updateProject(db(s), feed(s), s.caller, uuidOf(a), parse(UpdateProjectBody, a.input)),
     ),
     addMember: authed((_p, a, s) =>
       members.addMember(
         db(s),
-        hubs(s),
+        feed(s),
         s.caller,
         uuidOf(a, 'projectId'),
         parse(AddMemberBody, { userId: a.userId, role: a.role }, 'args'),
@@ -136,7 +141,7 @@ export const resolvers = {
     createTask: authed(async (_p, a, s) => {
       const task = await tasks.createTask(
         db(s),
-        hubs(s),
+        feed(s),
         s.caller,
         uuidOf(a, 'projectId'),
         parse(CreateTaskBody, a.input),
@@ -147,7 +152,7 @@ export const resolvers = {
     updateTask: authed(async (_p, a, s) => {
       const { task, previousAssigneeId } = await tasks.updateTask(
         db(s),
-        hubs(s),
+        feed(s),
         s.caller,
         uuidOf(a),
         parse(PatchTaskBody, a.input),
@@ -156,7 +161,7 @@ export const resolvers = {
       return task
     }),
     deleteTask: authed(async (_p, a, s) => {
-      await tasks.deleteTask(db(s), hubs(s), s.caller, uuidOf(a))
+      await tasks.deleteTask(db(s), feed(s), s.caller, uuidOf(a))
       return true
     }),
   },

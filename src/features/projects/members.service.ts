@@ -3,9 +3,11 @@ import type { Database, HttpDatabase } from '../../db/client'
 import { isUniqueViolation } from '../../db/errors'
 import { projectMembers, projects, tasks, users } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
+import { CACHE_KEYS } from '../../lib/cache'
 import { offsetOf, toPage, totalRows, type PageQuery } from '../../lib/pagination'
 import { TaskSchema } from '../tasks/tasks.schemas'
-import { publishChange, publishChanges, revokeChannel, type Hubs } from './project-feed'
+import { projectKeys, taskKeys } from './project-cache'
+import { publishChange, publishChanges, revokeChannel, type Feed } from './project-feed'
 import { assertAllowed, type Caller } from './project-rules'
 import { MemberSchema, ProjectSchema } from './projects.schemas'
 import { loadProject } from './projects.service'
@@ -53,7 +55,7 @@ export async function listMembers(db: Database, caller: Caller, projectId: strin
 /** Adds an existing user with a role (not `owner`): 404 for an unknown user, 409 for a member already in. */
 export async function addMember(
   db: Database,
-  hubs: Hubs,
+  feed: Feed,
   caller: Caller,
   projectId: string,
   input: { userId: string; role: MemberRole },
@@ -67,7 +69,8 @@ export async function addMember(
       .values({ projectId, userId: input.userId, role: input.role })
       .returning()
     const member = MemberSchema.decode({ ...row!, ...user })
-    await publishChange(hubs, projectId, 'member.added', { member })
+    await feed.cache.invalidate(CACHE_KEYS.PROJECT(projectId), CACHE_KEYS.USER_PROJECTS(input.userId))
+    await publishChange(feed, projectId, 'member.added', { member })
     return member
   } catch (err) {
     if (isUniqueViolation(err)) throw ApiError.conflict('The user is already a member of this project')
@@ -78,7 +81,7 @@ export async function addMember(
 /** Changes a member's role; the owner's role moves only with a transfer (409). */
 export async function updateMember(
   db: Database,
-  hubs: Hubs,
+  feed: Feed,
   caller: Caller,
   projectId: string,
   userId: string,
@@ -93,8 +96,9 @@ export async function updateMember(
     .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)))
     .returning({ userId: projectMembers.userId })
   if (!row) throw ApiError.notFound('Member')
+  await feed.cache.invalidate(CACHE_KEYS.PROJECT(projectId), CACHE_KEYS.USER_PROJECTS(userId))
   const member = MemberSchema.decode(await memberOf(db, projectId, userId))
-  await publishChange(hubs, projectId, 'member.updated', { member })
+  await publishChange(feed, projectId, 'member.updated', { member })
   return member
 }
 
@@ -102,7 +106,7 @@ export async function updateMember(
  * Removes a member (managers remove anyone but the owner; any member may leave). Its tasks in the
  * project are unassigned in the same transaction, and its connections to the project's channel end.
  */
-export async function removeMember(db: HttpDatabase, hubs: Hubs, caller: Caller, projectId: string, userId: string) {
+export async function removeMember(db: HttpDatabase, feed: Feed, caller: Caller, projectId: string, userId: string) {
   const { project, standing } = await loadProject(db, caller, projectId)
   if (userId !== caller.id) assertAllowed(standing, 'manage')
   if (userId === project.ownerId) throw ApiError.conflict('The owner cannot be removed; transfer the project first')
@@ -125,14 +129,19 @@ export async function removeMember(db: HttpDatabase, hubs: Hubs, caller: Caller,
       .returning(),
   ])
   if (!removed.length) throw ApiError.notFound('Member')
-  await publishChanges(hubs, projectId, [
+  await feed.cache.invalidate(
+    CACHE_KEYS.PROJECT(projectId),
+    CACHE_KEYS.USER_PROJECTS(userId),
+    ...taskKeys(unassigned.map((t) => t.id)),
+  )
+  await publishChanges(feed, projectId, [
     { event: 'member.removed', payload: { userId } },
     ...unassigned.map((t) => ({
       event: 'task.updated' as const,
       payload: { task: TaskSchema.decode(t), changes: ['assigneeId'] },
     })),
   ])
-  await revokeChannel(hubs, projectId, userId)
+  await revokeChannel(feed, projectId, userId)
 }
 
 /**
@@ -142,7 +151,7 @@ export async function removeMember(db: HttpDatabase, hubs: Hubs, caller: Caller,
  */
 export async function transferProject(
   db: HttpDatabase,
-  hubs: Hubs,
+  feed: Feed,
   caller: Caller,
   projectId: string,
   newOwnerId: string,
@@ -170,8 +179,9 @@ export async function transferProject(
       ),
   ])
   if (!moved[0]) throw ApiError.validation({ 'json.userId': 'must be a member of the project' })
+  await feed.cache.invalidate(...(await projectKeys(db, projectId)))
   const out = ProjectSchema.decode(moved[0])
-  await publishChanges(hubs, projectId, [
+  await publishChanges(feed, projectId, [
     { event: 'project.updated', payload: { project: out, changes: ['ownerId'] } },
     { event: 'member.updated', payload: { member: { userId: newOwnerId, role: 'owner' } } },
     { event: 'member.updated', payload: { member: { userId: oldOwnerId, role: 'admin' } } },

@@ -1,10 +1,16 @@
 import type { Config } from '../../env'
+import { cacheOf, type Cache } from '../../lib/cache'
 import { errorFields, log } from '../../lib/logger'
 import { hubFor, publish, publishAll, type EventData } from '../realtime/hub.service'
 import { CLOSE } from '../realtime/protocol'
 
 /** The bindings a project's live feed needs. */
 export type Hubs = Pick<Config['bindings'], 'CHANNEL_HUB'>
+
+/** What a committed change to a project reaches before the request answers: its channel and the read cache. */
+export type Feed = Hubs & { cache: Cache }
+
+export const feedOf = (config: Config): Feed => ({ CHANNEL_HUB: config.bindings.CHANNEL_HUB, cache: cacheOf(config) })
 
 export const projectChannel = (projectId: string) => `project:${projectId}`
 

@@ -3,6 +3,7 @@ import { loadConfig } from '../../env'
 import { emit } from '../../events'
 import { ApiError } from '../../lib/errors'
 import { zodDetails } from '../../lib/create-router'
+import { feedOf } from '../projects/project-feed'
 import { accessOf } from '../rbac/access.service'
 import { PatchTaskBody, type TaskOut } from './tasks.schemas'
 import { updateTask } from './tasks.service'
@@ -37,7 +38,7 @@ export async function applyTaskFrame(
     const db = databaseOf(config)
     const caller = { id: userId, roles: (await accessOf(db, userId)).roles }
     const projectId = channel.slice('project:'.length)
-    const { task, previousAssigneeId } = await updateTask(db, config.bindings, caller, frame.taskId, patch.data, {
+    const { task, previousAssigneeId } = await updateTask(db, feedOf(config), caller, frame.taskId, patch.data, {
       projectId,
     })
     if (task.assigneeId && task.assigneeId !== previousAssigneeId && task.assigneeId !== userId)

@@ -2,9 +2,10 @@ import { and, arrayContains, asc, eq, gt, inArray, lt, sql, type SQL } from 'dri
 import { alias } from 'drizzle-orm/pg-core'
 import type { Database } from '../../db/client'
 import { projectMembers, projects, tasks, type Task } from '../../db/schema'
+import { CACHE_KEYS, CACHE_TTL, type Cache } from '../../lib/cache'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
-import { publishChange, type Hubs } from '../projects/project-feed'
+import { publishChange, type Feed } from '../projects/project-feed'
 import {
   assertAllowed,
   assertWritable,
@@ -87,7 +88,7 @@ export async function listTasks(db: Database, caller: Caller, projectId: string,
 }
 
 /** Members who write tasks create them; the assignee, if any, must be a member. `createdBy` is the caller. */
-export async function createTask(db: Database, hubs: Hubs, caller: Caller, projectId: string, input: TaskInput) {
+export async function createTask(db: Database, feed: Feed, caller: Caller, projectId: string, input: TaskInput) {
   const { project, standing } = await loadProject(db, caller, projectId)
   assertAllowed(standing, 'writeTasks')
   assertWritable(project)
@@ -97,12 +98,37 @@ export async function createTask(db: Database, hubs: Hubs, caller: Caller, proje
     .values({ ...input, projectId, createdBy: caller.id })
     .returning()
   const task = TaskSchema.decode(row!)
-  await publishChange(hubs, projectId, 'task.created', { task })
+  await feed.cache.invalidate(CACHE_KEYS.PROJECT(projectId))
+  await publishChange(feed, projectId, 'task.created', { task })
   return task
 }
 
-export async function getTask(db: Database, caller: Caller, id: string) {
-  return TaskSchema.decode((await loadTask(db, caller, id)).task)
+/**
+ * A task, cached (seed 001's `task:<id>`); whether the caller may read it is checked in Postgres on
+ * every call, in parallel with the cache (a deleted task or project answers 404 there).
+ */
+export async function getTask(db: Database, cache: Cache, caller: Caller, id: string) {
+  if (!cache.enabled) return TaskSchema.decode((await loadTask(db, caller, id)).task)
+  const [, task] = await Promise.all([
+    taskStanding(db, caller, id),
+    cache.read(CACHE_KEYS.TASK(id), CACHE_TTL.TASK, async () => {
+      const [row] = await db.select().from(tasks).where(eq(tasks.id, id))
+      if (!row) throw ApiError.notFound('Task')
+      return TaskSchema.decode(row)
+    }),
+  ])
+  return task
+}
+
+/** 404 unless the task exists in a project the caller may read. */
+async function taskStanding(db: Database, caller: Caller, id: string) {
+  const [row] = await db
+    .select({ role: me.role })
+    .from(tasks)
+    .leftJoin(me, and(eq(me.projectId, tasks.projectId), eq(me.userId, caller.id)))
+    .where(eq(tasks.id, id))
+  if (!row) throw ApiError.notFound('Task')
+  assertAllowed(standingOf(caller, row.role), 'read', 'Task')
 }
 
 /** The fields whose value differs between two versions of a task. */
@@ -117,7 +143,7 @@ function changedFields(before: Task, after: Task) {
  */
 export async function updateTask(
   db: Database,
-  hubs: Hubs,
+  feed: Feed,
   caller: Caller,
   id: string,
   patch: TaskPatch,
@@ -134,19 +160,23 @@ export async function updateTask(
   if (!row) throw ApiError.notFound('Task')
   const task = TaskSchema.decode(row)
   const changes = changedFields(found.task, row)
-  await publishChange(hubs, row.projectId, 'task.updated', { task, changes })
+  // The project's detail counts tasks by status.
+  const project = changes.includes('status') ? [CACHE_KEYS.PROJECT(row.projectId)] : []
+  await feed.cache.invalidate(CACHE_KEYS.TASK(id), ...project)
+  await publishChange(feed, row.projectId, 'task.updated', { task, changes })
   return { task, changes, previousAssigneeId: found.task.assigneeId }
 }
 
 /** The owner and project admins delete any task; its creator deletes its own while it may write tasks. */
-export async function deleteTask(db: Database, hubs: Hubs, caller: Caller, id: string) {
+export async function deleteTask(db: Database, feed: Feed, caller: Caller, id: string) {
   const found = await loadTask(db, caller, id)
   if (!mayDeleteTask(found.standing, caller, found.task))
     throw ApiError.forbidden('Only the project owner and admins, or its creator, delete a task')
   assertWritable({ status: found.projectStatus })
   const [row] = await db.delete(tasks).where(eq(tasks.id, id)).returning({ id: tasks.id })
   if (!row) throw ApiError.notFound('Task')
-  await publishChange(hubs, found.task.projectId, 'task.deleted', { taskId: id, projectId: found.task.projectId })
+  await feed.cache.invalidate(CACHE_KEYS.TASK(id), CACHE_KEYS.PROJECT(found.task.projectId))
+  await publishChange(feed, found.task.projectId, 'task.deleted', { taskId: id, projectId: found.task.projectId })
 }
 
 /**

@@ -1,3 +1,4 @@
+import { cacheOf } from '../../lib/cache'
 import { ok, page } from '../../lib/envelope'
 import { ApiError } from '../../lib/errors'
 import { emitAfterResponse } from '../../events'
@@ -33,13 +34,13 @@ export const update: Handler<typeof routes.update> = async (c) => {
   if (body.email !== undefined && grantFor(caller.permissions, 'users', 'update') !== 'all') {
     throw ApiError.forbidden('Only an administrator can change an email address')
   }
-  return ok(c, await users.updateUser(c.get('db'), id, body))
+  return ok(c, await users.updateUser(c.get('db'), cacheOf(c.get('config')), id, body))
 }
 
 export const remove: Handler<typeof routes.remove> = async (c) => {
   const { id } = c.req.valid('param')
   if (id === c.get('user').id) throw ApiError.conflict('You cannot delete your own account here')
-  const deleted = await users.deleteUser(c.get('pool'), id)
+  const deleted = await users.deleteUser(c.get('pool'), cacheOf(c.get('config')), id)
   emitAfterResponse(c, 'user.deleted', { userId: deleted.id, email: deleted.email })
   return c.body(null, 204)
 }

@@ -5,7 +5,9 @@ import { isUniqueViolation } from '../../db/errors'
 import { roles, userRoles, users, type User } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
+import type { Cache } from '../../lib/cache'
 import { hashPassword } from '../../lib/password'
+import { profileKeys, userKeys } from '../projects/project-cache'
 import { keepingAnAdmin } from '../rbac/rbac.service'
 import { UserSchema, type PublicUser, type UserListQuery } from './users.schemas'
 
@@ -113,7 +115,8 @@ export async function insertUser(
   }
 }
 
-export async function updateUser(db: Database, id: string, patch: { name?: string; email?: string }) {
+/** Changes a name or email; the project details that show them are invalidated before it answers. */
+export async function updateUser(db: Database, cache: Cache, id: string, patch: { name?: string; email?: string }) {
   try {
     const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning({ id: users.id })
     if (!row) throw ApiError.notFound('User')
@@ -122,16 +125,21 @@ export async function updateUser(db: Database, id: string, patch: { name?: strin
       throw ApiError.conflict('An account with this email already exists', { email: 'already registered' })
     throw err
   }
+  if (patch.name !== undefined || patch.email !== undefined) await cache.invalidate(...(await profileKeys(db, id)))
   return getUser(db, id)
 }
 
 /** Deletes a user, unless it is the last administrator (409). Resolves, once committed, with who it was. */
-export async function deleteUser(db: PoolDatabase, id: string) {
-  return keepingAnAdmin(db, id, undefined, async (tx) => {
+export async function deleteUser(db: PoolDatabase, cache: Cache, id: string) {
+  const { row, keys } = await keepingAnAdmin(db, id, undefined, async (tx) => {
+    // What the cascade changes (its projects, memberships, tasks), read in the same transaction.
+    const keys = await userKeys(tx, id)
     const [row] = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id, email: users.email })
     if (!row) throw ApiError.notFound('User')
-    return row
+    return { row, keys }
   })
+  await cache.invalidate(...keys)
+  return row
 }
 
 /** Users by id, in one query (GraphQL's batched `assignee`, `author`, `owner`); missing ids are left out. */
