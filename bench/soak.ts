@@ -39,6 +39,7 @@ type ScheduledWorker = { scheduled(o: { scheduledTime?: Date; cron?: string }): 
 /** Responses by status class, and the 5xx seen (method, path, status). */
 const statuses = new Map<string, number>()
 const serverErrors: string[] = []
+const clientErrors: string[] = []
 async function call(
   base: string,
   method: string,
@@ -56,6 +57,8 @@ async function call(
   const text = await res.text()
   const cls = `${Math.floor(res.status / 100)}xx`
   statuses.set(cls, (statuses.get(cls) ?? 0) + 1)
+  if (res.status >= 400 && res.status < 500 && clientErrors.length < 5)
+    clientErrors.push(`${method} ${path.split('?')[0]} → ${res.status} ${text.slice(0, 160)}`)
   if (res.status >= 500) serverErrors.push(`${method} ${path.split('?')[0]} → ${res.status} ${text.slice(0, 120)}`)
   return { status: res.status, body: text ? (JSON.parse(text) as { data?: unknown }) : {} }
 }
@@ -200,7 +203,7 @@ async function main() {
       signIns++
       const token = (res.body.data as { accessToken?: string } | undefined)?.accessToken
       if (!token) continue
-      for (const path of ['/api/v1/auth/profile', '/api/v1/notifications', '/api/v1/jobs', '/api/v1/logs?limit=5'])
+      for (const path of ['/api/v1/auth/me', '/api/v1/notifications', '/api/v1/jobs', '/api/v1/logs?limit=5'])
         await call(base, 'GET', path, { token })
     }
   }
@@ -274,6 +277,8 @@ async function main() {
 
   const checks: [string, boolean][] = [
     [`zero 5xx (${serverErrors.length})`, serverErrors.length === 0],
+    // Every request of the workload is valid: a 4xx is a broken workload or a regression.
+    [`zero 4xx (${statuses.get('4xx') ?? 0})`, !statuses.get('4xx')],
     [`readings sent ${readingsSent} = stored ${stored}`, readingsSent === stored],
     [
       `every published event (${published}) reached all ${sockets.length} subscribers (missing: ${missing.reduce((a, b) => a + b, 0)})`,
@@ -295,6 +300,7 @@ async function main() {
       `events ${published} × ${sockets.length} sockets; ticks ${ticks} × ${opts.jobs} jobs`,
   )
   for (const e of serverErrors.slice(0, 10)) console.log(`  5xx: ${e}`)
+  for (const e of clientErrors) console.log(`  4xx: ${e}`)
   for (const [what, ok] of checks) console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
   return checks.every(([, ok]) => ok) ? 0 : 1
 }
