@@ -6,6 +6,8 @@
  *   /slow?ms=<n>            answers after n ms
  *   /redirect               302 to /ok
  *   /big?kb=<n>             n KiB of body
+ *   /trickle?ms=<n>&n=<k>   200 at once, then one byte every n ms, k times (a body slower than a timeout)
+ *   /hangup                 200 promising 1 MiB, then closes the connection after 10 bytes
  *   /__hits?path=<prefix>   the recorded hits as JSON (not recorded itself)
  */
 import { createServer, type Server } from 'node:http'
@@ -48,6 +50,23 @@ export async function startEchoServer(port = 0): Promise<EchoServer> {
         return void setTimeout(() => res.writeHead(200).end('slow'), Number(url.searchParams.get('ms') ?? 1000))
       }
       if (route === 'redirect') return void res.writeHead(302, { location: '/ok' }).end()
+      if (route === 'trickle') {
+        res.writeHead(200, { 'content-type': 'text/plain' })
+        let left = Number(url.searchParams.get('n') ?? 20)
+        const timer = setInterval(
+          () => {
+            if (left-- > 0 && !res.destroyed) return void res.write('.')
+            clearInterval(timer)
+            res.end()
+          },
+          Number(url.searchParams.get('ms') ?? 500),
+        )
+        return
+      }
+      if (route === 'hangup') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(1024 * 1024) })
+        return void res.write('x'.repeat(10), () => res.destroy())
+      }
       if (route === 'big') {
         res.writeHead(200, { 'content-type': 'text/plain' })
         return res.end('x'.repeat(Number(url.searchParams.get('kb') ?? 100) * 1024))

@@ -58,6 +58,8 @@ export const DEFAULT_ECHO_URL = 'http://127.0.0.1:8799'
 
 export async function seed(url: string, opts: { echoUrl?: string; keysFile?: string } = {}) {
   const pool = new pg.Pool({ connectionString: url, max: 1 })
+  // An idle client whose socket closes as the pool ends (workerd's sockets report it) is not a failed seed.
+  pool.on('error', () => undefined)
   const db = drizzle(pool, { schema })
   try {
     const created: string[] = []
@@ -114,6 +116,15 @@ export async function seed(url: string, opts: { echoUrl?: string; keysFile?: str
   }
 }
 
+/** What `npm run db:seed` prints: what it created, and the demo sign-ins and device keys. */
+export function seedSummary({ created, users, devices }: Awaited<ReturnType<typeof seed>>) {
+  return [
+    created.length ? `seeded: ${created.join(', ')}` : 'seed data already present',
+    ...users.map((u) => `  ${u.role.padEnd(10)} ${u.email}  password: ${u.password}`),
+    ...devices.map((d) => `  device     ${d.serialNumber}  x-device-key: ${d.key}`),
+  ]
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const url = process.env.DATABASE_URL
   if (!url) {
@@ -121,10 +132,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1)
   }
   seed(url)
-    .then(({ created, users, devices }) => {
-      console.log(created.length ? `seeded: ${created.join(', ')}` : 'seed data already present')
-      for (const u of users) console.log(`  ${u.role.padEnd(10)} ${u.email}  password: ${u.password}`)
-      for (const d of devices) console.log(`  device     ${d.serialNumber}  x-device-key: ${d.key}`)
+    .then((result) => {
+      for (const line of seedSummary(result)) console.log(line)
     })
     .catch((err) => {
       console.error(`seed failed: ${err instanceof Error ? err.message : String(err)}`)

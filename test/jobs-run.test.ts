@@ -1,60 +1,21 @@
-import { env } from 'cloudflare:workers'
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { app } from '../src/app'
-import { executions, jobs, notifications } from '../src/db/schema'
-import { loadConfig } from '../src/env'
+import { jobs, notifications } from '../src/db/schema'
 import { dispatchDueJobs } from '../src/features/jobs/dispatch.service'
-import worker from '../src/index'
 import { readMailbox, seedUser, withDb } from './helpers'
+import {
+  config,
+  createJob,
+  deliver,
+  dev,
+  dueAndDispatch,
+  ECHO,
+  executionsOf,
+  hitsFor,
+  realConfig,
+} from './jobs-fixtures'
 import { openSocket } from './realtime-clients'
-
-// Local targets are allowed only in development: these tests run the Worker as development.
-const dev = { ...env, ENVIRONMENT: 'development' } as Env
-// The tick's sends are captured here, and each test delivers them itself: the real queue's
-// consumer would otherwise race the test for the same execution. (The end-to-end test uses it.)
-const sent: unknown[] = []
-const capture = {
-  send: async (b: unknown) => void sent.push(b),
-  sendBatch: async (m: { body: unknown }[]) => void sent.push(...m.map((x) => x.body)),
-}
-const realConfig = loadConfig(dev)
-const config = { ...realConfig, bindings: { ...realConfig.bindings, JOBS_QUEUE: capture as unknown as Queue } }
-const ECHO = env.TEST_ECHO_URL
-
-type Hit = { method: string; path: string; headers: Record<string, string>; body: string }
-const hitsFor = async (tag: string) => (await fetch(`${ECHO}/__hits?path=${encodeURIComponent(tag)}`)).json<Hit[]>()
-
-async function createJob(token: string, over: Record<string, unknown>) {
-  const res = await app.request(
-    '/api/v1/jobs',
-    {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'run', cronExpression: '*/5 * * * *', ...over }),
-    },
-    dev,
-  )
-  const body = await res.json<{ data: { id: string } }>()
-  if (res.status !== 201) throw new Error(`create failed ${res.status} ${JSON.stringify(body)}`)
-  return body.data.id
-}
-
-/** Makes the job due at `at` and runs the tick's dispatch. */
-async function dueAndDispatch(jobId: string, at = new Date(Math.floor(Date.now() / 60_000) * 60_000)) {
-  await withDb((db) => db.update(jobs).set({ nextRunAt: at }).where(eq(jobs.id, jobId)))
-  return withDb((db) => dispatchDueJobs(db, config, at))
-}
-
-const executionsOf = (jobId: string) => withDb((db) => db.select().from(executions).where(eq(executions.jobId, jobId)))
-
-async function deliver(executionId: string, attempts = 1) {
-  const batch = createMessageBatch('jobs', [{ id: 'm0', timestamp: new Date(), attempts, body: { executionId } }])
-  const ctx = createExecutionContext()
-  await worker.queue(batch, dev, ctx)
-  return getQueueResult(batch, ctx)
-}
 
 describe('the minute tick', () => {
   it('dispatches a due job once, even when the same tick runs twice or overlaps', async () => {
