@@ -55,18 +55,10 @@ import { cpuBetween, snapshot } from './proc-cpu'
 import { machine, writeDocs } from './report'
 import { accessToken, HELLO_PATH } from './scenarios'
 import { build, readWranglerConfig, startWorkers } from './workers'
+import { intFromEnv as int } from './load'
 
 const DB = 'outpost_bench_ingest'
 const MAX_BATCH = 500 // the route's limit
-
-function int(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
-  return value
-}
 
 function optionsFromEnv(): Options {
   return {

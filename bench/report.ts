@@ -1,5 +1,5 @@
 /** Turns the measurements into the printed table, the ratios, and a dated docs/benchmarks.md section. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import type { LoadOptions, Measurement } from './load'
 import type { Scenario } from './scenarios'
@@ -91,6 +91,24 @@ function stepRatios(rows: Row[]) {
   return lines
 }
 
+/**
+ * Every `worker` row at the ceiling's connections: its p50 and p99 as multiples of the ceiling's
+ * (for benches that report latency next to throughput, e.g. bench:collab).
+ */
+export function ceilingLatencyRatios(rows: Row[]) {
+  const ceiling = rows.find((r) => r.scenario.ceiling)
+  if (!ceiling) return ''
+  const times = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a')
+  return rows
+    .filter((r) => r.scenario.server === 'worker' && !r.scenario.ceiling && r.m.connections === ceiling.m.connections)
+    .map(
+      ({ scenario, m }) =>
+        `- ${scenario.name}: p50 **${times(m.p50, ceiling.m.p50)}** and p99 **${times(m.p99, ceiling.m.p99)}** the hello ceiling's ` +
+        `(${ms(m.p50)} / ${ms(m.p99)} ms vs ${ms(ceiling.m.p50)} / ${ms(ceiling.m.p99)} ms at -c ${m.connections})`,
+    )
+    .join('\n')
+}
+
 export function ratios(rows: Row[]) {
   const lines = [...ceilingRatios(rows), ...nodeRatios(rows), ...stepRatios(rows)]
   const bad = rows.filter((r) => failed(r.m)).map((r) => r.scenario.name)
@@ -136,4 +154,16 @@ export function writeDocs(newSection: string, intro: string) {
   const runs = found ? current.slice(found.index + found[0].length).trim() : ''
   writeFileSync(DOCS, `${head}${MARKER}\n\n${newSection.trim()}\n${runs ? `\n${runs}\n` : ''}`)
   return DOCS
+}
+
+/**
+ * For benches that do not write docs/benchmarks.md: the section as `bench/results/<name>-<time>.md`
+ * and the raw figures as `.json` next to it. Returns both paths.
+ */
+export function writeResults(name: string, startedAt: Date, markdown: string, raw: unknown) {
+  mkdirSync('bench/results', { recursive: true })
+  const base = `bench/results/${name}-${startedAt.toISOString().replace(/[:.]/g, '-')}`
+  writeFileSync(`${base}.md`, `${markdown.trim()}\n`)
+  writeFileSync(`${base}.json`, JSON.stringify(raw, null, 2))
+  return [`${base}.md`, `${base}.json`]
 }
