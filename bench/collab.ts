@@ -100,6 +100,9 @@ async function reads(url: string, f: CollabFixtures, token: string, opts: LoadOp
       server: 'worker',
       request: graphql,
     },
+    // One request at a time: each page's own cost, without queueing behind 49 others.
+    { name: 'REST page, one at a time', server: 'worker', connections: 1, request: rest },
+    { name: 'GraphQL page, one at a time', server: 'worker', connections: 1, request: graphql },
   ]
   const rows: Row[] = []
   const loads: number[] = []
@@ -108,11 +111,13 @@ async function reads(url: string, f: CollabFixtures, token: string, opts: LoadOp
     const problem = await preflight(url, scenario.request!)
     if (problem) console.log(`  preflight: ${problem}`)
     loads.push(os.loadavg()[0]!)
-    process.stdout.write(`${scenario.name} (c=${opts.connections}, load ${loads.at(-1)!.toFixed(1)}) ... `)
-    const m = await measure(url, scenario.request!, opts)
+    const connections = scenario.connections ?? opts.connections
+    process.stdout.write(`${scenario.name} (c=${connections}, load ${loads.at(-1)!.toFixed(1)}) ... `)
+    const m = await measure(url, scenario.request!, { ...opts, connections })
     console.log(`${Math.round(m.rps)} req/s, p50 ${m.p50} / p99 ${m.p99} ms${failed(m) ? '  FAILED' : ''}`)
     rows.push({ scenario, m })
   }
+  await checkGraphQL(url, graphql) // still whole after the load (autocannon sees status codes only)
   return { rows, loads }
 }
 
@@ -200,7 +205,7 @@ function report(o: {
     base.trimEnd(),
     ceilingLatencyRatios(rows),
     `- Fixtures: one project, ${opts.members} members, ${opts.tasks.toLocaleString('en-US')} tasks assigned round-robin; requests as a member (not the owner). ` +
-      `GraphQL answers were checked once before measuring (${PAGE} tasks, each with its assignee, no \`errors\`).`,
+      `GraphQL answers (200 even with `errors`, which autocannon cannot see) were checked before and after measuring: ${PAGE} tasks, each with its assignee, no \`errors\`.`,
     `- 1-minute load average at the start of each row, in order: ${o.loads.map((l) => l.toFixed(1)).join(', ')}.`,
     '',
     `**\`PATCH /api/v1/tasks/:id\` → \`task.updated\` on ${opts.sockets} member WebSockets of \`project:<id>\`** ` +
