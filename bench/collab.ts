@@ -205,7 +205,7 @@ function report(o: {
     base.trimEnd(),
     ceilingLatencyRatios(rows),
     `- Fixtures: one project, ${opts.members} members, ${opts.tasks.toLocaleString('en-US')} tasks assigned round-robin; requests as a member (not the owner). ` +
-      `GraphQL answers (200 even with `errors`, which autocannon cannot see) were checked before and after measuring: ${PAGE} tasks, each with its assignee, no \`errors\`.`,
+      `GraphQL answers (200 even with \`errors\`, which autocannon cannot see) were checked before and after measuring: ${PAGE} tasks, each with its assignee, no \`errors\`.`,
     `- 1-minute load average at the start of each row, in order: ${o.loads.map((l) => l.toFixed(1)).join(', ')}.`,
     '',
     `**\`PATCH /api/v1/tasks/:id\` → \`task.updated\` on ${opts.sockets} member WebSockets of \`project:<id>\`** ` +
