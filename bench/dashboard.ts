@@ -2,18 +2,20 @@
  * `npm run bench:dashboard` (tsx bench/dashboard.ts): live dashboards on one cold cell while its
  * devices post readings.
  *
- * 1. Fleet (bench/ingest-fixtures.ts): one customer, ONE cold cell, BENCH_DASH_DEVICES (10) devices
- *    with real keys; the demo technician is linked to the customer.
- * 2. Ingest throughput without sockets: bench:ingest's closed-loop single readings
- *    (bench/ingest-scenario.ts) at BENCH_DASH_CONNECTIONS (50) for BENCH_DASH_DURATION s (10) after
- *    BENCH_DASH_WARMUP s (2); readings sent must equal rows stored.
- * 3. BENCH_DASH_SOCKETS (200) WebSockets on `coldcell:<id>`, signed in as the demo admin and the
- *    linked technician in turn (what the dashboard's cell page opens), in BENCH_DASH_PROCS (2) client
- *    processes. Devices then post BENCH_DASH_RATE (50) readings/s, open loop (one every 1/rate s,
- *    whatever the answers do), for BENCH_DASH_SECONDS (10), after 5 unmeasured: reading POST sent →
- *    its `reading` frame on the last socket and on each socket, p50 / p99, every frame on every socket.
- * 4. Ingest throughput again, the 200 sockets still connected (every reading is written to all of
- *    them), then once more after they closed; the ratio is with ÷ the mean of the two without.
+ * 1. Fleet (bench/ingest-fixtures.ts): one customer, two cold cells with BENCH_DASH_DEVICES (10)
+ *    devices each, real keys; the demo technician is linked to the customer.
+ * 2. BENCH_DASH_SOCKETS (200) WebSockets on the watched cell's `coldcell:<id>`, signed in as the demo
+ *    admin and the linked technician in turn (what the dashboard's cell page opens), in
+ *    BENCH_DASH_PROCS (2) client processes. Its devices post BENCH_DASH_RATE (50) readings/s, open
+ *    loop (one every 1/rate s, whatever the answers do), for BENCH_DASH_SECONDS (10), after 5
+ *    unmeasured: reading POST sent → its `reading` frame on the last socket and on each socket,
+ *    p50 / p99, and every frame on every socket.
+ * 3. Ingest throughput with and without the sockets, interleaved so that drift and other work on the
+ *    machine hit both alike: bench:ingest's closed-loop single readings (bench/ingest-scenario.ts) at
+ *    BENCH_DASH_CONNECTIONS (50), BENCH_DASH_DURATION s (5) after BENCH_DASH_WARMUP s (1) each, to
+ *    the watched cell (every reading written to the 200 sockets) and to the other cell (a hub with no
+ *    socket), in the order without, with, with, without, … for BENCH_DASH_ROUNDS (2) pairs;
+ *    readings sent must equal rows stored. The ratio is Σ with ÷ Σ without.
  *
  * Durable Object storage on tmpfs, as bench:ingest's main rows. Prints a markdown section and writes
  * it, with the raw figures, to bench/results/dashboard-*.{md,json}. Exit code 1 when a frame was lost
@@ -56,8 +58,9 @@ const options = () => ({
   seconds: intFromEnv('BENCH_DASH_SECONDS', 10),
   devices: intFromEnv('BENCH_DASH_DEVICES', 10),
   connections: intFromEnv('BENCH_DASH_CONNECTIONS', 50),
-  durationS: intFromEnv('BENCH_DASH_DURATION', 10),
-  warmupS: intFromEnv('BENCH_DASH_WARMUP', 2, 0),
+  durationS: intFromEnv('BENCH_DASH_DURATION', 5),
+  warmupS: intFromEnv('BENCH_DASH_WARMUP', 1, 0),
+  rounds: intFromEnv('BENCH_DASH_ROUNDS', 2),
   processes: intFromEnv('BENCH_DASH_PROCS', 2),
 })
 type Options = ReturnType<typeof options>
@@ -144,8 +147,7 @@ function report(o: {
   startedAt: Date
   seconds: number
   opts: Options
-  without: Throughput[]
-  withSockets: Throughput
+  phases: Array<Throughput & { sockets: boolean }>
   live: { result: ScenarioResult; load: number; achievedRate: number }
 }) {
   const { opts } = o
@@ -154,13 +156,15 @@ function report(o: {
   const row = (s: Throughput) =>
     `| ${s.name} | ${s.connections} | ${Math.round(s.rps)} | ${pct(s.latency)} | ${s.ledger ? `${s.ledger.sent} → ${s.ledger.rows}` : 'n/a'} | ` +
     `${['workerd', 'postgres', 'node helpers', 'bench', 'machine'].map((k) => (s.cpu[k] ?? 0).toFixed(2)).join(' / ')} | ${s.load.toFixed(1)} |`
-  const meanWithout = o.without.reduce((n, s) => n + s.rps, 0) / o.without.length
-  const lost = r.lost || [...o.without, o.withSockets].some((s) => s.lost)
+  const sum = (w: boolean) => o.phases.filter((x) => x.sockets === w).reduce((n, x) => n + x.rps, 0)
+  const count = (w: boolean) => o.phases.filter((x) => x.sockets === w).length
+  const [withRps, withoutRps] = [sum(true) / count(true), sum(false) / count(false)]
+  const lost = r.lost || o.phases.some((x) => x.lost)
   return [
     `## ${when} UTC: dashboard sockets on one cold cell (\`npm run bench:dashboard\`)`,
     '',
     `- Machine: ${machine()}`,
-    `- Fixtures: one customer, one cold cell (0..4 °C), ${opts.devices} devices with real keys; readings inside the range (no alerts). ` +
+    `- Fixtures: one customer, two cold cells (0..4 °C) with ${opts.devices} devices each, real keys; readings inside the range (no alerts). ` +
       `Durable Object storage on tmpfs, as bench:ingest's main rows. Whole run ${Math.round(o.seconds)} s.`,
     '',
     `**Reading → frame on ${opts.sockets} dashboard WebSockets of \`coldcell:<id>\`** (signed in as the demo admin and the linked technician in turn, ` +
@@ -173,18 +177,16 @@ function report(o: {
       `${r.problems.length ? ` (${r.problems.join('; ')})` : ''}.`,
     '',
     `**Ingest throughput with and without the ${opts.sockets} sockets** (bench:ingest's closed-loop single readings, ${opts.durationS} s after ${opts.warmupS} s of warm-up, ` +
-      `over the same ${opts.devices} devices of the one cell; "without" ran before the sockets connected and again after they closed):`,
+      `from the ${opts.devices} devices of the watched cell ("with": each reading written to the ${opts.sockets} sockets) or of the other cell ("without": a hub with no socket), interleaved):`,
     '',
     '| scenario | -c | req/s | p50 / p99 ms | readings sent → rows stored | CPU cores: workerd / Postgres / Node helpers / bench / machine | load 1m |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...[o.without[0]!, o.withSockets, ...o.without.slice(1)].map(row),
+    ...o.phases.map(row),
     '',
-    `- With the sockets, ingest runs at **${((o.withSockets.rps / meanWithout) * 100).toFixed(0)}%** of its throughput without them ` +
-      `(${Math.round(o.withSockets.rps)} vs ${Math.round(meanWithout)} req/s, the mean of ${o.without.map((s) => Math.round(s.rps)).join(' and ')}); ` +
+    `- With the sockets, ingest runs at **${((withRps / withoutRps) * 100).toFixed(0)}%** of its throughput without them ` +
+      `(mean ${Math.round(withRps)} vs ${Math.round(withoutRps)} req/s over ${count(true)} + ${count(false)} interleaved windows); ` +
       `each reading is then written to ${opts.sockets} sockets, whose clients (Node helpers) share the machine's 2 cores with workerd.`,
-    ...[...o.without, o.withSockets].flatMap((s) =>
-      s.problems.length ? [`- ${s.name}: **${s.problems.join('; ')}**`] : [],
-    ),
+    ...o.phases.flatMap((s) => (s.problems.length ? [`- ${s.name}: **${s.problems.join('; ')}**`] : [])),
     `- ${lost ? '**FAILED**' : 'PASS'}: ${lost ? 'something was lost (see above)' : 'no frame and no reading lost'}.`,
     '',
   ].join('\n')
@@ -216,21 +218,27 @@ async function main() {
   const fleet = await createFleet(databaseUrl, {
     name: 'Bench Dashboard',
     prefix: 'DASH',
-    cells: 1,
-    devices: opts.devices,
+    cells: 2,
+    devices: 2 * opts.devices,
   })
   await linkTechnician(databaseUrl, fleet.customerId)
-  const plan = planner(fleet, Date.now() - 6 * 3600_000)
-  console.log(`${machine()}\n${opts.devices} devices on one cold cell, ${opts.sockets} sockets\n`)
-
-  const without: Throughput[] = [await throughput(stack, fleet, plan, opts, 'single readings, no sockets')]
-  if (interrupted()) return interrupted()
+  // createFleet spreads devices over the cells round-robin: two fleets of one cell each.
+  const [watched, other] = fleet.coldCellIds.map((cell) => ({
+    ...fleet,
+    coldCellIds: [cell],
+    devices: fleet.devices.filter((d) => d.coldCellId === cell),
+  })) as [Fleet, Fleet]
+  const start = Date.now() - 6 * 3600_000
+  const [watchedPlan, otherPlan] = [planner(watched, start), planner(other, start)]
+  console.log(`${machine()}
+two cold cells of ${opts.devices} devices; ${opts.sockets} sockets on one
+`)
 
   const admin = await accessToken(workers.url, 'admin')
   const tech = await accessToken(workers.url, 'technician')
   const fan: FanOut = await openFanOut({
     url: workers.url,
-    channel: `coldcell:${fleet.coldCellIds[0]}`,
+    channel: `coldcell:${watched.coldCellIds[0]}`,
     event: 'reading',
     sockets: opts.sockets,
     processes: opts.processes,
@@ -240,7 +248,7 @@ async function main() {
     keyOf,
   })
   let live: { result: ScenarioResult; load: number; achievedRate: number }
-  let withSockets: Throughput
+  const phases: Array<Throughput & { sockets: boolean }> = []
   try {
     console.log(`${fan.subs.ws} dashboard sockets in ${(fan.subs.connectMs / 1000).toFixed(1)} s`)
     const load = os.loadavg()[0]!
@@ -249,7 +257,7 @@ async function main() {
       name: 'reading → frame',
       graceMs: GRACE_MS,
       warmup: async () => {
-        const sent = await paced(workers.url, fleet, plan, opts.rate, WARMUP_READINGS)
+        const sent = await paced(workers.url, watched, watchedPlan, opts.rate, WARMUP_READINGS)
         const bad = sent.find((s) => s.error)
         if (bad) throw new Error(`warm-up reading failed: ${bad.error}`)
         return WARMUP_READINGS
@@ -257,7 +265,7 @@ async function main() {
       act: async () => {
         const count = opts.rate * opts.seconds
         const started = now()
-        const sent = await paced(workers.url, fleet, plan, opts.rate, count)
+        const sent = await paced(workers.url, watched, watchedPlan, opts.rate, count)
         const lastSent = Math.max(...sent.map((s) => s.sentAt))
         achievedRate = count > 1 ? ((count - 1) * 1000) / (lastSent - started) : count
         return sent
@@ -265,21 +273,25 @@ async function main() {
     })
     console.log(`  ${printable(result)}`)
     live = { result, load, achievedRate }
-    if (interrupted()) return interrupted()
-    withSockets = await throughput(stack, fleet, plan, opts, `single readings, ${opts.sockets} sockets connected`)
+    // without, with, with, without, …: each pair's order alternates, so a trend hits both sides alike.
+    for (let round = 0; round < opts.rounds && !interrupted(); round++) {
+      for (const sockets of round % 2 === 0 ? [false, true] : [true, false]) {
+        const [f, plan] = sockets ? [watched, watchedPlan] : [other, otherPlan]
+        const name = `single readings ${sockets ? `to the watched cell (${opts.sockets} sockets)` : 'to the other cell (no socket)'}`
+        phases.push({ ...(await throughput(stack, f, plan, opts, name)), sockets })
+      }
+    }
   } finally {
     await fan.stop()
   }
-  await sleep(2000) // the closes settle before the last row
   if (interrupted()) return interrupted()
-  without.push(await throughput(stack, fleet, plan, opts, 'single readings, no sockets (again, after they closed)'))
 
   const seconds = (Date.now() - startedAt.getTime()) / 1000
-  const text = report({ startedAt, seconds, opts, without, withSockets, live })
+  const text = report({ startedAt, seconds, opts, phases, live })
   console.log(`\n${text}`)
-  const files = writeResults('dashboard', startedAt, text, { startedAt, opts, without, withSockets, live })
+  const files = writeResults('dashboard', startedAt, text, { startedAt, opts, phases, live })
   console.log(`wrote ${files.join(', ')} (run took ${Math.round(seconds)} s)`)
-  const lost = live.result.lost || [...without, withSockets].some((s) => s.lost)
+  const lost = live.result.lost || phases.some((s) => s.lost)
   console.log(`\n${lost ? 'FAILED: something was lost' : 'PASS: no frame and no reading lost'}`)
   return lost ? 1 : 0
 }
