@@ -155,7 +155,8 @@ function report(o: {
   const r = o.live.result
   const row = (s: Throughput) =>
     `| ${s.name} | ${s.connections} | ${Math.round(s.rps)} | ${pct(s.latency)} | ${s.ledger ? `${s.ledger.sent} → ${s.ledger.rows}` : 'n/a'} | ` +
-    `${['workerd', 'postgres', 'node helpers', 'bench', 'machine'].map((k) => (s.cpu[k] ?? 0).toFixed(2)).join(' / ')} | ${s.load.toFixed(1)} |`
+    `${['workerd', 'postgres', 'node helpers', 'bench', 'machine'].map((k) => (s.cpu[k] ?? 0).toFixed(2)).join(' / ')} | ` +
+    `${s.perRequest.workerdCpuMs} | ${s.load.toFixed(1)} |`
   const sum = (w: boolean) => o.phases.filter((x) => x.sockets === w).reduce((n, x) => n + x.rps, 0)
   const count = (w: boolean) => o.phases.filter((x) => x.sockets === w).length
   const [withRps, withoutRps] = [sum(true) / count(true), sum(false) / count(false)]
@@ -179,8 +180,8 @@ function report(o: {
     `**Ingest throughput with and without the ${opts.sockets} sockets** (bench:ingest's closed-loop single readings, ${opts.durationS} s after ${opts.warmupS} s of warm-up, ` +
       `from the ${opts.devices} devices of the watched cell ("with": each reading written to the ${opts.sockets} sockets) or of the other cell ("without": a hub with no socket), interleaved):`,
     '',
-    '| scenario | -c | req/s | p50 / p99 ms | readings sent → rows stored | CPU cores: workerd / Postgres / Node helpers / bench / machine | load 1m |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| scenario | -c | req/s | p50 / p99 ms | readings sent → rows stored | CPU cores: workerd / Postgres / Node helpers / bench / machine | workerd CPU ms per reading | load 1m |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...o.phases.map(row),
     '',
     `- With the sockets, ingest runs at **${((withRps / withoutRps) * 100).toFixed(0)}%** of its throughput without them ` +
