@@ -32,6 +32,7 @@ import {
   takeOverSignals,
 } from './lifecycle'
 import { intFromEnv, loadOptionsFromEnv, measure, preflight, type LoadOptions } from './load'
+import { cpuBetween, snapshot } from './proc-cpu'
 import { printable, type ScenarioResult } from './realtime-report'
 import { ceilingLatencyRatios, failed, section, writeResults, type Row } from './report'
 import { accessToken, HELLO_PATH, signIn, type BenchRequest, type Scenario } from './scenarios'
@@ -106,6 +107,7 @@ async function reads(url: string, f: CollabFixtures, token: string, opts: LoadOp
   ]
   const rows: Row[] = []
   const loads: number[] = []
+  const cpu: Array<Record<string, number>> = []
   for (const scenario of scenarios) {
     if (interrupted()) break
     const problem = await preflight(url, scenario.request!)
@@ -113,12 +115,14 @@ async function reads(url: string, f: CollabFixtures, token: string, opts: LoadOp
     loads.push(os.loadavg()[0]!)
     const connections = scenario.connections ?? opts.connections
     process.stdout.write(`${scenario.name} (c=${connections}, load ${loads.at(-1)!.toFixed(1)}) ... `)
+    const a = snapshot()
     const m = await measure(url, scenario.request!, { ...opts, connections })
+    cpu.push(cpuBetween(a, snapshot()))
     console.log(`${Math.round(m.rps)} req/s, p50 ${m.p50} / p99 ${m.p99} ms${failed(m) ? '  FAILED' : ''}`)
     rows.push({ scenario, m })
   }
   await checkGraphQL(url, graphql) // still whole after the load (autocannon sees status codes only)
-  return { rows, loads }
+  return { rows, loads, cpu }
 }
 
 /** PATCH /tasks/:id as the members in turn, one at a time; the title names the change (`bench <seq>`). */
@@ -192,6 +196,7 @@ function report(o: {
   load: LoadOptions
   rows: Row[]
   loads: number[]
+  cpu: Array<Record<string, number>>
   live: { result: ScenarioResult; load: number }
   loadEnd: number
 }) {
@@ -206,7 +211,10 @@ function report(o: {
     ceilingLatencyRatios(rows),
     `- Fixtures: one project, ${opts.members} members, ${opts.tasks.toLocaleString('en-US')} tasks assigned round-robin; requests as a member (not the owner). ` +
       `GraphQL answers (200 even with \`errors\`, which autocannon cannot see) were checked before and after measuring: ${PAGE} tasks, each with its assignee, no \`errors\`.`,
-    `- 1-minute load average at the start of each row, in order: ${o.loads.map((l) => l.toFixed(1)).join(', ')}.`,
+    `- 1-minute load average at the start of each row, in order: ${o.loads.map((l) => l.toFixed(1)).join(', ')}; ` +
+      `CPU in cores over each row (warm-up included), workerd / Postgres / whole machine: ${o.cpu
+        .map((c) => ['workerd', 'postgres', 'machine'].map((k) => (c[k] ?? 0).toFixed(2)).join(' / '))
+        .join('; ')}.`,
     '',
     `**\`PATCH /api/v1/tasks/:id\` → \`task.updated\` on ${opts.sockets} member WebSockets of \`project:<id>\`** ` +
       `(${opts.events} PATCHes one at a time by the members in turn, each awaited then ${opts.gapMs} ms, after ${WARMUP_PATCHES} unmeasured; ` +
@@ -246,15 +254,15 @@ async function main() {
 
   const tokens: string[] = []
   for (const m of fixtures.members) tokens.push(await signIn(workers.url, m.email, BENCH_MEMBER_PASSWORD))
-  const { rows, loads } = await reads(workers.url, fixtures, tokens[1]!, load)
+  const { rows, loads, cpu } = await reads(workers.url, fixtures, tokens[1]!, load)
   if (interrupted()) return interrupted()
   const live = await liveChanges(workers.url, fixtures, tokens, opts)
   if (interrupted()) return interrupted()
 
   const seconds = (Date.now() - startedAt.getTime()) / 1000
-  const text = report({ startedAt, seconds, opts, load, rows, loads, live, loadEnd: os.loadavg()[0]! })
+  const text = report({ startedAt, seconds, opts, load, rows, loads, cpu, live, loadEnd: os.loadavg()[0]! })
   console.log(`\n${text}`)
-  const files = writeResults('collab', startedAt, text, { startedAt, opts, load, rows, loads, live })
+  const files = writeResults('collab', startedAt, text, { startedAt, opts, load, rows, loads, cpu, live })
   console.log(`wrote ${files.join(', ')} (run took ${Math.round(seconds)} s)`)
   const bad = rows.some((r) => failed(r.m)) || live.result.lost
   const failedRows = rows.filter((r) => failed(r.m)).map((r) => r.scenario.name)
