@@ -102,6 +102,13 @@ async function reads(url: string, f: CollabFixtures, token: string, opts: LoadOp
       request: graphql,
     },
     // One request at a time: each page's own cost, without queueing behind 49 others.
+    {
+      name: 'hello (ceiling), one at a time',
+      server: 'worker',
+      connections: 1,
+      request: { path: HELLO_PATH },
+      ceiling: true,
+    },
     { name: 'REST page, one at a time', server: 'worker', connections: 1, request: rest },
     { name: 'GraphQL page, one at a time', server: 'worker', connections: 1, request: graphql },
   ]

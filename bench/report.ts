@@ -37,14 +37,16 @@ export function table(rows: Row[]) {
   return lines.join('\n')
 }
 
-/** Every `worker` row run at the ceiling's connections, as a % of the ceiling's throughput. */
+/** The ceiling row measured at `connections` (a bench may run the ceiling at several). */
+const ceilingAt = (rows: Row[], connections: number) =>
+  rows.find((r) => r.scenario.ceiling && r.m.connections === connections)
+
+/** Every `worker` row run at a ceiling's connections, as a % of that ceiling's throughput. */
 function ceilingRatios(rows: Row[]) {
-  const ceiling = rows.find((r) => r.scenario.ceiling)
-  if (!ceiling) return []
   const lines: string[] = []
   for (const { scenario, m } of rows) {
-    if (scenario.server !== 'worker' || scenario.ceiling || scenario.partOf || m.connections !== ceiling.m.connections)
-      continue
+    const ceiling = ceilingAt(rows, m.connections)
+    if (!ceiling || scenario.server !== 'worker' || scenario.ceiling || scenario.partOf) continue
     const share = `**${pct(m.rps / ceiling.m.rps)}** of the hello ceiling (${int(m.rps)} vs ${int(ceiling.m.rps)} req/s at -c ${m.connections})`
     lines.push(
       scenario.headline ? `- ${scenario.name}, the ${scenario.headline}: ${share}` : `- ${scenario.name}: ${share}`,
@@ -96,16 +98,16 @@ function stepRatios(rows: Row[]) {
  * (for benches that report latency next to throughput, e.g. bench:collab).
  */
 export function ceilingLatencyRatios(rows: Row[]) {
-  const ceiling = rows.find((r) => r.scenario.ceiling)
-  if (!ceiling) return ''
   const times = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a')
   return rows
-    .filter((r) => r.scenario.server === 'worker' && !r.scenario.ceiling && r.m.connections === ceiling.m.connections)
-    .map(
-      ({ scenario, m }) =>
+    .flatMap(({ scenario, m }) => {
+      const ceiling = ceilingAt(rows, m.connections)
+      if (!ceiling || scenario.server !== 'worker' || scenario.ceiling) return []
+      return [
         `- ${scenario.name}: p50 **${times(m.p50, ceiling.m.p50)}** and p99 **${times(m.p99, ceiling.m.p99)}** the hello ceiling's ` +
-        `(${ms(m.p50)} / ${ms(m.p99)} ms vs ${ms(ceiling.m.p50)} / ${ms(ceiling.m.p99)} ms at -c ${m.connections})`,
-    )
+          `(${ms(m.p50)} / ${ms(m.p99)} ms vs ${ms(ceiling.m.p50)} / ${ms(ceiling.m.p99)} ms at -c ${m.connections})`,
+      ]
+    })
     .join('\n')
 }
 
