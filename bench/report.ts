@@ -98,7 +98,9 @@ function stepRatios(rows: Row[]) {
  * (for benches that report latency next to throughput, e.g. bench:collab).
  */
 export function ceilingLatencyRatios(rows: Row[]) {
-  const times = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a')
+  // autocannon reports whole milliseconds: a ceiling at 0-1 ms gives no meaningful multiple.
+  const times = (a: number, b: number) =>
+    b > 1 ? `${(a / b).toFixed(1)}×` : "n/a (hello ≤ 1 ms, autocannon's resolution)"
   return rows
     .flatMap(({ scenario, m }) => {
       const ceiling = ceilingAt(rows, m.connections)
