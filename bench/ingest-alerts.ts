@@ -19,7 +19,15 @@ const FRAME_TIMEOUT_MS = 5_000
 /** Wall clock with sub-ms precision, comparable with workerd's `at` stamps (same host clock). */
 const now = () => performance.timeOrigin + performance.now()
 
-type Frame = { event: string; alertId: string | null; hubAt: number | null; arrivedAt: number }
+/** A channel event as one socket saw it; `id` is the channel's event id, `payload` the event's own. */
+export type Frame = {
+  event: string
+  id: number | null
+  alertId: string | null
+  payload: unknown
+  hubAt: number | null
+  arrivedAt: number
+}
 
 export type AlertSample = {
   i: number
@@ -42,7 +50,8 @@ export type AlertRun = {
   framesByEvent: Record<string, number>
 }
 
-function openSocket(
+/** A WebSocket on `channel` signed in with `token`; resolves at its `connected` frame, then pushes every channel event to `frames`. */
+export function openSocket(
   url: string,
   channel: string,
   token: string,
@@ -57,7 +66,7 @@ function openSocket(
       const arrivedAt = now()
       const m = JSON.parse(data.toString()) as {
         event: string
-        data?: { event?: string; at?: string; payload?: { id?: string } }
+        data?: { id?: number; event?: string; at?: string; payload?: { id?: string } }
       }
       if (!ready) {
         if (m.event === 'connected') {
@@ -69,7 +78,9 @@ function openSocket(
       if (m.event !== 'message' || !m.data?.event) return
       frames.push({
         event: m.data.event,
+        id: m.data.id ?? null,
         alertId: m.data.payload?.id ?? null,
+        payload: m.data.payload,
         hubAt: m.data.at ? Date.parse(m.data.at) : null,
         arrivedAt,
       })

@@ -23,58 +23,42 @@
  * Durable Object storage lives on tmpfs (/dev/shm) for the main rows, as Postgres runs with
  * fsync=off; one more single-readings row repeats the scenario with it on disk, as `npm run dev` has it.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../scripts/local-stack'
 import { startChild } from './child'
 import { alertLatency } from './ingest-alerts'
-import { createFleet, openCounter, type Fleet } from './ingest-fixtures'
-import { drive, type Planned } from './ingest-load'
+import { createFleet, openCounter } from './ingest-fixtures'
+import type { Planned } from './ingest-load'
+import { loadScenario, planner, type Stack } from './ingest-scenario'
 import {
   section,
   summarizeAlerts,
-  summarizeLoad,
   TARGET_BATCH_READINGS_PER_SEC,
   TARGET_SINGLE_RPS,
   verdict,
   type AlertSummary,
   type LoadSummary,
   type Options,
-  type PgActivity,
 } from './ingest-report'
-import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
-import { cpuBetween, snapshot, type CpuSnapshot } from './proc-cpu'
+import {
+  durableObjectsInMemory,
+  interrupted,
+  onShutdown,
+  seedForBench,
+  shutdown,
+  startMigratedPostgres,
+  takeOverSignals,
+} from './lifecycle'
+import { cpuBetween, snapshot } from './proc-cpu'
 import { machine, writeDocs } from './report'
 import { accessToken, HELLO_PATH } from './scenarios'
 import { build, readWranglerConfig, startWorkers } from './workers'
+import { intFromEnv as int } from './load'
 
 const DB = 'outpost_bench_ingest'
 const MAX_BATCH = 500 // the route's limit
-
-function int(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
-  return value
-}
-
-/**
- * A tmpfs directory for Durable Object storage, so a storage commit costs what it costs the object
- * and not an fsync on this VM's disk (Postgres runs with fsync=off here for the same reason; in
- * production neither blocks the isolate's thread). Null when there is no /dev/shm.
- */
-function durableObjectsInMemory() {
-  try {
-    const dir = mkdtempSync('/dev/shm/outpost-bench-do-')
-    onShutdown('object storage directory', async () => rmSync(dir, { recursive: true, force: true }))
-    return dir
-  } catch {
-    return undefined
-  }
-}
 
 function optionsFromEnv(): Options {
   return {
@@ -89,98 +73,6 @@ function optionsFromEnv(): Options {
     warmupS: int('BENCH_INGEST_WARMUP', 2, 0),
     referenceS: int('BENCH_INGEST_REFERENCE', 5, 0),
     diskCompare: int('BENCH_INGEST_DISK_COMPARE', 1, 0, 1) === 1,
-  }
-}
-
-/**
- * Requests for the fleet, devices taken round-robin. Each device has its own counter of ms after
- * `start` (hours in the past, so never "in the future"), so every reading has a distinct
- * (device, recordedAt) across all scenarios and must be stored exactly once.
- */
-function planner(fleet: Fleet, start: number) {
-  const counters = fleet.devices.map(() => 0)
-  const paths = fleet.devices.map((d) => `/api/v1/readings/devices/${encodeURIComponent(d.serialNumber)}/readings`)
-  let next = 0
-  const reading = (i: number) => ({
-    temperature: Math.round((1 + Math.random() * 2) * 100) / 100, // inside 0..4 °C: no alerts
-    humidity: Math.round((45 + Math.random() * 10) * 10) / 10,
-    powerStatus: true,
-    doorStatus: false,
-    batteryLevel: 90,
-    recordedAt: new Date(start + counters[i]!++).toISOString(),
-  })
-  const request = (i: number, body: unknown, readings: number): Planned => ({
-    method: 'POST',
-    path: paths[i]!,
-    headers: { 'x-device-key': fleet.devices[i]!.key },
-    body: JSON.stringify(body),
-    readings,
-  })
-  return {
-    single: (): Planned => {
-      const i = next++ % fleet.devices.length
-      return request(i, reading(i), 1)
-    },
-    batch: (size: number) => (): Planned => {
-      const i = next++ % fleet.devices.length
-      return request(i, { readings: Array.from({ length: size }, () => reading(i)) }, size)
-    },
-  }
-}
-
-type Stack = { url: string; databaseUrl: string }
-
-/**
- * Warm-up then the measured window in one go; Postgres row counts before the first request and
- * after the last answer, CPU and Postgres activity at the window's edges.
- */
-async function loadScenario(
-  stack: Stack,
-  o: {
-    name: string
-    kind: LoadSummary['kind']
-    path: string
-    connections: number
-    warmupS: number
-    durationS: number
-    plan: () => Planned
-    deviceIds: string[] | null
-  },
-) {
-  process.stdout.write(`${o.name} (c=${o.connections}, ${o.durationS} s) ... `)
-  const counter = await openCounter(stack.databaseUrl)
-  try {
-    const count = () => (o.deviceIds ? counter.readings(o.deviceIds) : Promise.resolve(0))
-    const before = await count()
-    const edges: { start?: [CpuSnapshot, Promise<PgActivity>]; end?: [CpuSnapshot, Promise<PgActivity>] } = {}
-    const run = await drive(stack.url, {
-      connections: o.connections,
-      warmupMs: o.warmupS * 1000,
-      durationMs: o.durationS * 1000,
-      plan: o.plan,
-      ingest: o.kind !== 'reference',
-      onWindow: (edge) => (edges[edge] = [snapshot(), counter.activity()]),
-    })
-    const rows = o.deviceIds ? (await count()) - before : null
-    const [a, pgA] = edges.start!
-    const [b, pgB] = edges.end!
-    const [x, y] = await Promise.all([pgA, pgB])
-    const s = summarizeLoad({
-      name: o.name,
-      kind: o.kind,
-      path: o.path,
-      run,
-      rows,
-      cpu: cpuBetween(a, b),
-      pg: { sessions: y.sessions - x.sessions, commits: y.commits - x.commits },
-    })
-    console.log(
-      `${Math.round(s.rps)} req/s, ${Math.round(s.readingsPerSec)} readings/s, p50 ${s.latency?.p50 ?? 'n/a'} / p99 ${s.latency?.p99 ?? 'n/a'} ms` +
-        `${s.ledger ? `, sent ${s.ledger.sent} → stored ${s.ledger.rows}` : ''}${s.problems.length ? `\n  PROBLEMS: ${s.problems.join('; ')}` : ''}`,
-    )
-    return s
-  } finally {
-    await counter.close()
   }
 }
 

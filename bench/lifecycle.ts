@@ -81,3 +81,18 @@ export async function seedForBench(url: string) {
   onShutdown('keys directory', async () => rmSync(keysDir, { recursive: true, force: true }))
   return seed(url, { keysFile: join(keysDir, 'device-keys.json') })
 }
+
+/**
+ * A tmpfs directory for Durable Object storage, so a storage commit costs what it costs the object
+ * and not an fsync on this VM's disk (Postgres runs with fsync=off here for the same reason; in
+ * production neither blocks the isolate's thread). Null when there is no /dev/shm.
+ */
+export function durableObjectsInMemory() {
+  try {
+    const dir = mkdtempSync('/dev/shm/outpost-bench-do-')
+    onShutdown('object storage directory', async () => rmSync(dir, { recursive: true, force: true }))
+    return dir
+  } catch {
+    return undefined
+  }
+}

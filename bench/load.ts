@@ -23,6 +23,16 @@ const positive = (name: string, fallback: number) => {
   return value
 }
 
+/** An integer option from the environment, from `min` to `max`; `fallback` when unset or empty. */
+export function intFromEnv(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
+  return value
+}
+
 export function loadOptionsFromEnv(): LoadOptions {
   return {
     connections: positive('BENCH_CONNECTIONS', 50),

@@ -1,7 +1,9 @@
 /**
  * Child process of bench/realtime.ts: opens BENCH_RT_CHILD_WS WebSocket and BENCH_RT_CHILD_SSE SSE
  * subscribers on one channel and records when each channel event reaches each of them. Talks to
- * the parent over IPC (the messages are typed in bench/realtime-clients.ts).
+ * the parent over IPC (the messages are typed in bench/realtime-clients.ts). Anonymous by default;
+ * with BENCH_RT_TOKENS (access tokens, comma-separated) WebSocket k signs in with token k mod n
+ * (`?access_token=`). Records channel events named BENCH_RT_EVENT (default `bench`).
  *
  * Times are `performance.timeOrigin + performance.now()` of this process; the parent measures the
  * offset to its own clock (`clock` requests) and corrects them.
@@ -16,6 +18,8 @@ const origin = process.env.BENCH_RT_URL!
 const channel = process.env.BENCH_RT_CHANNEL!
 const wsCount = Number(process.env.BENCH_RT_CHILD_WS ?? 0)
 const sseCount = Number(process.env.BENCH_RT_CHILD_SSE ?? 0)
+const tokens = (process.env.BENCH_RT_TOKENS ?? '').split(',').filter(Boolean)
+const recorded = process.env.BENCH_RT_EVENT || 'bench'
 /** Handshakes in flight at once from this process. */
 const CONCURRENCY = Number(process.env.BENCH_RT_CHILD_CONCURRENCY ?? 32)
 const CONNECT_TIMEOUT_MS = 30_000
@@ -51,8 +55,9 @@ function record(c: Client, m: Received, at: number) {
   if (m.at && !hubAt.has(m.id)) hubAt.set(m.id, Date.parse(m.at))
 }
 
-function openWs(): Promise<Client> {
-  const url = `${origin.replace(/^http/, 'ws')}/api/v1/realtime/channels/${encodeURIComponent(channel)}/ws`
+function openWs(k: number): Promise<Client> {
+  const token = tokens.length ? `?access_token=${encodeURIComponent(tokens[k % tokens.length]!)}` : ''
+  const url = `${origin.replace(/^http/, 'ws')}/api/v1/realtime/channels/${encodeURIComponent(channel)}/ws${token}`
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS })
     let timer: ReturnType<typeof setInterval> | undefined
@@ -73,7 +78,7 @@ function openWs(): Promise<Client> {
         // Cheap pre-filter: only `message` frames carry channel events.
         if (!text.startsWith('{"event":"message"')) return
         const m = (JSON.parse(text) as { data: Received }).data
-        if (m.event === 'bench') record(c, m, at) // not the unmeasured warm-up events
+        if (m.event === recorded) record(c, m, at) // not the unmeasured warm-up events (another name)
         return
       }
       if (text.startsWith('{"event":"connected"')) {
@@ -147,7 +152,7 @@ function openSse(): Promise<Client> {
 async function connectAll() {
   const started = now()
   const queue: Array<() => Promise<Client>> = [
-    ...Array<() => Promise<Client>>(wsCount).fill(openWs),
+    ...Array.from({ length: wsCount }, (_, k) => () => openWs(k)),
     ...Array<() => Promise<Client>>(sseCount).fill(openSse),
   ]
   let next = 0
@@ -171,11 +176,19 @@ async function connectAll() {
   })
 }
 
-const complete = (expected: number) => clients.every((c) => c.ids.length >= expected)
+const complete = (expected: number, ignoreBelow: number) =>
+  clients.every((c) => c.ids.reduce((n, id) => (id >= ignoreBelow ? n + 1 : n), 0) >= expected)
 
-async function collect(ids: number[], graceMs: number) {
+/**
+ * `sentAt` (the parent's clock, one per id) stands in for events whose payload carries none;
+ * events with an id below `ignoreBelow` are unmeasured warm-ups of the same name, not "unexpected".
+ */
+async function collect(ids: number[], graceMs: number, given: number[] = [], ignoreBelow = -Infinity) {
+  given.forEach((t, i) => {
+    if (!sentAt.has(ids[i]!)) sentAt.set(ids[i]!, t)
+  })
   const deadline = now() + graceMs
-  while (!complete(ids.length) && now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  while (!complete(ids.length, ignoreBelow) && now() < deadline) await new Promise((r) => setTimeout(r, 20))
   collecting = true
   const index = new Map(ids.map((id, i) => [id, i]))
   const result: ChildResult = {
@@ -201,6 +214,7 @@ async function collect(ids: number[], graceMs: number) {
     let prev = -Infinity
     c.ids.forEach((id, i) => {
       const e = index.get(id)
+      if (e === undefined && id < ignoreBelow) return
       if (e === undefined) {
         result.unexpected++
         return
@@ -233,7 +247,7 @@ function stop() {
 
 process.on('message', (m: ParentRequest) => {
   if (m.type === 'clock') send({ type: 'clock', seq: m.seq, now: now() })
-  else if (m.type === 'collect') void collect(m.ids, m.graceMs)
+  else if (m.type === 'collect') void collect(m.ids, m.graceMs, m.sentAt, m.ignoreBelow)
   else if (m.type === 'stop') stop()
 })
 process.once('disconnect', stop)

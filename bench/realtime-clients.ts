@@ -7,7 +7,7 @@ import { once } from 'node:events'
 
 export type ParentRequest =
   | { type: 'clock'; seq: number }
-  | { type: 'collect'; ids: number[]; graceMs: number }
+  | { type: 'collect'; ids: number[]; graceMs: number; sentAt?: number[]; ignoreBelow?: number }
   | { type: 'stop' }
 
 type Transport = 'ws' | 'sse'
@@ -129,7 +129,12 @@ export type Subscribers = {
   /** The largest clock offset applied, and the round trip it was measured over. */
   clock: { offsetMs: number; rttMs: number }
   pids: number[]
-  collect: (ids: number[], graceMs: number) => Promise<ChildResult>
+  /**
+   * Waits (at most `graceMs`) until every client has every event of `ids`, then tallies. `sentAt`
+   * (this process's clock, one per id) is used for events whose payload carries no `sentAt`; ids
+   * below `ignoreBelow` are unmeasured warm-ups recorded under the same event name.
+   */
+  collect: (ids: number[], graceMs: number, extra?: { sentAt?: number[]; ignoreBelow?: number }) => Promise<ChildResult>
   stop: () => Promise<void>
 }
 
@@ -141,6 +146,10 @@ export async function openSubscribers(opts: {
   sse: number
   processes: number
   connectTimeoutMs: number
+  /** Access tokens the WebSockets sign in with, round-robin (default: anonymous). */
+  tokens?: string[]
+  /** The channel event the clients record (default `bench`). */
+  event?: string
 }): Promise<Subscribers> {
   const wsShares = split(opts.ws, opts.processes)
   const sseShares = split(opts.sse, opts.processes)
@@ -153,6 +162,8 @@ export async function openSubscribers(opts: {
             BENCH_RT_CHANNEL: opts.channel,
             BENCH_RT_CHILD_WS: String(ws),
             BENCH_RT_CHILD_SSE: String(sseShares[i]),
+            BENCH_RT_TOKENS: (opts.tokens ?? []).join(','),
+            BENCH_RT_EVENT: opts.event ?? 'bench',
           }),
         ],
   )
@@ -171,7 +182,7 @@ export async function openSubscribers(opts: {
       connectMs: Math.max(...connected.map((c) => c.ms)),
       clock,
       pids: children.flatMap((c) => (c.proc.pid === undefined ? [] : [c.proc.pid])),
-      collect: async (ids, graceMs) =>
+      collect: async (ids, graceMs, extra) =>
         merge(
           await Promise.all(
             children.map(async (c) =>
@@ -181,6 +192,8 @@ export async function openSubscribers(opts: {
                     type: 'collect',
                     ids,
                     graceMs,
+                    ...(extra?.sentAt ? { sentAt: extra.sentAt } : {}), // on this clock, like a payload's sentAt
+                    ...(extra?.ignoreBelow === undefined ? {} : { ignoreBelow: extra.ignoreBelow }),
                   })
                 ).result,
                 c.offset,
@@ -240,4 +253,13 @@ function merge(results: ChildResult[]): ChildResult {
     }),
     first,
   )
+}
+
+/** What the hub itself counts on `channel` (`GET /api/v1/sse/admin/stats`, as an admin). */
+export async function hubCounts(url: string, token: string, channel: string) {
+  const res = await fetch(`${url}/api/v1/sse/admin/stats`, { headers: { authorization: `Bearer ${token}` } })
+  if (!res.ok) return { error: `GET /sse/admin/stats -> ${res.status} ${(await res.text()).slice(0, 200)}` }
+  const body = (await res.json()) as { data: { channels: Array<{ channel: string; websockets: number; sse: number }> } }
+  const c = body.data.channels.find((ch) => ch.channel === channel)
+  return c ? { websockets: c.websockets, sse: c.sse } : { error: `the directory does not list ${channel} as active` }
 }

@@ -23,7 +23,7 @@ import { freePort } from '../scripts/local-stack'
 import { startChild } from './child'
 import { accessToken } from './scenarios'
 import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
-import { openSubscribers } from './realtime-clients'
+import { hubCounts, openSubscribers } from './realtime-clients'
 import {
   printable,
   section,
@@ -128,15 +128,6 @@ async function measureCpu<T>(groups: Record<string, number[]>, work: () => Promi
     Object.entries(groups).map(([k, pids]) => [k, (cpuSeconds(pids).reduce((a, b) => a + b, 0) - before[k]!) / wall]),
   )
   return { value, cpu }
-}
-
-/** What the hub itself counts on `channel` (GET /api/v1/sse/admin/stats). */
-async function hubCounts(url: string, token: string, channel: string) {
-  const res = await fetch(`${url}/api/v1/sse/admin/stats`, { headers: { authorization: `Bearer ${token}` } })
-  if (!res.ok) return { error: `GET /sse/admin/stats -> ${res.status} ${(await res.text()).slice(0, 200)}` }
-  const body = (await res.json()) as { data: { channels: Array<{ channel: string; websockets: number; sse: number }> } }
-  const c = body.data.channels.find((ch) => ch.channel === channel)
-  return c ? { websockets: c.websockets, sse: c.sse } : { error: `the directory does not list ${channel} as active` }
 }
 
 const send = (url: string, token: string, channel: string, body: unknown) =>

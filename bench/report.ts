@@ -1,5 +1,5 @@
 /** Turns the measurements into the printed table, the ratios, and a dated docs/benchmarks.md section. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import type { LoadOptions, Measurement } from './load'
 import type { Scenario } from './scenarios'
@@ -37,14 +37,16 @@ export function table(rows: Row[]) {
   return lines.join('\n')
 }
 
-/** Every `worker` row run at the ceiling's connections, as a % of the ceiling's throughput. */
+/** The ceiling row measured at `connections` (a bench may run the ceiling at several). */
+const ceilingAt = (rows: Row[], connections: number) =>
+  rows.find((r) => r.scenario.ceiling && r.m.connections === connections)
+
+/** Every `worker` row run at a ceiling's connections, as a % of that ceiling's throughput. */
 function ceilingRatios(rows: Row[]) {
-  const ceiling = rows.find((r) => r.scenario.ceiling)
-  if (!ceiling) return []
   const lines: string[] = []
   for (const { scenario, m } of rows) {
-    if (scenario.server !== 'worker' || scenario.ceiling || scenario.partOf || m.connections !== ceiling.m.connections)
-      continue
+    const ceiling = ceilingAt(rows, m.connections)
+    if (!ceiling || scenario.server !== 'worker' || scenario.ceiling || scenario.partOf) continue
     const share = `**${pct(m.rps / ceiling.m.rps)}** of the hello ceiling (${int(m.rps)} vs ${int(ceiling.m.rps)} req/s at -c ${m.connections})`
     lines.push(
       scenario.headline ? `- ${scenario.name}, the ${scenario.headline}: ${share}` : `- ${scenario.name}: ${share}`,
@@ -89,6 +91,26 @@ function stepRatios(rows: Row[]) {
     }
   }
   return lines
+}
+
+/**
+ * Every `worker` row at the ceiling's connections: its p50 and p99 as multiples of the ceiling's
+ * (for benches that report latency next to throughput, e.g. bench:collab).
+ */
+export function ceilingLatencyRatios(rows: Row[]) {
+  // autocannon reports whole milliseconds: a ceiling at 0-1 ms gives no meaningful multiple.
+  const times = (a: number, b: number) =>
+    b > 1 ? `${(a / b).toFixed(1)}×` : "n/a (hello ≤ 1 ms, autocannon's resolution)"
+  return rows
+    .flatMap(({ scenario, m }) => {
+      const ceiling = ceilingAt(rows, m.connections)
+      if (!ceiling || scenario.server !== 'worker' || scenario.ceiling) return []
+      return [
+        `- ${scenario.name}: p50 **${times(m.p50, ceiling.m.p50)}** and p99 **${times(m.p99, ceiling.m.p99)}** the hello ceiling's ` +
+          `(${ms(m.p50)} / ${ms(m.p99)} ms vs ${ms(ceiling.m.p50)} / ${ms(ceiling.m.p99)} ms at -c ${m.connections})`,
+      ]
+    })
+    .join('\n')
 }
 
 export function ratios(rows: Row[]) {
@@ -136,4 +158,16 @@ export function writeDocs(newSection: string, intro: string) {
   const runs = found ? current.slice(found.index + found[0].length).trim() : ''
   writeFileSync(DOCS, `${head}${MARKER}\n\n${newSection.trim()}\n${runs ? `\n${runs}\n` : ''}`)
   return DOCS
+}
+
+/**
+ * For benches that do not write docs/benchmarks.md: the section as `bench/results/<name>-<time>.md`
+ * and the raw figures as `.json` next to it. Returns both paths.
+ */
+export function writeResults(name: string, startedAt: Date, markdown: string, raw: unknown) {
+  mkdirSync('bench/results', { recursive: true })
+  const base = `bench/results/${name}-${startedAt.toISOString().replace(/[:.]/g, '-')}`
+  writeFileSync(`${base}.md`, `${markdown.trim()}\n`)
+  writeFileSync(`${base}.json`, JSON.stringify(raw, null, 2))
+  return [`${base}.md`, `${base}.json`]
 }

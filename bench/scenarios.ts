@@ -69,15 +69,23 @@ const loginRequest = (role: string): BenchRequest => ({
   body: JSON.stringify(credentials(role)),
 })
 
-/** Signs in as the demo user of `role` once, outside the measurement, and returns the access token. */
-export async function accessToken(baseUrl: string, role: string) {
-  const req = loginRequest(role)
-  const res = await fetch(new URL(req.path, baseUrl), { method: req.method, headers: req.headers, body: req.body })
+/** Signs in with `email` / `password` (`POST /api/v1/auth/login`), outside any measurement; returns the access token. */
+export async function signIn(baseUrl: string, email: string, password: string, who = email) {
+  const res = await fetch(new URL('/api/v1/auth/login', baseUrl), {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email, password }),
+  })
   const text = await res.text()
   const token = res.ok ? (JSON.parse(text) as { data?: { accessToken?: unknown } }).data?.accessToken : undefined
-  if (typeof token !== 'string')
-    throw new Error(`signing in as the demo ${role} failed: ${res.status} ${text.slice(0, 500)}`)
+  if (typeof token !== 'string') throw new Error(`signing in as ${who} failed: ${res.status} ${text.slice(0, 500)}`)
   return token
+}
+
+/** Signs in as the demo user of `role` once, outside the measurement, and returns the access token. */
+export async function accessToken(baseUrl: string, role: string) {
+  const { email, password } = credentials(role)
+  return signIn(baseUrl, email, password, `the demo ${role}`)
 }
 
 /** A GET as the demo user of `role`, signed in once before it is measured. */
