@@ -108,7 +108,7 @@ export function cronView(main: HTMLElement) {
               h(
                 'td',
                 {},
-                j.lastStatus ? h('span', { class: `pill ${j.lastStatus.toLowerCase()}` }, j.lastStatus) : '—',
+                j.lastStatus ? h('span', { class: `pill ${j.lastStatus.toLowerCase()}` }, j.lastStatus) : '',
                 ` ${when(j.lastRunAt)}`,
               ),
               h('td', {}, sparkline(durations.get(j.id) ?? [], `Durations of the last runs of ${j.name}`)),

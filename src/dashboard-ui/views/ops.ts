@@ -143,7 +143,7 @@ export function opsView(main: HTMLElement) {
             h(
               'td',
               {},
-              j.lastStatus ? h('span', { class: `pill ${j.lastStatus}` }, j.lastStatus) : '—',
+              j.lastStatus ? h('span', { class: `pill ${j.lastStatus}` }, j.lastStatus) : '',
               ` ${when(j.lastRunAt)}`,
               j.lastDurationMs !== null ? ` · ${j.lastDurationMs} ms` : '',
             ),
@@ -282,8 +282,11 @@ export function opsView(main: HTMLElement) {
   const refresh = () => Promise.all([loadHealth(), loadSystemJobs(), loadQueues(), loadRealtime()])
   void refresh()
   void pollMetrics()
+  // A rate needs two samples: the second comes a second after the first, then one every POLL_MS.
+  const first = setTimeout(() => void pollMetrics(), 1000)
   const timers = [setInterval(() => void pollMetrics(), POLL_MS), setInterval(() => void refresh(), 15_000)]
   return () => {
+    clearTimeout(first)
     for (const t of timers) clearInterval(t)
     for (const p of plots) p.chart?.destroy()
   }
