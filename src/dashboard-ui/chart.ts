@@ -9,6 +9,8 @@ export function lineChart(
     series: { label: string; stroke: string; dash?: number[] }[]
     yLabel?: string
     height?: number
+    /** Show the last this many seconds up to now (a live chart), not just the data's own span. */
+    windowSec?: number
   },
   data: uPlot.AlignedData,
 ) {
@@ -18,7 +20,18 @@ export function lineChart(
       title: opts.title,
       width: width(),
       height: opts.height ?? 260,
-      scales: { x: { time: true } },
+      scales: {
+        x: opts.windowSec
+          ? {
+              time: true,
+              range: (_u, _min, max) => [
+                Math.max(max, Date.now() / 1000) - (opts.windowSec ?? 0),
+                Math.max(max, Date.now() / 1000),
+              ],
+            }
+          : { time: true },
+        y: opts.windowSec ? { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.2)] } : {},
+      },
       axes: [{}, { label: opts.yLabel }],
       series: [
         {},
@@ -50,6 +63,8 @@ export function sparkline(values: number[], label: string) {
   svg.setAttribute('role', 'img')
   svg.setAttribute('aria-label', label)
   svg.classList.add('spark')
+  // One run draws a flat line; none draws nothing.
+  if (values.length === 1) values = [values[0] as number, values[0] as number]
   if (values.length > 1) {
     const max = Math.max(...values)
     const min = Math.min(...values)

@@ -13,6 +13,8 @@ const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chro
   (p): p is string => !!p && existsSync(p),
 )
 const SHOTS = join('test-results', 'browser')
+/** Where the README's screenshots go: docs/dashboard with DOCS_SCREENSHOTS=1, else next to the others. */
+const DOCS = process.env.DOCS_SCREENSHOTS === '1' ? join('docs', 'dashboard') : SHOTS
 if (!CHROMIUM) {
   const why = 'no chromium found (apt-get install -y chromium, or set CHROMIUM_PATH)'
   if (process.env.CI === 'true') throw new Error(`browser tests: ${why}`)
@@ -89,7 +91,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     await page.locator('#cell-state[data-state="alert"]').waitFor({ timeout: 2000 })
     expect(await page.locator('#alerts li.alert').first().textContent()).toContain('HIGH TEMP')
     expect(await notReloaded()).toBe(true)
-    await page.screenshot({ path: join(SHOTS, 'coldchain-alert-open.png'), fullPage: true })
+    await page.screenshot({ path: join(DOCS, 'cell.png'), fullPage: true })
 
     const alert = page.locator('#alerts li.alert').first()
     const id = await alert.getAttribute('data-alert')
@@ -179,27 +181,25 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
   })
 
   it('every view renders (the README screenshots)', async () => {
-    const docs = process.env.DOCS_SCREENSHOTS === '1' ? join('docs', 'dashboard') : SHOTS
-    mkdirSync(docs, { recursive: true })
+    mkdirSync(DOCS, { recursive: true })
     shot = ''
     page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage()
     await page.goto(`${stack.url}/dashboard`)
     await page.getByRole('heading', { name: /Demo accounts/ }).waitFor()
-    await page.screenshot({ path: join(docs, 'signin.png') })
+    await page.screenshot({ path: join(DOCS, 'signin.png') })
     await page.getByRole('button', { name: 'admin: admin@outpost.dev' }).click()
     await page.locator('a[data-cell]').first().waitFor()
     await page.getByText('Live', { exact: true }).waitFor()
-    await page.screenshot({ path: join(docs, 'coldchain.png'), fullPage: true })
-    await page.locator('a[data-cell]').first().click()
-    await page.locator('#chart canvas').waitFor()
-    await page.screenshot({ path: join(docs, 'cell.png'), fullPage: true })
-    await page.getByRole('link', { name: 'Cron' }).click()
-    await page.getByRole('heading', { name: 'Cron jobs' }).waitFor()
-    await page.screenshot({ path: join(docs, 'cron.png'), fullPage: true })
+    await page.screenshot({ path: join(DOCS, 'coldchain.png'), fullPage: true })
     await page.getByRole('link', { name: 'Operations' }).click()
     await page.locator('#health li').first().waitFor()
     await page.locator('#system-jobs tr').first().waitFor()
-    await page.waitForTimeout(5500) // two /metrics polls: the rate charts need two points
-    await page.screenshot({ path: join(docs, 'operations.png'), fullPage: true })
+    await page.waitForTimeout(6500) // /metrics samples at 0, 1 and 6 s: two points of each rate
+    await page.screenshot({ path: join(DOCS, 'operations.png'), fullPage: true })
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('button', { name: 'user: user@outpost.dev' }).click()
+    await page.locator('#jobs tr[data-job]').first().waitFor()
+    await page.locator('#executions li').first().waitFor()
+    await page.screenshot({ path: join(DOCS, 'cron.png'), fullPage: true })
   })
 })

@@ -271,7 +271,7 @@ export function opsView(main: HTMLElement) {
         if (!p.chart)
           p.chart = lineChart(
             p.box,
-            { title: p.title, series: [{ label: p.title, stroke: '#1d4ed8' }], height: 160 },
+            { title: p.title, series: [{ label: p.title, stroke: '#1d4ed8' }], height: 160, windowSec: 600 },
             p.data as uPlot.AlignedData,
           )
         else p.chart.plot.setData(p.data as uPlot.AlignedData)
