@@ -59,10 +59,10 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await page.getByRole('button', { name: 'Sign out' }).waitFor()
     // Set once: still there at the end means the page never reloaded.
-    await page.evaluate(() => Object.assign(window, { __noReload: true }))
+    await page.evaluate(() => Object.assign(globalThis, { __noReload: true }))
     return page
   }
-  const notReloaded = () => page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true)
+  const notReloaded = () => page.evaluate(() => (globalThis as { __noReload?: boolean }).__noReload === true)
 
   async function cellOf(serial: string) {
     const devices = await stack.api<Device[]>('/devices?limit=100', { token: adminToken })
@@ -79,6 +79,17 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     expect(await page.locator('#cell-state').getAttribute('data-state')).not.toBe('alert')
     await page.getByText('Live', { exact: true }).waitFor()
 
+    // A second tab on the grid: its card turns red live too (the customer:<id> socket).
+    const grid = await (await browser.newContext()).newPage()
+    await grid.goto(`${stack.url}/dashboard`)
+    await grid.getByLabel('Email').fill('tech@outpost.dev')
+    await grid
+      .getByLabel('Password')
+      .fill(stack.seeded.users.find((u) => u.email === 'tech@outpost.dev')?.password ?? '')
+    await grid.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await grid.locator(`a[data-cell="${cell.id}"]`).waitFor()
+    await grid.getByText('Live', { exact: true }).waitFor()
+
     const breach = cell.maxTemp + 8
     for (let i = 0; i < cell.pendingReadings; i++)
       await stack.postReading(
@@ -90,8 +101,11 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     await page.locator('#alerts li.alert').first().waitFor({ timeout: 2000 })
     await page.locator('#cell-state[data-state="alert"]').waitFor({ timeout: 2000 })
     expect(await page.locator('#alerts li.alert').first().textContent()).toContain('HIGH TEMP')
+    await grid.locator(`a[data-cell="${cell.id}"][data-state="alert"]`).waitFor({ timeout: 2000 })
     expect(await notReloaded()).toBe(true)
     await page.screenshot({ path: join(DOCS, 'cell.png'), fullPage: true })
+    await grid.screenshot({ path: join(SHOTS, 'coldchain-grid-alert.png'), fullPage: true })
+    await grid.context().close()
 
     const alert = page.locator('#alerts li.alert').first()
     const id = await alert.getAttribute('data-alert')
@@ -171,6 +185,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     await page.locator('a[data-cell]').first().waitFor()
     const shown = await page.locator('a[data-cell]').evaluateAll((els) => els.map((e) => e.getAttribute('data-cell')))
     expect(shown.sort()).toEqual(own.map((c) => c.id).sort())
+    await page.screenshot({ path: join(SHOTS, 'customer-grid-phone.png'), fullPage: true })
     // Not by URL either: the API answers 404 and the page shows the error, no data.
     await page.goto(`${stack.url}/dashboard#/cells/${others[0]?.id}`)
     await page

@@ -251,6 +251,8 @@ export function cellView(main: HTMLElement, id?: string) {
         () => void renderAlerts(),
       )
     } catch (err) {
+      // Not found (or out of scope, which the API answers the same way): nothing of the cell to show.
+      if (!state) fill(main, h('p', {}, h('a', { href: '#/coldchain' }, '← All cold cells')), title, error)
       error.textContent = errorText(err)
     }
   })()
