@@ -49,11 +49,8 @@ function renderNav(active: string) {
       {
         type: 'button',
         class: 'secondary',
-        onclick: async () => {
-          await signOut()
-          location.hash = '#/signin'
-          route()
-        },
+        // The session's end (onSignedOut below) takes the page back to the sign-in form.
+        onclick: () => void signOut(),
       },
       'Sign out',
     ),
@@ -98,5 +95,6 @@ onSignedOut(() => {
   location.hash = '#/signin'
   route()
 })
-window.addEventListener('hashchange', route)
+// The skip link's #main is not a view: it only moves the focus.
+window.addEventListener('hashchange', () => (location.hash === '#main' ? main.focus() : route()))
 route()
