@@ -1,5 +1,5 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   plugins: [
@@ -45,6 +45,8 @@ export default defineConfig({
     })),
   ],
   test: {
+    // test/browser runs in Node with a real Chromium (vitest.browser.config.ts), not in workerd.
+    exclude: [...configDefaults.exclude, 'test/browser/**'],
     globalSetup: ['./test/global-setup.ts'],
     setupFiles: ['./test/setup.ts'],
     testTimeout: 20_000,

@@ -179,6 +179,7 @@ async function main() {
 \x1b[32mOutpost is running\x1b[0m
   API        ${base}/api/v1
   Health     ${base}/api/v1/health
+  Dashboard  ${base}/dashboard  (sign in with a demo user below)
   Docs       ${base}/docs
   OpenAPI    ${base}/openapi.json
   Mailbox    ${base}/api/v1/dev/mailbox?to=<email>

@@ -10,18 +10,11 @@ import * as schema from '../src/db/schema'
 import { randomBytes } from 'node:crypto'
 import { nextRunAt } from '../src/features/jobs/schedule'
 import { hashPassword } from '../src/lib/password'
+import { DEMO_USERS } from './demo-users'
 import { seedColdChain } from './seed-coldchain'
 import { seedProjects } from './seed-projects'
 
-/** Documented in README.md; only ever seeded into local databases. */
-export const DEMO_USERS = [
-  { email: 'admin@outpost.dev', password: 'outpost-admin-demo', name: 'Demo Admin', role: 'admin' },
-  { email: 'moderator@outpost.dev', password: 'outpost-moderator-demo', name: 'Demo Moderator', role: 'moderator' },
-  { email: 'user@outpost.dev', password: 'outpost-user-demo', name: 'Demo User', role: 'user' },
-  { email: 'tech@outpost.dev', password: 'outpost-tech-demo', name: 'Demo Technician', role: 'technician' },
-  { email: 'customer1@outpost.dev', password: 'outpost-customer-demo', name: 'Nordic Foods Staff', role: 'customer' },
-  { email: 'customer2@outpost.dev', password: 'outpost-customer-demo', name: 'Alpine Dairy Staff', role: 'customer' },
-]
+export { DEMO_USERS }
 
 /** Demo cron jobs of user@outpost.dev, calling the local echo target that `npm run dev` starts. */
 const demoJobs = (echo: string) => [
