@@ -49,6 +49,10 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/browser/**'],
     globalSetup: ['./test/global-setup.ts'],
     setupFiles: ['./test/setup.ts'],
+    // Console output from inside workerd goes straight to workerd's stdout, not through vitest's RPC:
+    // background work (waitUntil, queues) still logging when a file ended made vitest report
+    // "EnvironmentTeardownError: Closing rpc while onUserConsoleLog was pending" and exit 1 with every test passing.
+    disableConsoleIntercept: true,
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

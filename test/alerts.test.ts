@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { eq, sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/env'
 import { alerts, devices, notifications, readings } from '../src/db/schema'
 import { escalateAlerts, sweepOfflineDevices } from '../src/schedules/coldchain'
@@ -234,7 +234,3 @@ describe('scheduled backstops', () => {
     expect(rows).toMatchObject([{ type: 'SENSOR_ERROR', status: 'ACTIVE' }])
   })
 })
-
-// Background work (waitUntil: notifications, emails, publishes) still logging when the file ends made vitest report
-// "Closing rpc while onUserConsoleLog was pending" and exit 1 although every test passed: let it finish first.
-afterAll(() => new Promise((resolve) => setTimeout(resolve, 1500)))
