@@ -85,6 +85,33 @@ describe('checkout', () => {
     expect(await paymentsOf(user.id)).toEqual([])
   })
 
+  it('retries a failed call once under the same idempotency key, so it opens one session', async () => {
+    const { token } = await seedUser()
+    const keys: (string | null)[] = []
+    const calls = mockStripe((req) => {
+      keys.push(req.headers.get('idempotency-key'))
+      if (keys.length === 1) return Response.json({ error: { type: 'api_error' } }, { status: 503 })
+    })
+    expect((await call('POST', '/payments/checkout', token, { plan: 'PRO' })).status).toBe(201)
+    expect(calls).toHaveLength(2)
+    expect(keys[0]).toBeTruthy()
+    expect(keys[1]).toBe(keys[0])
+  })
+
+  it('does not retry a call Stripe refused, and names its code', async () => {
+    const { token } = await seedUser()
+    const refused = mockStripe(() =>
+      Response.json({ error: { type: 'invalid_request_error', code: 'resource_missing' } }, { status: 400 }),
+    )
+    const err = expectError(
+      await call('POST', '/payments/checkout', token, { plan: 'PRO' }),
+      503,
+      'SERVICE_UNAVAILABLE',
+    )
+    expect(err.details?.stripe).toBe('resource_missing')
+    expect(refused).toHaveLength(1)
+  })
+
   it('requires a token', async () => {
     expectError(await call('POST', '/payments/checkout', undefined, { plan: 'PRO' }), 401, 'UNAUTHORIZED')
     expectError(await call('GET', '/payments'), 401, 'UNAUTHORIZED')
