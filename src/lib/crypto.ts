@@ -43,19 +43,6 @@ export async function hmacSha256(secret: string, data: string) {
   return toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', await key, encoder.encode(data))))
 }
 
-const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('')
-
-/**
- * The hex HMAC-SHA256 of `"<t>.<body>"`: Stripe's webhook signature scheme (`t=<unix>,v1=<this>`), which
- * Outpost's own job calls use too. Not cached: secrets here are per user.
- */
-export async function timestampedHmac(secret: string, timestamp: number, body: string) {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ])
-  return hex(await crypto.subtle.sign('HMAC', key, encoder.encode(`${timestamp}.${body}`)))
-}
-
 /** A uniformly random string of `digits` decimal digits (rejection sampling, no modulo bias). */
 export function randomDigits(digits: number) {
   const max = 10 ** digits

@@ -1,5 +1,5 @@
-import { createSchema, createYoga, type Plugin } from 'graphql-yoga'
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql'
+import { createYoga, type Plugin } from 'graphql-yoga'
+import { buildSchema, GraphQLError, type GraphQLFieldResolver, NoSchemaIntrospectionCustomRule } from 'graphql'
 import { ApiError } from '../../lib/errors'
 import { errorFields, log } from '../../lib/logger'
 import { typeDefs } from './graphql.sdl'
@@ -8,7 +8,25 @@ import { resolvers, type GqlContext } from './resolvers'
 
 export const GRAPHQL_PATH = '/api/v1/graphql'
 
-const schema = createSchema<GqlContext>({ typeDefs, resolvers })
+/**
+ * The SDL with the resolvers set on its fields: all that graphql-tools' `makeExecutableSchema` (yoga's
+ * `createSchema`) would do here, without its ~13 KiB of gzip in the Worker (docs/decisions.md).
+ */
+function executableSchema() {
+  const schema = buildSchema(typeDefs)
+  for (const [typeName, fields] of Object.entries(resolvers)) {
+    const type = schema.getType(typeName)
+    if (!type || !('getFields' in type)) throw new Error(`resolvers name ${typeName}, which the SDL has not`)
+    for (const [name, resolve] of Object.entries(fields)) {
+      const field = type.getFields()[name]
+      if (!field || !('resolve' in field)) throw new Error(`resolvers name ${typeName}.${name}, which the SDL has not`)
+      field.resolve = resolve as GraphQLFieldResolver<unknown, GqlContext>
+    }
+  }
+  return schema
+}
+
+const schema = executableSchema()
 
 /** Depth and cost limits always; introspection only in development. */
 function validationRules(dev: boolean): Plugin {

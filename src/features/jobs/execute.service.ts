@@ -2,7 +2,6 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm'
 import type { HttpDatabase } from '../../db/client'
 import { executions, jobAccounts, jobs } from '../../db/schema'
 import type { Config } from '../../env'
-import { timestampedHmac } from '../../lib/crypto'
 import { checkTarget } from '../../lib/ssrf'
 import { emit } from '../../events'
 import { MAX_TIMEOUT_MS } from './jobs.schemas'
@@ -25,9 +24,20 @@ export type CallResult = {
   retryAfterSeconds?: number
 }
 
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('')
+
 /** `Outpost-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, like Stripe's scheme. */
-export const signature = async (secret: string, timestamp: number, body: string) =>
-  `t=${timestamp},v1=${await timestampedHmac(secret, timestamp, body)}`
+export async function signature(secret: string, timestamp: number, body: string) {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`))
+  return `t=${timestamp},v1=${hex(mac)}`
+}
 
 /** Reads at most `limit` bytes of a body; says whether there was more. */
 async function readCapped(res: Response, limit: number) {

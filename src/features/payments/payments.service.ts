@@ -22,7 +22,7 @@ export async function createCheckout(db: Database, config: Config, userId: strin
   const [billing] = await db.select().from(billingAccounts).where(eq(billingAccounts.userId, userId))
   const metadata = { userId, plan }
   const session = await callStripe('open a checkout session', () =>
-    stripe.createCheckoutSession({
+    stripe.checkout.sessions.create({
       mode: 'subscription',
       line_items: [{ price: priceOf(config, plan), quantity: 1 }],
       client_reference_id: userId,
@@ -69,15 +69,15 @@ export async function downgradeSubscription(db: Database, config: Config, userId
   if (!subscriptionId) return
   const stripe = stripeOf(config)
   if (plan === 'FREE') {
-    await callStripe('cancel the subscription', () => stripe.cancelSubscription(subscriptionId))
+    await callStripe('cancel the subscription', () => stripe.subscriptions.cancel(subscriptionId))
     await db.update(billingAccounts).set({ stripeSubscriptionId: null }).where(eq(billingAccounts.userId, userId))
     return
   }
-  const subscription = await callStripe('read the subscription', () => stripe.retrieveSubscription(subscriptionId))
+  const subscription = await callStripe('read the subscription', () => stripe.subscriptions.retrieve(subscriptionId))
   const item = subscription.items.data[0]
   if (!item) return
   await callStripe('change the subscription', () =>
-    stripe.updateSubscription(subscriptionId, {
+    stripe.subscriptions.update(subscriptionId, {
       items: [{ id: item.id, price: priceOf(config, plan) }],
       metadata: { userId, plan },
       proration_behavior: 'create_prorations',
