@@ -112,6 +112,21 @@ export function opsView(main: HTMLElement) {
       await loadSystemJobs()
     })
 
+  /** Stops a running system job, starts a stopped one. */
+  const toggleButton = (name: string, action: 'stop' | 'start') => {
+    const label = action === 'stop' ? 'Stop' : 'Start'
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        onclick: () => void systemAction(name, action),
+        'aria-label': `${label} ${name}`,
+      },
+      label,
+    )
+  }
+
   const loadSystemJobs = () =>
     guard(async () => {
       const jobs = await dataOf(await api.scheduler.scheduler.jobs.$get())
@@ -144,27 +159,7 @@ export function opsView(main: HTMLElement) {
                 },
                 'Trigger',
               ),
-              j.status === 'running'
-                ? h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'secondary',
-                      onclick: () => void systemAction(j.name, 'stop'),
-                      'aria-label': `Stop ${j.name}`,
-                    },
-                    'Stop',
-                  )
-                : h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'secondary',
-                      onclick: () => void systemAction(j.name, 'start'),
-                      'aria-label': `Start ${j.name}`,
-                    },
-                    'Start',
-                  ),
+              toggleButton(j.name, j.status === 'running' ? 'stop' : 'start'),
             ),
           ),
         ),
