@@ -17,26 +17,14 @@
  * `task.updated` frame was lost, duplicated or out of order.
  */
 import os from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { freePort } from '../scripts/local-stack'
-import { startChild } from './child'
 import { BENCH_MEMBER_PASSWORD, collabFixtures, type CollabFixtures } from './collab-fixtures'
 import { fanOutTable, now, openFanOut, sleep, type Sent } from './fanout'
-import {
-  durableObjectsInMemory,
-  interrupted,
-  onShutdown,
-  seedForBench,
-  shutdown,
-  startMigratedPostgres,
-  takeOverSignals,
-} from './lifecycle'
+import { durableObjectsInMemory, interrupted, runBench, startStack } from './lifecycle'
 import { intFromEnv, loadOptionsFromEnv, measure, preflight, type LoadOptions } from './load'
 import { cpuBetween, snapshot } from './proc-cpu'
 import { printable, type ScenarioResult } from './realtime-report'
-import { ceilingLatencyRatios, failed, section, writeResults, type Row } from './report'
+import { ceilingLatencyRatios, failed, record, secondsSince, section, type Row } from './report'
 import { accessToken, HELLO_PATH, signIn, type BenchRequest, type Scenario } from './scenarios'
-import { build, readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench_collab'
 const PAGE = 50
@@ -227,37 +215,22 @@ function report(o: {
       `(${opts.events} PATCHes one at a time by the members in turn, each awaited then ${opts.gapMs} ms, after ${WARMUP_PATCHES} unmeasured; ` +
       `sockets in ${opts.processes} client processes, signed in as the ${opts.members} members in turn; 1-minute load average ${o.live.load.toFixed(1)} at its start, ${o.loadEnd.toFixed(1)} at the end of the run):`,
     '',
-    fanOutTable(r, 'PATCH sent'),
-    '',
-    `- ${r.lost ? '**FAILED**: not every `task.updated` reached every socket exactly once, in order' : 'Every `task.updated` reached every socket exactly once, in order'}` +
-      `${r.problems.length ? ` (${r.problems.join('; ')})` : ''}.`,
+    fanOutTable(r, 'PATCH sent', '`task.updated`'),
     '',
   ].join('\n')
 }
 
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const opts = options()
   const load = loadOptionsFromEnv()
   const startedAt = new Date()
-  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
-  console.log(`starting Postgres, proxy and Miniflare; ${opts.members} members, ${opts.tasks} tasks ...`)
-  const pg = await startMigratedPostgres(DB)
-  await seedForBench(pg.url(DB)) // the demo admin reads the hub's counts
-  const fixtures = await collabFixtures(pg.url(DB), opts)
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl: pg.url(DB),
-    wsProxy: `127.0.0.1:${proxy.port}`,
+  // Seeded: the demo admin reads the hub's counts.
+  const { workers, databaseUrl } = await startStack({
+    db: DB,
+    starting: `Postgres, proxy and Miniflare; ${opts.members} members, ${opts.tasks} tasks`,
     durableObjectsDir: durableObjectsInMemory(), // as bench:ingest: no fsync of hub commits on this VM's disk
   })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
+  const fixtures = await collabFixtures(databaseUrl, opts)
 
   const tokens: string[] = []
   for (const m of fixtures.members) tokens.push(await signIn(workers.url, m.email, BENCH_MEMBER_PASSWORD))
@@ -266,11 +239,15 @@ async function main() {
   const live = await liveChanges(workers.url, fixtures, tokens, opts)
   if (interrupted()) return interrupted()
 
-  const seconds = (Date.now() - startedAt.getTime()) / 1000
-  const text = report({ startedAt, seconds, opts, load, rows, loads, cpu, live, loadEnd: os.loadavg()[0]! })
-  console.log(`\n${text}`)
-  const files = writeResults('collab', startedAt, text, { startedAt, opts, load, rows, loads, cpu, live })
-  console.log(`wrote ${files.join(', ')} (run took ${Math.round(seconds)} s)`)
+  const seconds = secondsSince(startedAt)
+  record({
+    to: 'results',
+    name: 'collab',
+    startedAt,
+    seconds,
+    markdown: report({ startedAt, seconds, opts, load, rows, loads, cpu, live, loadEnd: os.loadavg()[0]! }),
+    raw: { startedAt, opts, load, rows, loads, cpu, live },
+  })
   const bad = rows.some((r) => failed(r.m)) || live.result.lost
   const failedRows = rows.filter((r) => failed(r.m)).map((r) => r.scenario.name)
   console.log(
@@ -280,12 +257,4 @@ async function main() {
   return bad ? 1 : 0
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(`\nbench:collab failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  })
-  .then(async (code) => {
-    await shutdown()
-    process.exit(interrupted() || code)
-  })
+runBench('bench:collab', main)

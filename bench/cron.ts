@@ -18,15 +18,12 @@
  * consumer's max_batch_size; wrangler.toml's value when unset).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import pg from 'pg'
-import { freePort } from '../scripts/local-stack'
+import type pg from 'pg'
 import type { Hit } from '../scripts/echo-server'
-import { startChild } from './child'
-import { interrupted, onShutdown, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
-import { machine, writeDocs } from './report'
-import { build, readWranglerConfig, startWorkers, type QueueConsumer } from './workers'
+import { buildWorker, connectClient, interrupted, runBench, startHelper, startStack } from './lifecycle'
+import { intFromEnv } from './load'
+import { machine, recordInDocs, secondsSince, writeRaw } from './report'
+import type { QueueConsumer } from './workers'
 
 const DB = 'outpost_bench_cron'
 const CRON = '* * * * *'
@@ -36,19 +33,12 @@ const REPLAY_WAIT_MS = 3000 // > the consumer's max_batch_timeout (1 s) plus a b
 
 type Options = { jobs: number; users: number; batchSize?: number }
 
-function positiveInt(name: string, fallback: number | undefined) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`)
-  return value
-}
-
 function optionsFromEnv(): Options {
-  const batchSize = positiveInt('BENCH_CRON_BATCH_SIZE', undefined)
-  if (batchSize !== undefined && batchSize > 100)
-    throw new Error('BENCH_CRON_BATCH_SIZE must be at most 100 (the Queues limit)')
-  return { jobs: positiveInt('BENCH_CRON_JOBS', 1000)!, users: positiveInt('BENCH_CRON_USERS', 50)!, batchSize }
+  return {
+    jobs: intFromEnv('BENCH_CRON_JOBS', 1000),
+    users: intFromEnv('BENCH_CRON_USERS', 50),
+    batchSize: intFromEnv('BENCH_CRON_BATCH_SIZE', undefined, 1, 100), // at most 100: the Queues limit
+  }
 }
 
 /** miniflare's getWorker() is typed against @cloudflare/workers-types, which the Node tsconfig does not load. */
@@ -297,40 +287,27 @@ function section(r: Result, startedAt: Date, seconds: number) {
 }
 
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const opts = optionsFromEnv()
   const startedAt = new Date()
-  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
+  const wrangler = await buildWorker()
   const consumer: QueueConsumer = {
     ...wrangler.queueConsumers.jobs,
     ...(opts.batchSize === undefined ? {} : { maxBatchSize: opts.batchSize }),
   }
   if (!wrangler.queueConsumers.jobs) throw new Error('wrangler.toml declares no consumer for the `jobs` queue')
 
-  console.log('starting Postgres, proxy, echo server and Miniflare ...')
-  const pgStack = await startMigratedPostgres(DB)
-  const db = new pg.Client({ connectionString: pgStack.url(DB) })
-  db.on('error', () => {}) // Postgres going away during a Ctrl-C shutdown
-  await db.connect()
-  onShutdown('bench Postgres client', () => db.end())
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const echo = await startChild('bench/echo-child.ts', { BENCH_ECHO_PORT: '0' })
-  onShutdown('echo server', echo.stop)
-  const echoOrigin = `http://127.0.0.1:${echo.port}`
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl: pgStack.url(DB),
-    wsProxy: `127.0.0.1:${proxy.port}`,
+  const { workers, databaseUrl } = await startStack({
+    db: DB,
+    wrangler,
+    starting: 'Postgres, proxy, echo server and Miniflare',
+    seed: false,
     // The SSRF guard allows the loopback echo server (CRON_ALLOWED_PRIVATE_HOSTS) only in development.
     vars: { ENVIRONMENT: 'development' },
     queueConsumers: { jobs: consumer },
   })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
+  const db = await connectClient(databaseUrl)
+  const echo = await startHelper('echo server', 'bench/echo-child.ts', { BENCH_ECHO_PORT: '0' })
+  const echoOrigin = `http://127.0.0.1:${echo.port}`
 
   // The tick's minute: the current one, so next_run_at looks like what the API would have stored.
   const scheduledTime = new Date(Math.floor(Date.now() / 60_000) * 60_000)
@@ -407,15 +384,10 @@ async function main() {
     replays,
   }
   const result: Result = { ...partial, problems: check(partial) }
-  const seconds = (Date.now() - startedAt.getTime()) / 1000
+  const seconds = secondsSince(startedAt)
   console.log(`\n${table(result)}\n\n${reading(result)}\n`)
-  const intro = readFileSync('bench/docs-intro.md', 'utf8')
-  console.log(`wrote ${writeDocs(section(result, startedAt, seconds), intro)} (run took ${Math.round(seconds)} s)`)
-  mkdirSync('bench/results', { recursive: true })
-  writeFileSync(
-    `bench/results/cron-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`,
-    JSON.stringify({ startedAt, ...result }, null, 2),
-  )
+  recordInDocs(section(result, startedAt, seconds), seconds)
+  writeRaw('cron', startedAt, { startedAt, ...result })
   if (result.problems.length) {
     console.log(`\nFAILED:\n${result.problems.map((p) => `- ${p}`).join('\n')}`)
     return 1
@@ -424,12 +396,4 @@ async function main() {
   return 0
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(`\nbench:cron failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  })
-  .then(async (code) => {
-    await shutdown()
-    process.exit(interrupted() || code)
-  })
+runBench('bench:cron', main)

@@ -23,29 +23,17 @@
  */
 import http from 'node:http'
 import os from 'node:os'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { freePort } from '../scripts/local-stack'
-import { startChild } from './child'
 import { fanOutTable, now, openFanOut, sleep, type FanOut, type Sent } from './fanout'
 import { createFleet, type Fleet } from './ingest-fixtures'
 import { send } from './ingest-load'
 import type { LoadSummary } from './ingest-report'
 import { loadScenario, planner, type Stack } from './ingest-scenario'
-import {
-  durableObjectsInMemory,
-  interrupted,
-  onShutdown,
-  seedForBench,
-  shutdown,
-  startMigratedPostgres,
-  takeOverSignals,
-} from './lifecycle'
+import { durableObjectsInMemory, interrupted, runBench, startStack } from './lifecycle'
 import { intFromEnv } from './load'
 import { fmtPct as pct, printable, type ScenarioResult } from './realtime-report'
-import { machine, writeResults } from './report'
+import { machine, record, secondsSince } from './report'
 import { accessToken } from './scenarios'
-import { build, readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench_dashboard'
 const WARMUP_READINGS = 5
@@ -172,10 +160,7 @@ function report(o: {
       `in ${opts.processes} client processes; ${opts.rate} readings/s open loop for ${opts.seconds} s, achieved ${o.live.achievedRate.toFixed(1)}/s, after ${WARMUP_READINGS} unmeasured; ` +
       `1-minute load average ${o.live.load.toFixed(1)} at its start):`,
     '',
-    fanOutTable(r, 'reading POST sent'),
-    '',
-    `- ${r.lost ? '**FAILED**: not every `reading` frame reached every socket exactly once, in order' : 'Every `reading` frame reached every socket exactly once, in order'}` +
-      `${r.problems.length ? ` (${r.problems.join('; ')})` : ''}.`,
+    fanOutTable(r, 'reading POST sent', '`reading` frame'),
     '',
     `**Ingest throughput with and without the ${opts.sockets} sockets** (bench:ingest's closed-loop single readings, ${opts.durationS} s after ${opts.warmupS} s of warm-up, ` +
       `from the ${opts.devices} devices of the watched cell ("with": each reading written to the ${opts.sockets} sockets) or of the other cell ("without": a hub with no socket), interleaved):`,
@@ -194,27 +179,10 @@ function report(o: {
 }
 
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const opts = options()
   const startedAt = new Date()
-  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
-  console.log('starting Postgres, proxy and Miniflare ...')
-  const pgServer = await startMigratedPostgres(DB)
-  const databaseUrl = pgServer.url(DB)
-  await seedForBench(databaseUrl) // the demo admin and technician open the sockets
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl,
-    wsProxy: `127.0.0.1:${proxy.port}`,
-    durableObjectsDir: durableObjectsInMemory(),
-  })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
+  // Seeded: the demo admin and technician open the sockets.
+  const { workers, databaseUrl } = await startStack({ db: DB, durableObjectsDir: durableObjectsInMemory() })
   const stack: Stack = { url: workers.url, databaseUrl }
   const fleet = await createFleet(databaseUrl, {
     name: 'Bench Dashboard',
@@ -287,22 +255,12 @@ two cold cells of ${opts.devices} devices; ${opts.sockets} sockets on one
   }
   if (interrupted()) return interrupted()
 
-  const seconds = (Date.now() - startedAt.getTime()) / 1000
-  const text = report({ startedAt, seconds, opts, phases, live })
-  console.log(`\n${text}`)
-  const files = writeResults('dashboard', startedAt, text, { startedAt, opts, phases, live })
-  console.log(`wrote ${files.join(', ')} (run took ${Math.round(seconds)} s)`)
+  const seconds = secondsSince(startedAt)
+  const markdown = report({ startedAt, seconds, opts, phases, live })
+  record({ to: 'results', name: 'dashboard', startedAt, seconds, markdown, raw: { startedAt, opts, phases, live } })
   const lost = live.result.lost || phases.some((s) => s.lost)
   console.log(`\n${lost ? 'FAILED: something was lost' : 'PASS: no frame and no reading lost'}`)
   return lost ? 1 : 0
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(`\nbench:dashboard failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  })
-  .then(async (code) => {
-    await shutdown()
-    process.exit(interrupted() || code)
-  })
+runBench('bench:dashboard', main)

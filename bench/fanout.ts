@@ -139,8 +139,11 @@ export async function openFanOut(o: {
   }
 }
 
-/** The markdown rows of one fan-out measurement; `what` names the request ("PATCH sent", "reading POST sent"). */
-export function fanOutTable(r: ScenarioResult, what: string) {
+/**
+ * The markdown rows of one fan-out measurement, then whether every `event` frame reached every socket
+ * exactly once, in order; `what` names the request ("PATCH sent", "reading POST sent").
+ */
+export function fanOutTable(r: ScenarioResult, what: string, event: string) {
   const c = r.completeness
   const hub = 'error' in r.hub ? r.hub.error : String(r.hub.websockets)
   const cores = ['workerd', 'postgres', 'node helpers', 'bench', 'machine']
@@ -157,5 +160,8 @@ export function fanOutTable(r: ScenarioResult, what: string) {
     `| ${what} → hub's \`at\` stamp; stamp → first socket; stamp → last socket, p50 / p99 ms | ${fmtPct(r.toHub)}; ${fmtPct(r.hubToFirst)}; ${fmtPct(r.hubToLast)} |`,
     `| request round trip p50 / p99 ms | ${fmtPct(r.post)} |`,
     `| CPU meanwhile, in cores: workerd / Postgres / Node helpers (socket clients, proxy) / bench / whole machine | ${cores} |`,
+    '',
+    `- ${r.lost ? `**FAILED**: not every ${event} reached every socket exactly once, in order` : `Every ${event} reached every socket exactly once, in order`}` +
+      `${r.problems.length ? ` (${r.problems.join('; ')})` : ''}.`,
   ].join('\n')
 }

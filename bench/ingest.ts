@@ -23,11 +23,8 @@
  * Durable Object storage lives on tmpfs (/dev/shm) for the main rows, as Postgres runs with
  * fsync=off; one more single-readings row repeats the scenario with it on disk, as `npm run dev` has it.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { freePort } from '../scripts/local-stack'
-import { startChild } from './child'
 import { alertLatency } from './ingest-alerts'
 import { createFleet, openCounter } from './ingest-fixtures'
 import type { Planned } from './ingest-load'
@@ -42,19 +39,11 @@ import {
   type LoadSummary,
   type Options,
 } from './ingest-report'
-import {
-  durableObjectsInMemory,
-  interrupted,
-  onShutdown,
-  seedForBench,
-  shutdown,
-  startMigratedPostgres,
-  takeOverSignals,
-} from './lifecycle'
+import { durableObjectsInMemory, interrupted, onShutdown, runBench, startStack } from './lifecycle'
 import { cpuBetween, snapshot } from './proc-cpu'
-import { machine, writeDocs } from './report'
+import { machine, record, secondsSince } from './report'
 import { accessToken, HELLO_PATH } from './scenarios'
-import { build, readWranglerConfig, startWorkers } from './workers'
+import { startWorkers } from './workers'
 import { intFromEnv as int } from './load'
 
 const DB = 'outpost_bench_ingest'
@@ -77,31 +66,12 @@ function optionsFromEnv(): Options {
 }
 
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const opts = optionsFromEnv()
   const startedAt = new Date()
   const loadAtStart = os.loadavg()[0]!
-  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
-
-  console.log('starting Postgres, proxy and Miniflare ...')
-  const pg = await startMigratedPostgres(DB)
-  const databaseUrl = pg.url(DB)
-  await seedForBench(databaseUrl) // the demo admin listens on the cold cell's channel
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const wsProxy = `127.0.0.1:${proxy.port}`
   const memoryDir = durableObjectsInMemory()
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl,
-    wsProxy,
-    durableObjectsDir: memoryDir,
-  })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
+  // Seeded: the demo admin listens on the cold cell's channel.
+  const { wrangler, workers, databaseUrl, wsProxy } = await startStack({ db: DB, durableObjectsDir: memoryDir })
   const stack: Stack = { url: workers.url, databaseUrl }
 
   const fleet = await createFleet(databaseUrl, {
@@ -210,28 +180,20 @@ async function main() {
   }
   if (interrupted()) return interrupted()
 
-  const seconds = (Date.now() - startedAt.getTime()) / 1000
+  const seconds = secondsSince(startedAt)
   const load = { start: loadAtStart, end: os.loadavg()[0]! }
-  const text = section({ rows, alerts, opts, startedAt, seconds, load, storageInMemory: !!memoryDir })
-  console.log(`\n${text}`)
-  const intro = readFileSync('bench/docs-intro.md', 'utf8')
-  console.log(`wrote ${writeDocs(text, intro)} (run took ${Math.round(seconds)} s)`)
-  mkdirSync('bench/results', { recursive: true })
-  const file = `bench/results/ingest-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`
   const targets = { singleRps: TARGET_SINGLE_RPS, batchReadingsPerSec: TARGET_BATCH_READINGS_PER_SEC }
-  writeFileSync(file, JSON.stringify({ startedAt, machine: machine(), load, opts, targets, rows, alerts }, null, 2))
-  console.log(`wrote ${file}`)
+  record({
+    to: 'docs',
+    name: 'ingest',
+    startedAt,
+    seconds,
+    markdown: section({ rows, alerts, opts, startedAt, seconds, load, storageInMemory: !!memoryDir }),
+    raw: { startedAt, machine: machine(), load, opts, targets, rows, alerts },
+  })
   const v = verdict(rows, alerts)
   console.log(`\n${v.lost ? 'FAILED' : v.met ? 'PASS' : 'NO LOSS, TARGET MISSED'}: ${v.text}`)
   return v.lost ? 1 : 0
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(`\nbench:ingest failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  })
-  .then(async (code) => {
-    await shutdown()
-    process.exit(interrupted() || code)
-  })
+runBench('bench:ingest', main)

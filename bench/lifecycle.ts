@@ -1,13 +1,25 @@
 /**
- * What every bench entry point (run.ts, cron.ts) shares: the ordered shutdown of the components it
- * started, Ctrl-C handling, and the throw-away migrated Postgres.
+ * What every bench entry point (run.ts, cron.ts, ...) shares: running main() from the repository root,
+ * the stack it measures (the built bundle in Miniflare, a throw-away migrated Postgres, the WebSocket
+ * proxy), the ordered shutdown of the components it started, and Ctrl-C handling.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
 import { ensureDatabase, freePort, startPostgres, type LocalPostgres } from '../scripts/local-stack'
 import { migrateDatabase } from '../scripts/migrate'
 import { seed } from '../scripts/seed'
+import { startChild } from './child'
+import {
+  build,
+  readWranglerConfig,
+  startWorkers,
+  type WorkerOptions,
+  type WorkerStack,
+  type WranglerConfig,
+} from './workers'
 
 const cleanups: Array<{ name: string; stop: () => Promise<void> }> = []
 
@@ -95,4 +107,83 @@ export function durableObjectsInMemory() {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Runs a bench's `main` from the repository root, then shutdown(), then exits with its code (the
+ * signal's after a Ctrl-C). A thrown error is printed as `<name> failed: <message>` and exits 1.
+ */
+export function runBench(name: string, main: () => Promise<number>) {
+  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
+  main()
+    .catch((err: unknown) => {
+      console.error(`\n${name} failed: ${err instanceof Error ? err.message : String(err)}`)
+      return 1
+    })
+    .then(async (code) => {
+      await shutdown()
+      process.exit(interrupted() || code)
+    })
+}
+
+/** Builds dist/index.js as a deploy does and reads wrangler.toml (whose import installs signal handlers: taken over). */
+export async function buildWorker() {
+  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
+  build()
+  const wrangler = await readWranglerConfig()
+  takeOverSignals()
+  return wrangler
+}
+
+/** A helper process (bench/child.ts), stopped by shutdown(). */
+export async function startHelper(name: string, entry: string, env: Record<string, string>) {
+  const child = await startChild(entry, env)
+  onShutdown(name, child.stop)
+  return child
+}
+
+/** A client for the bench's own queries, ended by shutdown(). */
+export async function connectClient(databaseUrl: string) {
+  const db = new pg.Client({ connectionString: databaseUrl })
+  db.on('error', () => {}) // Postgres going away during a Ctrl-C shutdown
+  await db.connect()
+  onShutdown('bench Postgres client', () => db.end())
+  return db
+}
+
+export type StackOptions = Omit<WorkerOptions, 'port' | 'databaseUrl' | 'wsProxy'> & {
+  /** The bench's own database, e.g. `outpost_bench_cron`. */
+  db: string
+  /** wrangler.toml's config when the bench has already built (buildWorker()); otherwise the stack builds first. */
+  wrangler?: WranglerConfig
+  /** What the "starting ..." line names; default `Postgres, proxy and Miniflare`. */
+  starting?: string
+  /** `false`: no demo seed (scripts/seed.ts). */
+  seed?: false
+}
+
+export type Stack = { wrangler: WranglerConfig; databaseUrl: string; wsProxy: string; workers: WorkerStack }
+type Seeded = Awaited<ReturnType<typeof seedForBench>>
+
+/**
+ * What a bench measures: the built bundle in Miniflare (with `workers` options such as `vars` and
+ * `durableObjectsDir`) on a migrated Postgres seeded with the demo data (its users, devices and
+ * keys), behind the WebSocket proxy. Everything is stopped by shutdown().
+ */
+export async function startStack(o: StackOptions & { seed: false }): Promise<Stack>
+export async function startStack(o: StackOptions): Promise<Stack & { seeded: Seeded }>
+export async function startStack(o: StackOptions): Promise<Stack & { seeded?: Seeded }> {
+  const { db, wrangler: built, starting, seed, ...workerOptions } = o
+  const wrangler = built ?? (await buildWorker())
+  console.log(`starting ${starting ?? 'Postgres, proxy and Miniflare'} ...`)
+  const databaseUrl = (await startMigratedPostgres(db)).url(db)
+  const seeded = seed === false ? undefined : await seedForBench(databaseUrl)
+  const proxy = await startHelper('WebSocket proxy', 'bench/ws-proxy.ts', {
+    BENCH_PROXY_PORT: String(await freePort()),
+  })
+  const wsProxy = `127.0.0.1:${proxy.port}`
+  const workers = await startWorkers(wrangler, { port: await freePort(), databaseUrl, wsProxy, ...workerOptions })
+  onShutdown('Miniflare', workers.dispose)
+  takeOverSignals()
+  return { wrangler, databaseUrl, wsProxy, workers, ...(seeded ? { seeded } : {}) }
 }

@@ -24,7 +24,12 @@ const positive = (name: string, fallback: number) => {
 }
 
 /** An integer option from the environment, from `min` to `max`; `fallback` when unset or empty. */
-export function intFromEnv(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) {
+export function intFromEnv<F extends number | undefined>(
+  name: string,
+  fallback: F,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number | F {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)

@@ -16,13 +16,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { freePort } from '../scripts/local-stack'
-import { startChild } from './child'
-import { accessToken } from './scenarios'
-import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
+import { interrupted, runBench, startStack } from './lifecycle'
+import { intFromEnv as int } from './load'
 import { hubCounts, openSubscribers } from './realtime-clients'
 import {
   printable,
@@ -36,22 +33,14 @@ import {
   type Published,
   type ScenarioResult,
 } from './realtime-report'
-import { machine, writeDocs } from './report'
-import { build, readWranglerConfig, startWorkers } from './workers'
+import { machine, record, secondsSince } from './report'
+import { accessToken } from './scenarios'
 
 const DB = 'outpost_bench_realtime'
 /** How long the clients may take, after the last publish answered, to receive everything. */
 const GRACE_MS = 10_000
 /** Pause between scenarios, so the closes of the last one are not measured in the next. */
 const SETTLE_MS = 2_000
-
-function int(name: string, fallback: number, min = 1) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`)
-  return value
-}
 
 function optionsFromEnv(): Options {
   const raw = process.env.BENCH_RT_SWEEP ?? '250,500,1000,2000,4000'
@@ -198,28 +187,11 @@ async function runScenario(url: string, name: string, ws: number, sse: number, o
 }
 
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const opts = optionsFromEnv()
   const fileLimit = checkFileLimit(opts)
   const startedAt = new Date()
   const loadAtStart = os.loadavg()[0]! // other work on this 2-core machine shows up here
-  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
-
-  console.log('starting Postgres, proxy and Miniflare ...')
-  const pg = await startMigratedPostgres(DB)
-  await seedForBench(pg.url(DB)) // the demo admin publishes
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl: pg.url(DB),
-    wsProxy: `127.0.0.1:${proxy.port}`,
-  })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
+  const { workers } = await startStack({ db: DB }) // seeded: the demo admin publishes
   console.log(
     `${machine()}\nulimit -n ${fileLimit}; ${opts.events} events per scenario, ${opts.gapMs} ms apart; clients in ${opts.processes} processes\n`,
   )
@@ -232,43 +204,20 @@ async function main() {
   }
   if (interrupted()) return interrupted()
 
-  const seconds = (Date.now() - startedAt.getTime()) / 1000
+  const seconds = secondsSince(startedAt)
   const load = { start: loadAtStart, end: os.loadavg()[0]! }
-  const text = section({ main: headline, sweep, opts, startedAt, seconds, load })
-  console.log(`\n${text}`)
-  const intro = readFileSync('bench/docs-intro.md', 'utf8')
-  console.log(`wrote ${writeDocs(text, intro)} (run took ${Math.round(seconds)} s)`)
-  mkdirSync('bench/results', { recursive: true })
-  const file = `bench/results/realtime-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        startedAt,
-        machine: machine(),
-        fileLimit,
-        load,
-        opts,
-        targets: { ws: TARGET_WS, p99Ms: TARGET_P99_MS },
-        main: headline,
-        sweep,
-      },
-      null,
-      2,
-    ),
-  )
-  console.log(`wrote ${file}`)
+  const targets = { ws: TARGET_WS, p99Ms: TARGET_P99_MS }
+  record({
+    to: 'docs',
+    name: 'realtime',
+    startedAt,
+    seconds,
+    markdown: section({ main: headline, sweep, opts, startedAt, seconds, load }),
+    raw: { startedAt, machine: machine(), fileLimit, load, opts, targets, main: headline, sweep },
+  })
   const v = verdict(headline)
   console.log(`\n${v.lost ? 'FAILED' : v.met ? 'PASS' : 'DELIVERED, TARGET MISSED'}: ${v.text}`)
   return v.lost ? 1 : 0
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(`\nbench:realtime failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  })
-  .then(async (code) => {
-    await shutdown()
-    process.exit(interrupted() || code)
-  })
+runBench('bench:realtime', main)

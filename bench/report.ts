@@ -150,24 +150,58 @@ export function section(rows: Row[], opts: LoadOptions, startedAt: Date, seconds
   ].join('\n')
 }
 
-/** Inserts the new run right below the intro; earlier runs are kept underneath. */
-export function writeDocs(newSection: string, intro: string) {
+/** Inserts the new run right below the intro (bench/docs-intro.md); earlier runs are kept underneath. */
+function writeDocs(newSection: string) {
   const current = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : ''
   const found = MARKER_LINE.exec(current)
-  const head = found ? current.slice(0, found.index) : `${intro.trim()}\n\n`
+  const head = found ? current.slice(0, found.index) : `${readFileSync('bench/docs-intro.md', 'utf8').trim()}\n\n`
   const runs = found ? current.slice(found.index + found[0].length).trim() : ''
   writeFileSync(DOCS, `${head}${MARKER}\n\n${newSection.trim()}\n${runs ? `\n${runs}\n` : ''}`)
   return DOCS
 }
 
-/**
- * For benches that do not write docs/benchmarks.md: the section as `bench/results/<name>-<time>.md`
- * and the raw figures as `.json` next to it. Returns both paths.
- */
-export function writeResults(name: string, startedAt: Date, markdown: string, raw: unknown) {
+/** A run's length so far, in seconds. */
+export const secondsSince = (startedAt: Date) => (Date.now() - startedAt.getTime()) / 1000
+
+const resultsBase = (name: string, startedAt: Date) => {
   mkdirSync('bench/results', { recursive: true })
-  const base = `bench/results/${name}-${startedAt.toISOString().replace(/[:.]/g, '-')}`
-  writeFileSync(`${base}.md`, `${markdown.trim()}\n`)
-  writeFileSync(`${base}.json`, JSON.stringify(raw, null, 2))
-  return [`${base}.md`, `${base}.json`]
+  return `bench/results/${name ? `${name}-` : ''}${startedAt.toISOString().replace(/[:.]/g, '-')}`
+}
+
+/** The raw figures as `bench/results/<name>-<time>.json` (`<time>.json` with no name: `npm run bench`'s); returns the path. */
+export function writeRaw(name: string, startedAt: Date, raw: unknown) {
+  const file = `${resultsBase(name, startedAt)}.json`
+  writeFileSync(file, JSON.stringify(raw, null, 2))
+  return file
+}
+
+/** Prepends `markdown` to docs/benchmarks.md and says so, with how long the run took. */
+export function recordInDocs(markdown: string, seconds: number) {
+  console.log(`wrote ${writeDocs(markdown)} (run took ${Math.round(seconds)} s)`)
+}
+
+/**
+ * The end of a bench that prints the section it records: prints it, then prepends it to
+ * docs/benchmarks.md (`to: 'docs'`) or, for benches that do not write the docs, writes it as
+ * `bench/results/<name>-<time>.md` (`'results'`); `raw` goes to `bench/results/<name>-<time>.json`.
+ * Says what it wrote and how long the run took.
+ */
+export function record(o: {
+  to: 'docs' | 'results'
+  name: string
+  startedAt: Date
+  seconds: number
+  markdown: string
+  raw?: unknown
+}) {
+  console.log(`\n${o.markdown}`)
+  const raw = o.raw === undefined ? undefined : writeRaw(o.name, o.startedAt, o.raw)
+  if (o.to === 'docs') {
+    recordInDocs(o.markdown, o.seconds)
+    if (raw) console.log(`wrote ${raw}`)
+    return
+  }
+  const md = `${resultsBase(o.name, o.startedAt)}.md`
+  writeFileSync(md, `${o.markdown.trim()}\n`)
+  console.log(`wrote ${raw ? `${md}, ${raw}` : md} (run took ${Math.round(o.seconds)} s)`)
 }

@@ -4,15 +4,11 @@
  * autocannon, prints the table and prepends a dated section to docs/benchmarks.md. Exit code 1 when
  * anything failed.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { freePort } from '../scripts/local-stack'
-import { startChild } from './child'
-import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
+import { interrupted, runBench, startHelper, startStack } from './lifecycle'
 import { loadOptionsFromEnv, measure, preflight } from './load'
-import { failed, machine, ratios, section, table, writeDocs, type Row } from './report'
+import { failed, machine, ratios, recordInDocs, secondsSince, section, table, writeRaw, type Row } from './report'
 import { checkScenarios, scenarios, type ScenarioContext } from './scenarios'
-import { build, readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench'
 
@@ -23,36 +19,22 @@ function chosen() {
 }
 
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const opts = loadOptionsFromEnv()
   checkScenarios()
   const startedAt = new Date()
-  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
-
-  console.log('starting Postgres, proxy, Node baseline and Miniflare ...')
-  const pg = await startMigratedPostgres(DB)
-  await seedForBench(pg.url(DB)) // the demo users (admin, moderator, user) the login scenarios sign in as
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const node = await startChild('bench/node-baseline.ts', {
+  // Seeded with the demo users (admin, moderator, user) the login scenarios sign in as.
+  const { workers, databaseUrl } = await startStack({
+    db: DB,
+    starting: 'Postgres, proxy, Node baseline and Miniflare',
+  })
+  const node = await startHelper('Node baseline', 'bench/node-baseline.ts', {
     BENCH_NODE_PORT: String(await freePort()),
-    DATABASE_URL: pg.url(DB),
+    DATABASE_URL: databaseUrl,
   })
-  onShutdown('Node baseline', node.stop)
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl: pg.url(DB),
-    wsProxy: `127.0.0.1:${proxy.port}`,
-  })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
 
   const ctx: ScenarioContext = {
     baseUrl: { worker: workers.url, node: `http://127.0.0.1:${node.port}` },
-    databaseUrl: pg.url(DB),
+    databaseUrl,
   }
   console.log(
     `${machine()}\nautocannon -c ${opts.connections} -d ${opts.duration} (warm-up ${opts.warmup} s); some scenarios set their own -c\n`,
@@ -71,25 +53,12 @@ async function main() {
     rows.push({ scenario, m })
   }
 
-  const seconds = (Date.now() - startedAt.getTime()) / 1000
+  const seconds = secondsSince(startedAt)
   console.log(`\n${table(rows)}\n\n${ratios(rows)}\n`)
   if (process.env.BENCH_ONLY) return rows.some((r) => failed(r.m)) ? 1 : 0 // a partial run is not recorded
-  const intro = readFileSync('bench/docs-intro.md', 'utf8')
-  console.log(`wrote ${writeDocs(section(rows, opts, startedAt, seconds), intro)} (run took ${Math.round(seconds)} s)`)
-  mkdirSync('bench/results', { recursive: true })
-  writeFileSync(
-    `bench/results/${startedAt.toISOString().replace(/[:.]/g, '-')}.json`,
-    JSON.stringify({ startedAt, opts, rows }, null, 2),
-  )
+  recordInDocs(section(rows, opts, startedAt, seconds), seconds)
+  writeRaw('', startedAt, { startedAt, opts, rows })
   return rows.some((r) => failed(r.m)) ? 1 : 0
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(`\nbench failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  })
-  .then(async (code) => {
-    await shutdown()
-    process.exit(interrupted() || code)
-  })
+runBench('bench', main)

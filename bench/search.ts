@@ -7,39 +7,21 @@
  * user with autocannon like `npm run bench`, next to the harness's hello ceiling in the same run, and
  * the section lands in docs/benchmarks.md.
  */
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { freePort } from '../scripts/local-stack'
-import { startChild } from './child'
-import { onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
+import { runBench, startStack } from './lifecycle'
 import { loadOptionsFromEnv, measure, preflight } from './load'
-import { section, writeDocs, type Row } from './report'
+import { failed, record, secondsSince, section, type Row } from './report'
 import { accessToken, HELLO_PATH, type Scenario } from './scenarios'
 import { fixtures, TASKS } from './search-fixtures'
-import { build, readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench_search'
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const startedAt = new Date()
   const opts = loadOptionsFromEnv()
-  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
-  console.log(`starting Postgres, proxy and Miniflare; inserting ${TASKS.toLocaleString('en-US')} tasks ...`)
-  const pgServer = await startMigratedPostgres(DB)
-  await seedForBench(pgServer.url(DB))
-  await fixtures(pgServer.url(DB))
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl: pgServer.url(DB),
-    wsProxy: `127.0.0.1:${proxy.port}`,
+  const { workers, databaseUrl } = await startStack({
+    db: DB,
+    starting: `Postgres, proxy and Miniflare; inserting ${TASKS.toLocaleString('en-US')} tasks`,
   })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
+  await fixtures(databaseUrl)
 
   const headers = { authorization: `Bearer ${await accessToken(workers.url, 'user')}` }
   const get = (name: string, path: string): Scenario => ({ name, server: 'worker', request: { path, headers } })
@@ -64,24 +46,13 @@ async function main() {
     console.log(`${Math.round(m.rps)} req/s, p50 ${m.p50} / p99 ${m.p99} ms`)
     rows.push({ scenario, m })
   }
-  const seconds = (Date.now() - startedAt.getTime()) / 1000
-  const text = section(rows, opts, startedAt, seconds).replace(
+  const seconds = secondsSince(startedAt)
+  const markdown = section(rows, opts, startedAt, seconds).replace(
     /^## (.*) UTC$/m,
     `## $1 UTC: search over ${TASKS.toLocaleString('en-US')} tasks (\`npm run bench:search\`)`,
   )
-  console.log(`\n${text}`)
-  console.log(
-    `wrote ${writeDocs(text, readFileSync('bench/docs-intro.md', 'utf8'))} (run took ${Math.round(seconds)} s)`,
-  )
-  return rows.some((r) => r.m.non2xx > 0 || r.m.errors > 0) ? 1 : 0
+  record({ to: 'docs', name: 'search', startedAt, seconds, markdown })
+  return rows.some((r) => failed(r.m)) ? 1 : 0
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(`\nbench:search failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  })
-  .then(async (code) => {
-    await shutdown()
-    process.exit(code)
-  })
+runBench('bench:search', main)

@@ -10,21 +10,13 @@
  * SOAK_TICK_SECONDS (10 between ticks).
  */
 import { readFileSync, readdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import pg from 'pg'
+import type pg from 'pg'
 import type { Hit } from '../scripts/echo-server'
-import { freePort } from '../scripts/local-stack'
-import { startChild } from './child'
-import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
+import { connectClient, interrupted, runBench, startHelper, startStack } from './lifecycle'
+import { intFromEnv as int } from './load'
 import { machine } from './report'
-import { build, readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench_soak'
-const int = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback)
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`)
-  return v
-}
 const opts = {
   seconds: int('SOAK_SECONDS', 120),
   users: int('SOAK_USERS', 4),
@@ -115,32 +107,14 @@ async function resources(db: pg.Client) {
 }
 
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
-  console.log('building dist/index.js ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
-  console.log('starting Postgres, proxy, echo server and Miniflare ...')
-  const pgStack = await startMigratedPostgres(DB)
-  const url = pgStack.url(DB)
-  const seeded = await seedForBench(url)
-  const db = new pg.Client({ connectionString: url })
-  db.on('error', () => {})
-  await db.connect()
-  onShutdown('bench Postgres client', () => db.end())
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const echo = await startChild('bench/echo-child.ts', { BENCH_ECHO_PORT: '0' })
-  onShutdown('echo server', echo.stop)
-  const echoOrigin = `http://127.0.0.1:${echo.port}`
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl: url,
-    wsProxy: `127.0.0.1:${proxy.port}`,
-    vars: { ENVIRONMENT: 'development' },
+  const { workers, databaseUrl, seeded } = await startStack({
+    db: DB,
+    starting: 'Postgres, proxy, echo server and Miniflare',
+    vars: { ENVIRONMENT: 'development' }, // the cron jobs call the loopback echo server
   })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
+  const db = await connectClient(databaseUrl)
+  const echo = await startHelper('echo server', 'bench/echo-child.ts', { BENCH_ECHO_PORT: '0' })
+  const echoOrigin = `http://127.0.0.1:${echo.port}`
   const base = workers.url
   const worker = (await workers.mf.getWorker('outpost')) as unknown as ScheduledWorker
 
@@ -305,13 +279,4 @@ async function main() {
   return checks.every(([, ok]) => ok) ? 0 : 1
 }
 
-main()
-  .then(async (code) => {
-    await shutdown()
-    process.exit(code)
-  })
-  .catch(async (err: unknown) => {
-    console.error(err)
-    await shutdown()
-    process.exit(1)
-  })
+runBench('bench:soak', main)

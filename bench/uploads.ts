@@ -15,26 +15,15 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { freePort } from '../scripts/local-stack'
-import { startChild } from './child'
-import { interrupted, onShutdown, seedForBench, shutdown, startMigratedPostgres, takeOverSignals } from './lifecycle'
-import { machine, writeDocs } from './report'
+import { interrupted, runBench, startStack } from './lifecycle'
+import { intFromEnv as int } from './load'
+import { machine, record, secondsSince } from './report'
 import { accessToken, R2PUT_PATH } from './scenarios'
-import { build, readWranglerConfig, startWorkers } from './workers'
 
 const DB = 'outpost_bench_uploads'
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 const MB = 1024 * 1024
-
-function int(name: string, fallback: number) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
-  return value
-}
 
 const opts = {
   bigMb: int('BENCH_UP_BIG_MB', 50),
@@ -138,26 +127,9 @@ async function closedLoop(total: number, concurrency: number, send: (i: number) 
 }
 
 async function main() {
-  process.chdir(fileURLToPath(new URL('..', import.meta.url)))
   const startedAt = new Date()
   const loadAtStart = os.loadavg()[0]!
-  console.log('building dist/index.js (wrangler deploy --dry-run) ...')
-  build()
-  const wrangler = await readWranglerConfig()
-  takeOverSignals()
-  console.log('starting Postgres, proxy and Miniflare ...')
-  const pgServer = await startMigratedPostgres(DB)
-  await seedForBench(pgServer.url(DB))
-  const proxy = await startChild('bench/ws-proxy.ts', { BENCH_PROXY_PORT: String(await freePort()) })
-  onShutdown('WebSocket proxy', proxy.stop)
-  const workers = await startWorkers(wrangler, {
-    port: await freePort(),
-    databaseUrl: pgServer.url(DB),
-    wsProxy: `127.0.0.1:${proxy.port}`,
-    vars: { RATE_LIMIT_UPLOADS: '1000000000/900' },
-  })
-  onShutdown('Miniflare', workers.dispose)
-  takeOverSignals()
+  const { workers, databaseUrl } = await startStack({ db: DB, vars: { RATE_LIMIT_UPLOADS: '1000000000/900' } })
   console.log(`${machine()}\n`)
 
   const api = `${workers.url}/api/v1`
@@ -202,19 +174,19 @@ async function main() {
   const bareRate = opts.small / bare.value.seconds
   console.log(`${fmt(bareRate)} files/s`)
 
-  const db = new pg.Client({ connectionString: pgServer.url(DB) })
+  const db = new pg.Client({ connectionString: databaseUrl })
   await db.connect()
   const stored = Number((await db.query('select count(*)::int as n from uploads')).rows[0].n)
   await db.end()
   const expected = bigRuns.length + opts.small
   if (stored !== expected) failures.push(`uploads rows ${stored}, expected ${expected}`)
 
-  const seconds = (Date.now() - startedAt.getTime()) / 1000
+  const seconds = secondsSince(startedAt)
   const bigRates = bigRuns.map((r) => opts.bigMb / r.seconds)
   const smallMb = (opts.smallKb * opts.small) / 1024
   const row = (name: string, r: typeof app, rate: number) =>
     `| ${name} | ${fmt(rate)} | ${fmt((rate * opts.smallKb) / 1024, 2)} | ${fmt(pct(r.value.latencies, 50), 1)} | ${fmt(pct(r.value.latencies, 99), 1)} | +${fmt((r.peak - r.idle) / MB, 1)} |`
-  const text = [
+  const markdown = [
     `## ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC: uploads (\`npm run bench:uploads\`)`,
     '',
     `- Machine: ${machine()}`,
@@ -240,18 +212,8 @@ async function main() {
     `- ${failures.length ? `**FAILED**: ${failures.slice(0, 5).join('; ')}` : `every upload answered 201; rows in Postgres = uploads answered (${stored})`}.`,
     '',
   ].join('\n')
-  console.log(`\n${text}`)
-  const intro = readFileSync('bench/docs-intro.md', 'utf8')
-  console.log(`wrote ${writeDocs(text, intro)} (run took ${Math.round(seconds)} s)`)
+  record({ to: 'docs', name: 'uploads', startedAt, seconds, markdown })
   return failures.length ? 1 : 0
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(`\nbench:uploads failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  })
-  .then(async (code) => {
-    await shutdown()
-    process.exit(interrupted() || code)
-  })
+runBench('bench:uploads', main)

@@ -37,6 +37,10 @@ export function append(el: Node, children: (Child | Child[])[]) {
   }
 }
 
+/** A `<section>` labelled by its `<h2>` (id `<id>-title`), then its content. */
+export const titled = (id: string, title: string, ...children: (Child | Child[])[]) =>
+  h('section', { 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), ...children)
+
 /** Inserts a node as the element's first child. */
 export const prepend = (el: Node, child: Node) => parent(el).prepend(child)
 

@@ -1,6 +1,6 @@
 import type uPlot from 'uplot'
 import { lineChart } from '../chart'
-import { celsius, fill, h, prepend, when } from '../dom'
+import { celsius, fill, h, prepend, titled, when } from '../dom'
 import { subscribe } from '../live'
 import { api, dataOf, errorText } from '../session'
 import {
@@ -61,15 +61,14 @@ export function cellView(main: HTMLElement, id?: string) {
     title,
     error,
     summary,
-    h(
-      'section',
-      { 'aria-labelledby': 'chart-title' },
-      h('h2', { id: 'chart-title' }, 'Temperature'),
+    titled(
+      'chart',
+      'Temperature',
       h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Range' }, rangeButtons),
       chartBox,
     ),
-    h('section', { 'aria-labelledby': 'alerts-title' }, h('h2', { id: 'alerts-title' }, 'Active alerts'), alertsList),
-    h('section', { 'aria-labelledby': 'live-title' }, h('h2', { id: 'live-title' }, 'Live readings'), liveList),
+    titled('alerts', 'Active alerts', alertsList),
+    titled('live', 'Live readings', liveList),
   )
 
   let state: CellState | undefined

@@ -1,5 +1,5 @@
 import { sparkline } from '../chart'
-import { append, fill, h, prepend, when } from '../dom'
+import { append, fill, h, prepend, titled, when } from '../dom'
 import { subscribe } from '../live'
 import { api, currentUser, dataOf, errorText } from '../session'
 import { allPages } from './coldchain'
@@ -67,7 +67,7 @@ export function cronView(main: HTMLElement) {
         jobsBody,
       ),
     ),
-    h('section', { 'aria-labelledby': 'runs-title' }, h('h2', { id: 'runs-title' }, 'Recent executions'), runs),
+    titled('runs', 'Recent executions', runs),
   )
 
   let jobs: Job[] = []

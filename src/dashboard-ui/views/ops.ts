@@ -1,6 +1,6 @@
 import type uPlot from 'uplot'
 import { lineChart } from '../chart'
-import { append, fill, h, when } from '../dom'
+import { append, fill, h, titled, when } from '../dom'
 import { api, client, dataOf, errorText } from '../session'
 
 /** The series the Operations view charts from GET /metrics: counters as a rate per second, gauges as they are. */
@@ -36,17 +36,11 @@ export function opsView(main: HTMLElement) {
     main,
     h('h1', {}, 'Operations'),
     error,
-    h('section', { 'aria-labelledby': 'health-title' }, h('h2', { id: 'health-title' }, 'Dependencies'), healthBox),
-    h(
-      'section',
-      { 'aria-labelledby': 'metrics-title' },
-      h('h2', { id: 'metrics-title' }, 'Key metrics (live, every 5 s)'),
-      charts,
-    ),
-    h(
-      'section',
-      { 'aria-labelledby': 'system-title' },
-      h('h2', { id: 'system-title' }, 'System jobs'),
+    titled('health', 'Dependencies', healthBox),
+    titled('metrics', 'Key metrics (live, every 5 s)', charts),
+    titled(
+      'system',
+      'System jobs',
       h(
         'div',
         { class: 'table-wrap' },
@@ -66,18 +60,8 @@ export function opsView(main: HTMLElement) {
         ),
       ),
     ),
-    h(
-      'section',
-      { 'aria-labelledby': 'queues-title' },
-      h('h2', { id: 'queues-title' }, 'Queues and dead letters'),
-      queuesBox,
-    ),
-    h(
-      'section',
-      { 'aria-labelledby': 'realtime-title' },
-      h('h2', { id: 'realtime-title' }, 'Realtime channels'),
-      realtimeBox,
-    ),
+    titled('queues', 'Queues and dead letters', queuesBox),
+    titled('realtime', 'Realtime channels', realtimeBox),
   )
 
   const guard = async (fn: () => Promise<void>) => {
@@ -128,6 +112,21 @@ export function opsView(main: HTMLElement) {
       await loadSystemJobs()
     })
 
+  /** Stops a running system job, starts a stopped one. */
+  const toggleButton = (name: string, action: 'stop' | 'start') => {
+    const label = action === 'stop' ? 'Stop' : 'Start'
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        onclick: () => void systemAction(name, action),
+        'aria-label': `${label} ${name}`,
+      },
+      label,
+    )
+  }
+
   const loadSystemJobs = () =>
     guard(async () => {
       const jobs = await dataOf(await api.scheduler.scheduler.jobs.$get())
@@ -160,27 +159,7 @@ export function opsView(main: HTMLElement) {
                 },
                 'Trigger',
               ),
-              j.status === 'running'
-                ? h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'secondary',
-                      onclick: () => void systemAction(j.name, 'stop'),
-                      'aria-label': `Stop ${j.name}`,
-                    },
-                    'Stop',
-                  )
-                : h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'secondary',
-                      onclick: () => void systemAction(j.name, 'start'),
-                      'aria-label': `Start ${j.name}`,
-                    },
-                    'Start',
-                  ),
+              toggleButton(j.name, j.status === 'running' ? 'stop' : 'start'),
             ),
           ),
         ),
