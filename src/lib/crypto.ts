@@ -31,16 +31,19 @@ export function timingSafeEqual(a: Uint8Array | string, b: Uint8Array | string) 
   return diff === 0
 }
 
-const hmacKeys = new Map<string, ReturnType<typeof crypto.subtle.importKey>>()
+// Keys, never promises of keys: another request awaiting one could be dropped with its creator (lib/rate-limit/leases.ts).
+const hmacKeys = new Map<string, CryptoKey>()
 
 /** HMAC-SHA256 of `data` under `secret`, base64url. Used to pepper short secrets (OTPs) and derive tokens. */
 export async function hmacSha256(secret: string, data: string) {
   let key = hmacKeys.get(secret)
   if (!key) {
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ])
     hmacKeys.set(secret, key)
   }
-  return toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', await key, encoder.encode(data))))
+  return toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(data))))
 }
 
 /** A uniformly random string of `digits` decimal digits (rejection sampling, no modulo bias). */

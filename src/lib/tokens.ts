@@ -8,23 +8,25 @@ const ALG = 'HS256'
 export const ACCESS_TOKEN_TYP = 'at+jwt'
 
 type Key = { kid: string; key: CryptoKey }
-const keyCache = new Map<string, Promise<Key>>()
+const keyCache = new Map<string, Key>()
 
 /**
  * The kid is a short digest of the secret, so rotating JWT_SECRET needs no extra config. The key
- * is imported once per isolate: given raw bytes, jose would import it again on every token.
+ * is imported once per isolate: given raw bytes, jose would import it again on every token. The key
+ * is kept, never the promise: another request awaiting it could be dropped with its creator
+ * (lib/rate-limit/leases.ts); concurrent first requests each import it.
  */
-function keyFor(secret: string) {
-  let hit = keyCache.get(secret)
-  if (!hit) {
-    const bytes = new TextEncoder().encode(secret)
-    hit = Promise.all([
-      sha256Hex(secret),
-      crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
-    ]).then(([h, key]) => ({ kid: h.slice(0, 16), key }))
-    keyCache.set(secret, hit)
-  }
-  return hit
+async function keyFor(secret: string) {
+  const hit = keyCache.get(secret)
+  if (hit) return hit
+  const bytes = new TextEncoder().encode(secret)
+  const [h, key] = await Promise.all([
+    sha256Hex(secret),
+    crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
+  ])
+  const made = { kid: h.slice(0, 16), key }
+  keyCache.set(secret, made)
+  return made
 }
 
 /** `sub` is the user id, `sid` the session (refresh-token family) the token was issued for. */

@@ -20,8 +20,10 @@ export const RESET_TTL_MINUTES = 60
 const otpHash = (config: Config, userId: string, code: string) =>
   hmacSha256(`otp:${config.JWT_SECRET}`, `${userId}:${code}`)
 
-// A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
-let dummyHash: Promise<string> | undefined
+// A fixed hash to verify against when the email is unknown, so timing does not reveal accounts. The
+// value is kept, never the promise: another request awaiting it could be dropped with its creator
+// (lib/rate-limit/leases.ts).
+let dummyHash: string | undefined
 
 /**
  * Creates or replaces the user's one live OTP and queues its email. Returns the seconds to wait
@@ -135,8 +137,8 @@ export async function tokenPair(config: Config, issued: { userId: string; sessio
 export async function login(db: HttpDatabase, config: Config, email: string, password: string, meta: LoginMeta) {
   const user = await findUserByEmail(db, email)
   if (!user) {
-    dummyHash ??= hashPassword('not-a-real-password')
-    await verifyPassword(password, await dummyHash)
+    dummyHash ??= await hashPassword('not-a-real-password')
+    await verifyPassword(password, dummyHash)
     throw new ApiError('INVALID_CREDENTIALS', 'Invalid email or password')
   }
   const { valid, needsRehash } = await verifyPassword(password, user.passwordHash)

@@ -14,8 +14,15 @@ const leases = new Map<string, Lease>()
 
 export const leaseSize = (rule: RateRule) => Math.max(1, Math.min(MAX_UNITS, Math.floor(rule.limit / SHARE)))
 
-/** Leases being taken from the backend, by lease id: concurrent requests wait for one instead of each asking. */
-const refills = new Map<string, Promise<LimitResult>>()
+/**
+ * Leases being taken from the backend, by lease id: concurrent requests wait for one instead of each
+ * asking. Waiters poll this plain state on their own timer rather than awaiting the taker's promise:
+ * in workerd a continuation queued by another request's promise runs in that request, and is
+ * dropped when it ends first (the waiter then hangs until the runtime answers 500 for it).
+ */
+type Refill = { result?: LimitResult; error?: unknown }
+const refills = new Map<string, Refill>()
+const POLL_MS = 1
 
 function take(id: string): LimitResult | undefined {
   const held = leases.get(id)
@@ -44,28 +51,28 @@ export async function limitLeased(
     if (taken) return taken
     const pending = refills.get(id)
     if (!pending) break
-    const shared = await pending
+    while (!pending.result && pending.error === undefined) await new Promise((r) => setTimeout(r, POLL_MS))
+    if (pending.error !== undefined) throw pending.error
+    const shared = pending.result!
     // A lease refused, or a guess because the backend did not answer, is the answer for its waiters too.
     if (!shared.success || shared.reason) return shared
   }
   leases.delete(id)
-  let spare = 0
-  const refill = backend.limit(bucket, key, rule, leaseSize(rule)).then(
-    (result) => {
-      refills.delete(id)
-      spare = result.success && !result.reason ? (result.granted ?? 1) - 1 : 0
-      if (spare > 0) {
-        if (leases.size >= MAX_LEASES) leases.delete(leases.keys().next().value!)
-        leases.set(id, { units: spare, result })
-      }
-      return result
-    },
-    (err: unknown) => {
-      refills.delete(id)
-      throw err
-    },
-  )
+  const refill: Refill = {}
   refills.set(id, refill)
-  const result = await refill
-  return { ...result, remaining: result.remaining + spare }
+  try {
+    const result = await backend.limit(bucket, key, rule, leaseSize(rule))
+    const spare = result.success && !result.reason ? (result.granted ?? 1) - 1 : 0
+    if (spare > 0) {
+      if (leases.size >= MAX_LEASES) leases.delete(leases.keys().next().value!)
+      leases.set(id, { units: spare, result })
+    }
+    refill.result = result
+    return { ...result, remaining: result.remaining + spare }
+  } catch (err) {
+    refill.error = err ?? new Error('rate limit backend failed')
+    throw err
+  } finally {
+    refills.delete(id)
+  }
 }
