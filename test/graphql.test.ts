@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { app } from '../src/app'
 import { projectMembers, projects, tasks } from '../src/db/schema'
-import { api, call, tag, withDb } from './helpers'
+import { api, call, seedUser, tag, withDb } from './helpers'
 import { freshProject, seedCrew, type Crew } from './project-helpers'
 
 type Gql<T = Record<string, unknown>> = {
@@ -243,4 +243,29 @@ describe('REST and GraphQL give every actor the same answer', () => {
       expect(graph).toEqual(rest)
     })
   }
+})
+
+describe('GraphQL and the API rate limit', () => {
+  it('spends the same per-client budget as REST: 429 once REST has used it up, and the other way round', async () => {
+    // The API budget is per caller (per IP for anonymous ones); here it is 3 requests.
+    const vars = { ...env, RATE_LIMIT_API: '3/600', RATE_LIMIT_TIMEOUT_MS: '10000' } as unknown as Env
+    const send = (token: string, path: string, init: RequestInit = {}) =>
+      app.request(`/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } }, vars)
+    const query = (token: string) =>
+      send(token, '/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ posts(limit: 1) { id } }' }),
+      })
+
+    const rest = (await seedUser()).token
+    for (let i = 0; i < 3; i++) expect((await send(rest, '/posts')).status).toBe(200)
+    const refused = await query(rest)
+    expect(refused.status).toBe(429)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED')
+
+    const graph = (await seedUser()).token
+    for (let i = 0; i < 3; i++) expect((await query(graph)).status).toBe(200)
+    expect((await send(graph, '/posts')).status).toBe(429)
+  })
 })

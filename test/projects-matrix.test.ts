@@ -9,8 +9,18 @@ import { app } from '../src/app'
 import { call, tag, type Method } from './helpers'
 import { bareUser, freshProject, seedCrew, type Crew, type Fixture } from './project-helpers'
 
-type Actor = 'anonymous' | 'outsider' | 'viewer' | 'assignee' | 'member' | 'admin' | 'owner' | 'sysadmin'
-const ACTORS: Actor[] = ['anonymous', 'outsider', 'viewer', 'assignee', 'member', 'admin', 'owner', 'sysadmin']
+type Actor = 'anonymous' | 'outsider' | 'moderator' | 'viewer' | 'assignee' | 'member' | 'admin' | 'owner' | 'sysadmin'
+const ACTORS: Actor[] = [
+  'anonymous',
+  'outsider',
+  'moderator',
+  'viewer',
+  'assignee',
+  'member',
+  'admin',
+  'owner',
+  'sysadmin',
+]
 const CODE_OF: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' }
 
 type Ctx = Fixture & { newUserId: string }
@@ -22,16 +32,19 @@ type Row = {
   expect: Record<Actor, number>
 }
 
-/** Anonymous 401, outsiders 404, each listed actor `allowed`, other members 403. */
+/**
+ * Anonymous 401, outsiders 404 (a moderator too: its role is about posts, not others' projects), each
+ * listed actor `allowed`, other members 403.
+ */
 function only(allowed: Actor[], status: number): Record<Actor, number> {
-  const out = { anonymous: 401, outsider: 404 } as Record<Actor, number>
-  for (const a of ACTORS.slice(2)) out[a] = allowed.includes(a) ? status : 403
+  const out = { anonymous: 401, outsider: 404, moderator: 404 } as Record<Actor, number>
+  for (const a of ACTORS.slice(3)) out[a] = allowed.includes(a) ? status : 403
   return out
 }
 const MEMBERS: Actor[] = ['viewer', 'assignee', 'member', 'admin', 'owner', 'sysadmin']
 const MANAGERS: Actor[] = ['admin', 'owner', 'sysadmin']
 const WRITERS: Actor[] = ['member', 'admin', 'owner', 'sysadmin']
-const everyone = (status: number) => ({ ...only(MEMBERS, status), outsider: status })
+const everyone = (status: number) => ({ ...only(MEMBERS, status), outsider: status, moderator: status })
 
 const task = () => ({ title: `Task ${tag()}`, priority: 'high', tags: ['matrix'] })
 
