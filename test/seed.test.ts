@@ -57,4 +57,36 @@ describe('the demo seed', () => {
       expect(data(await post(d.serialNumber, d.key, reading(2))).accepted, d.serialNumber).toBe(1)
     }
   })
+
+  it('gives user@outpost.dev demo projects with the moderator as a member, a dozen tasks across statuses and posts', async () => {
+    await seed(env.DATABASE_URL, { keysFile: `/tmp/outpost-seed-${crypto.randomUUID()}.json` })
+    const { rows } = await withDb((db) =>
+      db.execute<{
+        projects: number
+        moderated: number
+        tasks: number
+        statuses: number
+        tomorrow: number
+        posts: number
+      }>(sql`
+        with owner as (select id from users where email = 'user@outpost.dev'),
+             moderator as (select id from users where email = 'moderator@outpost.dev'),
+             mine as (select p.id from projects p where p.owner_id = (select id from owner))
+        select (select count(*)::int from mine) as projects,
+               (select count(*)::int from project_members m
+                  where m.project_id in (select id from mine) and m.user_id = (select id from moderator)) as moderated,
+               (select count(*)::int from tasks t where t.project_id in (select id from mine)) as tasks,
+               (select count(distinct status)::int from tasks t where t.project_id in (select id from mine)) as statuses,
+               (select count(*)::int from tasks t where t.project_id in (select id from mine)
+                  and t.due_date between now() and now() + interval '36 hours') as tomorrow,
+               (select count(*)::int from posts where author_id = (select id from owner)) as posts`),
+    )
+    const seeded = rows[0]!
+    expect(seeded.projects).toBeGreaterThanOrEqual(2)
+    expect(seeded.moderated).toBe(seeded.projects)
+    expect(seeded.tasks).toBeGreaterThanOrEqual(12)
+    expect(seeded.statuses).toBe(4)
+    expect(seeded.tomorrow).toBeGreaterThan(0)
+    expect(seeded.posts).toBeGreaterThanOrEqual(3)
+  })
 })
