@@ -32,7 +32,7 @@ export function timingSafeEqual(a: Uint8Array | string, b: Uint8Array | string) 
 }
 
 // Keys, never promises of keys: another request awaiting one could be dropped with its creator (lib/rate-limit/leases.ts).
-const hmacKeys = new Map<string, CryptoKey>()
+const hmacKeys = new Map<string, Awaited<ReturnType<typeof crypto.subtle.importKey>>>()
 
 /** HMAC-SHA256 of `data` under `secret`, base64url. Used to pepper short secrets (OTPs) and derive tokens. */
 export async function hmacSha256(secret: string, data: string) {
