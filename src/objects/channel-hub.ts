@@ -1,7 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
-import { renewConnection } from '../features/realtime/connections.service'
-import { applyTaskFrame } from '../features/tasks/task-frames'
-import { onlineStatus, type EventData } from '../features/realtime/hub.service'
+import type { EventData } from '../features/realtime/hub.service'
 import {
   parseClientFrame,
   parseHubRequest,
@@ -10,18 +8,17 @@ import {
   streamLine,
   wsFrame as frame,
   type ChannelMessage,
-  type ClientFrame,
   type Close,
   type Subscriber,
 } from '../features/realtime/protocol'
 import { GroupCommit } from './hub/group-commit'
 import { HubMeta, TypingState } from './hub/hub-state'
 import { Closer } from './hub/closer'
-import { CursorLimit } from './hub/cursor-limit'
+import { ClientFrames } from './hub/client-frames'
 import { Members, type ConnectionFilter } from './hub/members'
 import { ReplayLog } from './hub/replay-log'
 import { Roster } from './hub/roster'
-import { attachment, close, HubSockets, reply, type Attachment } from './hub/sockets'
+import { attachment, close, HubSockets, reply } from './hub/sockets'
 import { SseClients } from './hub/sse-clients'
 
 /** How often the alarm sweeps idle sockets and probes SSE streams while anyone is connected. */
@@ -43,7 +40,7 @@ export class ChannelHub extends DurableObject<Env> {
   private readonly roster: Roster
   private readonly closer: Closer
   private readonly sse = new SseClients((c) => this.roster.dropped(c))
-  private readonly cursors = new CursorLimit()
+  private readonly frames: ClientFrames
   /** Publishes that arrive while the previous ones commit are written together: one transaction per burst. */
   private readonly commits = new GroupCommit(
     (p: Publish) => {
@@ -66,6 +63,13 @@ export class ChannelHub extends DurableObject<Env> {
     const { meta, members, typing, sockets } = this
     this.roster = new Roster({ env, meta, members, typing, sockets, channel })
     this.closer = new Closer({ channel, members, sockets, sse: this.sse, roster: this.roster })
+    this.frames = new ClientFrames({
+      ...{ env, channel, log: this.log, members, sockets, typing },
+      waitUntil: (p) => ctx.waitUntil(p),
+      fanOut: (message) => this.fanOut(message),
+      schedule: () => this.schedule(),
+      closeConnections: (filter, why) => this.closeConnections(filter, why),
+    })
     this.members.forgetDead(this.sockets.any)
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"event":"ping"}', '{"event":"pong"}'))
   }
@@ -119,12 +123,12 @@ export class ChannelHub extends DurableObject<Env> {
     const att = this.sockets.touch(ws)
     const parsed = parseClientFrame(message)
     if ('error' in parsed) return reply(ws, 'error', parsed.error)
-    await this.handle(ws, att, parsed.frame)
+    await this.frames.handle(ws, att, parsed.frame)
   }
 
   override async webSocketClose(ws: WebSocket, code: number) {
     close(ws, code === 1005 || code === 1006 ? 1000 : code)
-    this.cursors.forget(attachment(ws).clientId)
+    this.frames.forget(attachment(ws).clientId)
     await this.roster.leave(attachment(ws))
   }
 
@@ -141,48 +145,6 @@ export class ChannelHub extends DurableObject<Env> {
     this.typing.expire(now)
     this.log.prune(now)
     await this.schedule()
-  }
-
-  private async handle(ws: WebSocket, att: Attachment, msg: ClientFrame) {
-    const { userId } = att
-    if (msg.event === 'ping') return reply(ws, 'pong', { at: new Date().toISOString() })
-    if (!userId)
-      return reply(ws, 'error', { code: 'UNAUTHORIZED', message: `"${msg.event}" needs a signed-in connection` })
-    switch (msg.event) {
-      case 'typing':
-        this.typing.start(userId, msg.data)
-        return this.schedule()
-      case 'stopTyping':
-        return this.typing.stop(userId, msg.data)
-      case 'getOnlineStatus':
-        return reply(ws, 'onlineStatus', { users: await onlineStatus(this.env.PRESENCE_HUB, msg.data.userIds) })
-      case 'auth':
-        return this.renew(ws, att, msg.data.token)
-      case 'cursor_position':
-        return this.relayCursor(ws, att, msg.data.position)
-      case 'task_update': {
-        const { event, data } = await applyTaskFrame(this.env, userId, this.channel, msg.data, (p) =>
-          this.ctx.waitUntil(p),
-        )
-        return reply(ws, event, data)
-      }
-      case 'publish':
-        if (!att.canPublish)
-          return reply(ws, 'error', { code: 'FORBIDDEN', message: `Clients may not publish on ${this.channel}` })
-        this.fanOut(
-          this.log.append(this.channel, msg.data.event, (msg.data.data ?? null) as EventData, { from: userId }),
-        )
-    }
-  }
-
-  /** Seed 001's cursor sharing: relayed to the channel's other sockets as `cursor_update`, never stored. */
-  private relayCursor(ws: WebSocket, att: Attachment, position: EventData) {
-    if (!this.channel.startsWith('project:'))
-      return reply(ws, 'error', { code: 'FORBIDDEN', message: 'cursor_position is sent on a project channel' })
-    const now = Date.now()
-    if (!this.cursors.allow(att.clientId, now))
-      return reply(ws, 'error', { code: 'RATE_LIMITED', message: 'Too many cursor_position frames; slow down' })
-    this.sockets.broadcast(frame('cursor_update', { userId: att.userId, position, timestamp: now }), ws)
   }
 
   private async acceptSocket(sub: Subscriber, since: number | undefined, protocol: string | null) {
@@ -209,17 +171,6 @@ export class ChannelHub extends DurableObject<Env> {
     await this.roster.joined(sub, first)
     await this.schedule()
     return new Response(readable, { headers: { 'content-type': 'application/x-ndjson' } })
-  }
-
-  /** An `auth` frame: a fresh token of the same session extends the socket past the one it opened with. */
-  private async renew(ws: WebSocket, att: Attachment, token: string) {
-    const renewal = await renewConnection(this.env, att, this.channel, token)
-    if ('error' in renewal) return reply(ws, 'error', renewal.error)
-    if ('close' in renewal) return this.closeConnections({ clientIds: [att.clientId] }, renewal.close)
-    const expiresAt = this.members.renew(att.clientId, renewal.expiresAt)
-    if (expiresAt === null) return // closed while the token was checked
-    this.sockets.renew(ws, { expiresAt, canPublish: renewal.canPublish })
-    reply(ws, 'authenticated', { expiresAt: new Date(expiresAt).toISOString() })
   }
 
   private fanOut(message: ChannelMessage) {
