@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:workers'
 import { and, eq } from 'drizzle-orm'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { app } from '../src/app'
 import { projectMembers, projects, tasks } from '../src/db/schema'
 import { cacheUse, cached, warm, hasRedis, ok, redisDown, via } from './cache-helpers'
@@ -252,6 +252,32 @@ describe('without a working cache', () => {
     })
     expect(use.hits).toBe(0)
     expect(use.errors).toBeGreaterThanOrEqual(5)
+  })
+
+  it('answers reads and writes from Postgres when Redis never answers, each call cut at the timeout', async () => {
+    const { projectId, taskId } = await freshProject(crew)
+    const slow = { ...redisDown, UPSTASH_REDIS_REST_URL: 'https://redis-slow.outpost.test' } as Env
+    const real = globalThis.fetch
+    let asked = 0
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const req = new Request(input, init)
+      if (new URL(req.url).host !== 'redis-slow.outpost.test') return real(input, init)
+      asked++
+      return new Promise<Response>(() => {})
+    })
+    try {
+      const use = await cacheUse(async () => {
+        expect((await via(slow, 'GET', `/projects/${projectId}`, crew.owner.token)).status).toBe(200)
+        expect((await via(slow, 'GET', `/tasks/${taskId}`, crew.owner.token)).status).toBe(200)
+        expect((await via(slow, 'PATCH', `/tasks/${taskId}`, crew.owner.token, { title: 'Slow' })).status).toBe(200)
+        expect(ok(await via<Task>(slow, 'GET', `/tasks/${taskId}`, crew.owner.token)).title).toBe('Slow')
+      })
+      expect(use.hits).toBe(0)
+      expect(use.errors).toBeGreaterThanOrEqual(4)
+      expect(asked).toBeGreaterThanOrEqual(4)
+    } finally {
+      vi.restoreAllMocks()
+    }
   })
 
   it('is simply uncached without Upstash credentials', async () => {
