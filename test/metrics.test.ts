@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import dashboard from '../docs/monitoring/grafana-dashboard.json'
 import { type Batch, METRICS } from '../src/lib/metrics/catalog'
 import { MetricsRecorder } from '../src/lib/metrics/recorder'
+import { queueBacklog, sumMetrics } from '../src/dashboard-ui/prometheus'
 import { renderPrometheus } from '../src/lib/metrics/render'
 import { post, reading, seedDevice } from './coldchain-fixtures'
 import { BASE, call, seedUser } from './helpers'
@@ -31,6 +32,38 @@ function seriesValue(families: Family[], name: string, labels: Record<string, st
     ?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
   return Number(series?.value ?? 0)
 }
+
+describe('queue backlog', () => {
+  it('counts the messages the app sends, by queue', async () => {
+    const me = await seedUser()
+    const before = (await scrape()).families
+    const res = await call('POST', '/auth/forgot-password', undefined, { email: me.user.email })
+    expect(res.status).toBe(202)
+    // The email is enqueued after the answer (waitUntil): wait for it, then check nothing more came.
+    const sent = async () =>
+      moved(before, (await scrape()).families, 'outpost_queue_messages_total', { queue: 'email', outcome: 'sent' })
+    for (let i = 0; i < 50 && (await sent()) < 1; i++) await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 300))
+    const after = (await scrape()).families
+    expect(moved(before, after, 'outpost_queue_messages_total', { queue: 'email', outcome: 'sent' })).toBe(1)
+  })
+
+  it('is sent − acked − dead-lettered per queue in what /metrics renders (what the Operations view shows)', () => {
+    const recorder = new MetricsRecorder()
+    const tally = (queue: string, outcome: string, n: number) =>
+      recorder.count('outpost_queue_messages_total', { queue, outcome }, n)
+    tally('email', 'sent', 7)
+    tally('email', 'acked', 4)
+    tally('email', 'retried', 3) // still in the queue
+    tally('email', 'dead_lettered', 1)
+    tally('email-dlq', 'acked', 1) // the dead-letter consumer's own ack is not the email queue's
+    tally('jobs', 'sent', 2)
+    tally('jobs', 'acked', 3) // a redelivered message acked twice: never below 0
+    const text = renderPrometheus(recorder.takeBatch())
+    expect(queueBacklog(text, ['email', 'jobs'])).toEqual({ email: 2, jobs: 0 })
+    expect(sumMetrics(text, ['outpost_queue_messages_total'])).toEqual({ outpost_queue_messages_total: 21 })
+  })
+})
 
 describe('GET /metrics', () => {
   it('answers 401 without a token, 403 to a non-admin, and 200 to an admin or the metrics token', async () => {

@@ -210,6 +210,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     await page.locator('#health li').first().waitFor()
     await page.locator('#system-jobs tr').first().waitFor()
     await page.waitForTimeout(6500) // /metrics samples at 0, 1 and 6 s: two points of each rate
+    expect(Number(await page.locator('[data-backlog="email"]').textContent())).toBeGreaterThanOrEqual(0)
     await page.screenshot({ path: join(DOCS, 'operations.png'), fullPage: true })
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByRole('button', { name: 'user: user@outpost.dev' }).click()

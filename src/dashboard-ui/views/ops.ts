@@ -1,6 +1,7 @@
 import type uPlot from 'uplot'
 import { lineChart } from '../chart'
 import { append, fill, h, titled, when } from '../dom'
+import { queueBacklog, sumMetrics } from '../prometheus'
 import { api, client, dataOf, errorText } from '../session'
 
 /** The series the Operations view charts from GET /metrics: counters as a rate per second, gauges as they are. */
@@ -10,19 +11,9 @@ const KEY_METRICS = [
   { name: 'outpost_cron_executions_total', title: 'Cron executions / s', rate: true },
   { name: 'outpost_websocket_connections', title: 'WebSocket connections', rate: false },
 ] as const
+const QUEUES = ['email', 'jobs'] as const
 const POLL_MS = 5000
 const KEEP = 120 // points: 10 minutes at one every 5 s
-
-/** Sums every sample of each named metric in a Prometheus text exposition (labels summed over). */
-export function sumMetrics(text: string, names: readonly string[]) {
-  const sums = Object.fromEntries(names.map((n) => [n, 0])) as Record<string, number>
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const name = line.match(/^[a-zA-Z_:][a-zA-Z0-9_:]*/)?.[0]
-    if (name && name in sums) sums[name] = (sums[name] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return sums
-}
 
 /** Admins: dependency health, system jobs, realtime channels, dead-letter queues, and key metrics live. */
 export function opsView(main: HTMLElement) {
@@ -31,6 +22,7 @@ export function opsView(main: HTMLElement) {
   const systemBody = h('tbody', { id: 'system-jobs' })
   const realtimeBox = h('div', { id: 'realtime' })
   const queuesBox = h('div', { id: 'queues' })
+  const backlogBox = h('div', { id: 'backlog' })
   const charts = h('div', { class: 'charts' })
   fill(
     main,
@@ -60,7 +52,7 @@ export function opsView(main: HTMLElement) {
         ),
       ),
     ),
-    titled('queues', 'Queues and dead letters', queuesBox),
+    titled('queues', 'Queues and dead letters', backlogBox, queuesBox),
     titled('realtime', 'Realtime channels', realtimeBox),
   )
 
@@ -168,7 +160,7 @@ export function opsView(main: HTMLElement) {
 
   const loadQueues = () =>
     guard(async () => {
-      const depth = async (queue: 'email' | 'jobs') => {
+      const depth = async (queue: (typeof QUEUES)[number]) => {
         const res = await api.deadLetters.admin['dead-letters'].$get({
           query: { queue, status: 'pending', limit: '1' },
         })
@@ -232,9 +224,22 @@ export function opsView(main: HTMLElement) {
     guard(async () => {
       const res = await client.fetch('/metrics')
       if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`)
+      const text = await res.text()
       const sums = sumMetrics(
-        await res.text(),
+        text,
         KEY_METRICS.map((m) => m.name),
+      )
+      const backlog = queueBacklog(text, QUEUES)
+      fill(
+        backlogBox,
+        h(
+          'dl',
+          { class: 'figures' },
+          QUEUES.flatMap((q) => [
+            h('dt', {}, `${q} (in queue, from /metrics)`),
+            h('dd', { 'data-backlog': q }, backlog[q]),
+          ]),
+        ),
       )
       const at = Date.now() / 1000
       for (const p of plots) {

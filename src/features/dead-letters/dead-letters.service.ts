@@ -1,7 +1,8 @@
-import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { deadLetters, queueFailures, type DeadLetter, type DeadLetterSource } from '../../db/schema'
 import type { Config } from '../../env'
+import { count } from '../../lib/metrics/recorder'
 import { ApiError } from '../../lib/errors'
 import { errorFields, log } from '../../lib/logger'
 import { offsetOf, toPage, totalRows } from '../../lib/pagination'
@@ -114,8 +115,7 @@ export async function listDeadLetters(db: Database, q: DeadLetterListQuery) {
 
 /** Dead letters not replayed yet (GET /health). */
 export async function countPending(db: Database) {
-  const [row] = await db.select({ n: count() }).from(deadLetters).where(byStatus.pending)
-  return row?.n ?? 0
+  return db.$count(deadLetters, byStatus.pending)
 }
 
 /**
@@ -141,6 +141,7 @@ export async function replayDeadLetter(db: Database, config: Config, id: string,
   const queue = claimed.queue === 'email' ? config.bindings.EMAIL_QUEUE : config.bindings.JOBS_QUEUE
   try {
     await queue.send(claimed.body)
+    count('outpost_queue_messages_total', { queue: claimed.queue, outcome: 'sent' })
   } catch (err) {
     // Nothing was sent: release the claim so the replay can be asked again.
     await db.update(deadLetters).set({ replayedAt: null, replayedBy: null }).where(eq(deadLetters.id, id))

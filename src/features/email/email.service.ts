@@ -2,6 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { emails } from '../../db/schema'
 import type { Config } from '../../env'
+import { count } from '../../lib/metrics/recorder'
 import { render, type EmailMessage, type TemplateData, type TemplateName } from './email.templates'
 
 /**
@@ -17,6 +18,7 @@ export async function enqueueEmail<T extends TemplateName>(
 ) {
   const message: EmailMessage = { id: opts.id ?? crypto.randomUUID(), to: to.toLowerCase(), template, data }
   await config.bindings.EMAIL_QUEUE.send(message)
+  count('outpost_queue_messages_total', { queue: 'email', outcome: 'sent' })
   return message.id
 }
 

@@ -2,6 +2,7 @@ import { and, asc, eq, lte, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { executions, jobs } from '../../db/schema'
 import type { Config } from '../../env'
+import { count } from '../../lib/metrics/recorder'
 import { ApiError } from '../../lib/errors'
 import { ownJob } from './jobs.service'
 import { nextRunAt } from './schedule'
@@ -14,9 +15,11 @@ const SEND_BATCH = 100
 /** Sends executions to the `jobs` queue, at most 100 per sendBatch (the Queues limit). */
 async function enqueue(config: Config, ids: string[]) {
   for (let i = 0; i < ids.length; i += SEND_BATCH) {
+    const batch = ids.slice(i, i + SEND_BATCH)
     await config.bindings.JOBS_QUEUE.sendBatch(
-      ids.slice(i, i + SEND_BATCH).map((executionId) => ({ body: { executionId } satisfies JobMessage })),
+      batch.map((executionId) => ({ body: { executionId } satisfies JobMessage })),
     )
+    count('outpost_queue_messages_total', { queue: 'jobs', outcome: 'sent' }, batch.length)
   }
 }
 

@@ -31,7 +31,7 @@ export const METRICS = {
   },
   outpost_queue_messages_total: {
     type: 'counter',
-    help: 'Queue messages handled, by queue and outcome (acked, retried, dead_lettered)',
+    help: 'Queue messages by queue and outcome: sent (by the app), acked, retried, dead_lettered',
     labels: ['queue', 'outcome'],
   },
   outpost_rate_limit_decisions_total: {
