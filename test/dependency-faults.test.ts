@@ -156,3 +156,61 @@ describe('Postgres failing during a request', () => {
     await expectDependencyDown(res, 'login, too many clients')
   })
 })
+
+describe('Postgres saturated (more concurrent requests than it has connections for)', () => {
+  it('lets requests wait or answers 503 DEPENDENCY_DOWN with Retry-After, never 500, and recovers', async () => {
+    // The app's queries run as a role allowed 3 connections: both transports (the HTTP endpoint's pool and the
+    // WebSocket pool of a transaction) then ask Postgres for more than it grants, as a busy Neon compute would.
+    const role = `saturated_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`
+    await withDb(async (db) => {
+      await db.execute(sql.raw(`create role ${role} login password 'password' connection limit 3`))
+      await db.execute(sql.raw(`grant usage on schema public to ${role}`))
+      await db.execute(sql.raw(`grant all on all tables in schema public to ${role}`))
+      await db.execute(sql.raw(`grant all on all sequences in schema public to ${role}`))
+    })
+    const url = new URL(env.DATABASE_URL)
+    url.username = role
+    const saturated = { ...env, DATABASE_URL: url.toString() } as Env
+    const users = await Promise.all(Array.from({ length: 5 }, () => seedUser()))
+    const request = (token: string, i: number) =>
+      i % 5 === 4
+        ? app.request(
+            '/api/v1/jobs',
+            {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              body: JSON.stringify({
+                name: `saturated ${i}`,
+                cronExpression: '0 3 * * *',
+                targetUrl: 'https://example.com/hook',
+              }),
+            },
+            saturated,
+          )
+        : app.request(
+            i % 2 ? '/api/v1/notifications' : '/api/v1/auth/me',
+            { headers: { authorization: `Bearer ${token}` } },
+            saturated,
+          )
+
+    const answers = await Promise.all(users.flatMap((u) => Array.from({ length: 12 }, (_, i) => request(u.token, i))))
+    const seen: Record<string, number> = {}
+    for (const res of answers) {
+      const body = await res.json<Body>()
+      const key = res.ok ? `${res.status}` : `${res.status} ${body.error?.code}`
+      seen[key] = (seen[key] ?? 0) + 1
+      if (!res.ok) await expectDependencyDown(Response.json(body, res), `saturated: ${res.status}`)
+    }
+    console.log('saturated Postgres, 60 concurrent requests:', seen)
+    expect(
+      Object.keys(seen).every((k) => k === '200' || k === '201' || k === '503 DEPENDENCY_DOWN'),
+      JSON.stringify(seen),
+    ).toBe(true)
+    expect((seen['200'] ?? 0) + (seen['201'] ?? 0)).toBeGreaterThan(0)
+
+    // Connections are granted again: every request is served, with no restart.
+    await withDb((db) => db.execute(sql.raw(`alter role ${role} connection limit -1`)))
+    const again = await Promise.all(users.flatMap((u) => Array.from({ length: 5 }, (_, i) => request(u.token, i))))
+    expect(again.map((r) => r.status).sort()).toEqual([...Array(20).fill(200), ...Array(5).fill(201)])
+  }, 60_000)
+})

@@ -1,7 +1,8 @@
 /**
  * Durable Object faults (issue 17, part 3) and the hub's heartbeat (part 5): an alarm that throws is retried by the
  * runtime and the device still goes offline; objects evicted mid-stream resume from their storage; a ping is
- * answered by the runtime's auto-response, not by waking the hub.
+ * answered by the runtime's auto-response, not by waking the hub; a hub whose storage write fails keeps what it
+ * acknowledged.
  */
 import { env } from 'cloudflare:workers'
 import { abortAllDurableObjects, evictDurableObject, runInDurableObject } from 'cloudflare:test'
@@ -93,6 +94,40 @@ describe('ChannelHub faults and heartbeats', () => {
     ])
     const kept = await runInDurableObject(hub, async (h: ChannelHub) => (await h.replay(0)).messages.map((m) => m.id))
     expect(kept).toEqual([1, 2, 3])
+    ws.ws.close()
+  })
+
+  it('keeps the events it acknowledged when a storage write fails, and publishes again after it', async () => {
+    const { token } = await seedUser()
+    const ch = uniqueChannel('storage-fault')
+    const ws = await openSocket(ch, { token })
+    await ws.next('presence')
+    const hub = hubFor(env.CHANNEL_HUB, ch)
+    const acked = [await hub.publish('kept', { n: 1 }), await hub.publish('kept', { n: 2 })].map((r) => r.id)
+    // The next commit fails: the runtime could not make the write durable.
+    await runInDurableObject(hub, (_h, state) => {
+      const sync = state.storage.sync.bind(state.storage)
+      let failures = 1
+      state.storage.sync = async () => {
+        if (failures-- > 0) throw new Error('injected: storage write failed')
+        return sync()
+      }
+    })
+    // Called on the instance: an RPC rejection would also be reported as unhandled in this shared isolate.
+    await runInDurableObject(hub, async (h: ChannelHub) => {
+      await expect(h.publish('unacked', { n: 3 })).rejects.toThrow(/injected: storage write failed/)
+    })
+    const after = await hub.publish('after', { n: 4 })
+    expect(after.id).toBeGreaterThan(acked[1]!)
+    const kept = await runInDurableObject(hub, async (h: ChannelHub) => (await h.replay(0)).messages)
+    // Every acknowledged event is still there, in order, for a client that reconnects from 0.
+    expect(kept.filter((m) => m.event !== 'unacked').map((m) => [m.id, m.event])).toEqual([
+      [acked[0], 'kept'],
+      [acked[1], 'kept'],
+      [after.id, 'after'],
+    ])
+    const seen = [await ws.next('message'), await ws.next('message')].map((f) => f.data.id)
+    expect(seen).toEqual(acked)
     ws.ws.close()
   })
 
