@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { app } from '../src/app'
 import { emails } from '../src/db/schema'
 import { loadConfig } from '../src/env'
-import { enqueueEmail } from '../src/features/email/email.service'
+import { CLAIM_SECONDS, enqueueEmail } from '../src/features/email/email.service'
 import type { EmailMessage } from '../src/features/email/email.templates'
 import { deliverEmails as deliver } from './queue-delivery'
 import { retryDelay } from '../src/queues/email'
@@ -80,6 +80,54 @@ describe('email queue', () => {
       expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['m0'])
       expect((await rowsFor(failing.id))[0]?.status).toBe('sending')
       expect((await rowsFor(fine.id))[0]?.status).toBe('sent')
+    })
+
+    it('a failed send releases its claim: the retry sends at once', async () => {
+      let fail = true
+      const calls: string[] = []
+      mockFetchFor('https://mail.example', (req) => {
+        calls.push(req.headers.get('idempotency-key')!)
+        return new Response('', { status: fail ? 503 : 202 })
+      })
+      const m = message()
+      expect((await deliver([m], httpVars)).retryMessages).toHaveLength(1)
+      fail = false
+      expect((await deliver([m], httpVars)).explicitAcks).toEqual(['m0'])
+      expect(calls).toEqual([m.id, m.id])
+      expect((await rowsFor(m.id))[0]).toMatchObject({ status: 'sent', claimedUntil: null })
+    })
+
+    it('waits out the claim of a delivery that died mid-send, then sends once', async () => {
+      const calls: string[] = []
+      mockFetchFor('https://mail.example', (req) => {
+        calls.push(req.headers.get('idempotency-key')!)
+        return new Response('{}', { status: 202 })
+      })
+      const m = message()
+      // What a delivery that stored and claimed the email, then died before the provider answered, leaves.
+      await withDb((db) =>
+        db.insert(emails).values({
+          id: m.id,
+          to: m.to,
+          template: m.template,
+          subject: 's',
+          text: 't',
+          provider: 'http',
+          claimedUntil: new Date(Date.now() + 60_000),
+        }),
+      )
+      const held = await deliver([m], httpVars)
+      expect(held.retryMessages).toEqual([{ msgId: 'm0', delaySeconds: CLAIM_SECONDS }])
+      expect(calls).toEqual([])
+      await withDb((db) =>
+        db
+          .update(emails)
+          .set({ claimedUntil: new Date(Date.now() - 1000) })
+          .where(eq(emails.id, m.id)),
+      )
+      expect((await deliver([m], httpVars)).explicitAcks).toEqual(['m0'])
+      expect(calls).toEqual([m.id])
+      expect((await rowsFor(m.id))[0]?.status).toBe('sent')
     })
   })
 })

@@ -1,13 +1,12 @@
 /** Cron-job test fixtures: a job on the local echo target, made due, dispatched and delivered by hand. */
 import { env } from 'cloudflare:workers'
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { app } from '../src/app'
 import { executions, jobs } from '../src/db/schema'
 import { loadConfig } from '../src/env'
 import { dispatchDueJobs } from '../src/features/jobs/dispatch.service'
-import worker from '../src/index'
 import { withDb } from './helpers'
+import { deliverBatch } from './queue-delivery'
 
 // Local targets are allowed only in development: these tests run the Worker as development.
 export const dev = { ...env, ENVIRONMENT: 'development' } as Env
@@ -53,26 +52,9 @@ export async function dueAndDispatch(jobId: string, at = new Date(Math.floor(Dat
 export const executionsOf = (jobId: string) =>
   withDb((db) => db.select().from(executions).where(eq(executions.jobId, jobId)))
 
-/**
- * Delivers one jobs message (id m0) for `executionId`, as its `attempts`-th delivery. `retryMessages` carry the
- * `delaySeconds` asked for: getQueueResult drops it, so each message's retry() is watched here.
- */
-export async function deliver(executionId: string, attempts = 1) {
-  const batch = createMessageBatch('jobs', [{ id: 'm0', timestamp: new Date(), attempts, body: { executionId } }])
-  const asked = new Map<string, QueueRetryOptions | undefined>()
-  for (const m of batch.messages) {
-    const retry = m.retry.bind(m)
-    m.retry = (options) => {
-      asked.set(m.id, options)
-      retry(options)
-    }
-  }
-  const ctx = createExecutionContext()
-  await worker.queue(batch, dev, ctx)
-  const result = await getQueueResult(batch, ctx)
-  const retryMessages = result.retryMessages.map((r) => ({ ...r, ...asked.get(r.msgId) }))
-  return { ...result, retryMessages }
-}
+/** Delivers one jobs message (id m0) for `executionId`, as its `attempts`-th delivery, with the delays retries asked. */
+export const deliver = (executionId: string, attempts = 1) =>
+  deliverBatch('jobs', [{ id: 'm0', attempts, body: { executionId } }], dev)
 
 /** A job created, made due and dispatched: its one execution. */
 export async function dispatchedExecution(token: string, over: Record<string, unknown>) {

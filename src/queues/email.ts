@@ -1,7 +1,7 @@
 import { databaseOf } from '../db/client'
 import type { Config } from '../env'
 import { clearFailure, noteFailure } from '../features/dead-letters/dead-letters.service'
-import { deliverEmail } from '../features/email/email.service'
+import { CLAIM_SECONDS, deliverEmail } from '../features/email/email.service'
 import { EmailMessageSchema } from '../features/email/email.templates'
 import { errorFields, log } from '../lib/logger'
 
@@ -24,6 +24,11 @@ export async function consumeEmail(batch: MessageBatch, config: Config) {
     }
     try {
       const outcome = await deliverEmail(db, config, parsed.data)
+      if (outcome === 'busy') {
+        // Another delivery of this email is sending it: look again once its claim must have ended.
+        message.retry({ delaySeconds: CLAIM_SECONDS })
+        continue
+      }
       log('info', 'email delivered', {
         emailId: parsed.data.id,
         template: parsed.data.template,

@@ -18,6 +18,8 @@ export const emails = pgTable(
     status: text('status', { enum: ['sending', 'sent'] })
       .notNull()
       .default('sending'),
+    /** Until when one delivery holds the send: a concurrent duplicate waits instead of calling the provider too. */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },

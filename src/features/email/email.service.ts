@@ -22,13 +22,24 @@ export async function enqueueEmail<T extends TemplateName>(
   return message.id
 }
 
+/** How long one delivery holds an email; longer than the provider call may take (PROVIDER_TIMEOUT_MS). */
+export const CLAIM_SECONDS = 60
+const PROVIDER_TIMEOUT_MS = 20_000
+const claimUntil = sql`now() + make_interval(secs => ${CLAIM_SECONDS})`
+
 /**
- * Delivers one queued email at most once per id. A row in `sending` state from an earlier
- * failed attempt is retried; a row in `sent` state means this is a duplicate delivery.
+ * Delivers one queued email at most once per id. The first delivery stores the row and claims it in
+ * one statement; a duplicate that arrives while the claim holds gets `busy` (the consumer asks for it
+ * again later, when the row says `sent`), so concurrent duplicates never both call the provider. A
+ * claim left by a delivery that died expires after CLAIM_SECONDS; a failed send releases it at once.
  */
-export async function deliverEmail(db: Database, config: Config, message: EmailMessage): Promise<'sent' | 'duplicate'> {
+export async function deliverEmail(
+  db: Database,
+  config: Config,
+  message: EmailMessage,
+): Promise<'sent' | 'duplicate' | 'busy'> {
   const { subject, text } = render(message, config.APP_URL)
-  await db
+  const claimed = await db
     .insert(emails)
     .values({
       id: message.id,
@@ -38,31 +49,45 @@ export async function deliverEmail(db: Database, config: Config, message: EmailM
       text,
       data: message.data,
       provider: config.EMAIL_PROVIDER,
+      claimedUntil: claimUntil,
     })
-    .onConflictDoNothing()
-  const [row] = await db.select({ status: emails.status }).from(emails).where(eq(emails.id, message.id))
-  if (row?.status === 'sent') return 'duplicate'
-
-  if (config.EMAIL_PROVIDER === 'http') {
-    const res = await fetch(config.EMAIL_API_URL!, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${config.EMAIL_API_KEY}`,
-        'content-type': 'application/json',
-        // The provider deduplicates a send we retry after a lost response.
-        'idempotency-key': message.id,
-      },
-      body: JSON.stringify({ from: config.EMAIL_FROM, to: message.to, subject, text }),
+    .onConflictDoUpdate({
+      target: emails.id,
+      set: { claimedUntil: claimUntil },
+      setWhere: sql`${emails.status} = 'sending' and (${emails.claimedUntil} is null or ${emails.claimedUntil} < now())`,
     })
-    if (!res.ok) throw new Error(`email provider answered ${res.status}`)
-  }
-  // Only the first finisher flips the row; a concurrent duplicate sees zero rows updated.
-  const updated = await db
-    .update(emails)
-    .set({ status: 'sent', sentAt: sql`now()` })
-    .where(and(eq(emails.id, message.id), eq(emails.status, 'sending')))
     .returning({ id: emails.id })
-  return updated.length ? 'sent' : 'duplicate'
+  if (!claimed.length) {
+    const [row] = await db.select({ status: emails.status }).from(emails).where(eq(emails.id, message.id))
+    return row?.status === 'sent' ? 'duplicate' : 'busy'
+  }
+
+  try {
+    if (config.EMAIL_PROVIDER === 'http') await sendThroughProvider(config, message, subject, text)
+  } catch (err) {
+    await db.update(emails).set({ claimedUntil: null }).where(eq(emails.id, message.id))
+    throw err
+  }
+  await db
+    .update(emails)
+    .set({ status: 'sent', sentAt: sql`now()`, claimedUntil: null })
+    .where(eq(emails.id, message.id))
+  return 'sent'
+}
+
+async function sendThroughProvider(config: Config, message: EmailMessage, subject: string, text: string) {
+  const res = await fetch(config.EMAIL_API_URL!, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${config.EMAIL_API_KEY}`,
+      'content-type': 'application/json',
+      // The provider deduplicates a send we retry after a lost response.
+      'idempotency-key': message.id,
+    },
+    body: JSON.stringify({ from: config.EMAIL_FROM, to: message.to, subject, text }),
+    signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+  })
+  if (!res.ok) throw new Error(`email provider answered ${res.status}`)
 }
 
 /** The `log` provider's stored mail for one address (of one template, if given), newest first. */
