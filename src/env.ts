@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { setLogLevel } from './lib/logger'
 
 /** Raised when the Worker's vars or secrets are missing or invalid. Names every bad variable at once. */
 export class ConfigError extends Error {
@@ -207,7 +208,10 @@ const cache = new WeakMap<object, Config>()
 /** Validates `env` once per env object. Throws one ConfigError listing every bad variable. */
 export function loadConfig(env: Env): Config {
   const hit = cache.get(env)
-  if (hit) return hit
+  if (hit) {
+    setLogLevel(hit.LOG_LEVEL)
+    return hit
+  }
   const vars = varsSchema.safeParse(env)
   const bindings = bindingsSchema.safeParse(env)
   const issues: Record<string, string> = {}
@@ -237,5 +241,6 @@ export function loadConfig(env: Env): Config {
     },
   }
   cache.set(env, config)
+  setLogLevel(config.LOG_LEVEL)
   return config
 }

@@ -43,6 +43,16 @@ describe('email queue', () => {
     expect(await rowsFor(m.id)).toHaveLength(1)
   })
 
+  it('logs at LOG_LEVEL: nothing below it, as the request log', async () => {
+    const lines: string[] = []
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+    const delivered = () => lines.filter((l) => (JSON.parse(l) as { msg: string }).msg === 'email delivered').length
+    await deliver([message()], { LOG_LEVEL: 'error' })
+    expect(delivered()).toBe(0)
+    await deliver([message()], { LOG_LEVEL: 'info' })
+    expect(delivered()).toBe(1)
+  })
+
   it('acks and drops a malformed message instead of retrying it forever', async () => {
     const bad = { ...message(), template: 'nope' } as unknown as EmailMessage
     const result = await deliver([bad])

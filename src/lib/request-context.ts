@@ -36,7 +36,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
           requestId,
           traceId,
         },
-        c.get('config')?.LOG_LEVEL ?? 'info',
+        c.get('config')?.LOG_LEVEL,
       )
     }
   }
