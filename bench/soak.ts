@@ -284,10 +284,7 @@ async function main() {
     ],
     // The isolate's heap after a full GC is what a leak would grow; its caches (signed-in callers, rate-limit
     // leases, metrics) are bounded, hence the few MB of slack. RSS only shows the peak: V8 keeps the pages it grew.
-    [
-      `Worker JS heap after GC ${start.heapMb} → ${end.heapMb} MB (within +8 MB)`,
-      end.heapMb <= start.heapMb + 8,
-    ],
+    [`Worker JS heap after GC ${start.heapMb} → ${end.heapMb} MB (within +8 MB)`, end.heapMb <= start.heapMb + 8],
     [
       `Postgres memory ${start.postgresMb} → ${end.postgresMb} MB (within +50% +64 MB); workerd RSS ${start.workerMb} → ${end.workerMb} MB (peak, not checked)`,
       end.postgresMb <= start.postgresMb * 1.5 + 64,
