@@ -176,7 +176,8 @@ export function resolvedAlertsFor(cell: DemoCell, now: number, ids: { technician
   let start = Math.floor(end / DAY_MS) * DAY_MS + incident.atMinute * 60_000
   if (start + incident.minutes * 60_000 > end) start -= DAY_MS
   const over = new Date(start + incident.minutes * 60_000)
-  const slots = readingsFor(cell, end).filter((r) => r.recordedAt.getTime() >= start && r.recordedAt < over)
+  // The incident's own readings, wherever it falls: the 24 h before `now` may have cut yesterday's.
+  const slots = readingsFor(cell, over.getTime()).filter((r) => r.recordedAt.getTime() >= start && r.recordedAt < over)
   const peak = Math.max(...slots.map((r) => r.temperature))
   const type: AlertType = incident.kind === 'heat' ? 'HIGH_TEMP' : 'SENSOR_ERROR'
   // An offline alert opens once the device has been silent for the 15-minute threshold.

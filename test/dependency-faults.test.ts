@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { app } from '../src/app'
 import { createDb, createHttpDb } from '../src/db/client'
 import { isDependencyFailure } from '../src/lib/dependency-errors'
-import { call, mockFetchFor, seedUser, withDb } from './helpers'
+import { call, expectError, mockFetchFor, seedUser, withDb } from './helpers'
 
 const DOWN_URL = 'postgres://postgres:password@127.0.0.1:9/outpost'
 const postgresDown = { ...env, DATABASE_URL: DOWN_URL } as Env
@@ -154,6 +154,44 @@ describe('Postgres failing during a request', () => {
     )
     vi.restoreAllMocks()
     await expectDependencyDown(res, 'login, too many clients')
+  })
+})
+
+describe('a multi-statement write interrupted', () => {
+  const register = (email: string) =>
+    call('POST', '/auth/register', undefined, { email, password: 'Str0ng!pass', name: 'All Or Nothing' })
+  const rowsFor = (email: string) =>
+    withDb(async (db) => {
+      const { rows } = await db.execute<{ users: number; codes: number }>(sql`
+        select count(*)::int as users,
+          (select count(*)::int from email_otps o join users u on u.id = o.user_id where u.email = ${email}) as codes
+        from users where email = ${email}`)
+      return rows[0]
+    })
+
+  it('sign-up: the code failing after the account was written leaves no account, and signing up again works', async () => {
+    const email = `atomic-${crypto.randomUUID()}@example.com`
+    // The second statement of the sign-up (the verification code) times out inside Postgres.
+    await withDb(async (db) => {
+      await db.execute(
+        sql.raw(`create function fail_otp() returns trigger language plpgsql as
+        $$ begin raise exception 'canceling statement due to statement timeout' using errcode = '57014'; end $$`),
+      )
+      await db.execute(
+        sql.raw('create trigger fail_otp before insert on email_otps for each row execute function fail_otp()'),
+      )
+    })
+    try {
+      expectError(await register(email), 503, 'DEPENDENCY_DOWN')
+      expect(await rowsFor(email)).toEqual({ users: 0, codes: 0 })
+    } finally {
+      await withDb(async (db) => {
+        await db.execute(sql.raw('drop trigger fail_otp on email_otps'))
+        await db.execute(sql.raw('drop function fail_otp()'))
+      })
+    }
+    expect((await register(email)).status).toBe(201)
+    expect(await rowsFor(email)).toEqual({ users: 1, codes: 1 })
   })
 })
 

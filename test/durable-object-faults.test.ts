@@ -6,13 +6,13 @@
  */
 import { env } from 'cloudflare:workers'
 import { abortAllDurableObjects, evictDurableObject, runInDurableObject } from 'cloudflare:test'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
 import { alerts, devices } from '../src/db/schema'
 import { hubFor } from '../src/features/realtime/hub.service'
 import type { ChannelHub } from '../src/objects/channel-hub'
 import type { DeviceMonitor } from '../src/objects/device-monitor'
-import { data, seedUser, withDb } from './helpers'
+import { data, expectError, seedUser, withDb } from './helpers'
 import { post, reading, seedDevice } from './coldchain-fixtures'
 import { openSocket, uniqueChannel } from './realtime-clients'
 
@@ -56,6 +56,48 @@ describe('DeviceMonitor faults', () => {
     expect(calls).toBeGreaterThanOrEqual(2)
     expect(await statusOf(d.device.id)).toBe('OFFLINE')
     expect(await opened()).toMatchObject([{ type: 'SENSOR_ERROR', status: 'ACTIVE' }])
+  })
+
+  it("stores nothing when a batch's alert write fails, so the device's retry stores it and opens the alert", async () => {
+    const d = await seedDevice()
+    const rowsOf = async () => {
+      const { rows } = await withDb((db) =>
+        db.execute<{ readings: number; alerts: number }>(sql`
+          select (select count(*)::int from readings where device_id = ${d.device.id}) as readings,
+            (select count(*)::int from alerts where device_id = ${d.device.id}) as alerts`),
+      )
+      return rows[0]
+    }
+    // The alert's insert, the batch's second statement, times out inside Postgres.
+    await withDb(async (db) => {
+      await db.execute(
+        sql.raw(`create function fail_alert() returns trigger language plpgsql as $$ begin
+          if new.device_id = '${d.device.id}' then
+            raise exception 'canceling statement due to statement timeout' using errcode = '57014';
+          end if;
+          return new;
+        end $$`),
+      )
+      await db.execute(
+        sql.raw('create trigger fail_alert before insert on alerts for each row execute function fail_alert()'),
+      )
+    })
+    const hot = reading(9)
+    try {
+      expectError(await post(d.serialNumber, d.key, { readings: [hot] }), 503, 'DEPENDENCY_DOWN')
+      expect(await rowsOf()).toEqual({ readings: 0, alerts: 0 })
+    } finally {
+      await withDb(async (db) => {
+        await db.execute(sql.raw('drop trigger fail_alert on alerts'))
+        await db.execute(sql.raw('drop function fail_alert()'))
+      })
+    }
+    // The device sends the same batch again.
+    expect(data(await post(d.serialNumber, d.key, { readings: [hot] }))).toMatchObject({
+      stored: 1,
+      alerts: [{ kind: 'triggered', type: 'HIGH_TEMP' }],
+    })
+    expect(await rowsOf()).toEqual({ readings: 1, alerts: 1 })
   })
 
   it('resumes a pending streak from storage after the object is torn down between readings', async () => {

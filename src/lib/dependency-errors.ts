@@ -15,7 +15,7 @@ const TRANSIENT_SQLSTATE = /^(08|53|58)...$|^57P0[1-4]$|^57014$/
 // What the Neon driver (HTTP and WebSocket), the pg protocol client and the runtime's fetch throw
 // when the database or its proxy cannot be reached or drops the connection.
 const CONNECTION_FAILURE =
-  /Error connecting to database|Server error \(HTTP status 5\d\d\)|Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Query read timeout|fetch failed|Network connection lost|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|WebSocket (connection|was closed|error)/i
+  /^Dependency down: |Error connecting to database|Server error \(HTTP status 5\d\d\)|Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Query read timeout|fetch failed|Network connection lost|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|WebSocket (connection|was closed|error)/i
 
 function transient(err: object) {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; retryable?: unknown; overloaded?: unknown }
@@ -38,4 +38,14 @@ export function isDependencyFailure(err: unknown): boolean {
     current = next.cause ?? next.sourceError
   }
   return false
+}
+
+/**
+ * The error a Durable Object throws to its caller for a dependency failure. RPC carries only an error's name and
+ * message across, not its SQLSTATE code or its cause, so the message says it for `isDependencyFailure` on the
+ * caller's side (a statement timeout would otherwise reach the client as a 500). Other errors pass unchanged.
+ */
+export function acrossRpc(err: unknown): unknown {
+  if (!isDependencyFailure(err)) return err
+  return new Error(`Dependency down: ${err instanceof Error ? err.message : String(err)}`)
 }

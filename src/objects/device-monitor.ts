@@ -14,6 +14,7 @@ import {
 } from '../features/readings/pipeline'
 import type { NormalizedReading } from '../features/readings/readings.service'
 import { emit } from '../events'
+import { acrossRpc } from '../lib/dependency-errors'
 import { errorFields, log } from '../lib/logger'
 import { flushSoon } from '../lib/metrics/middleware'
 import { count } from '../lib/metrics/recorder'
@@ -154,7 +155,7 @@ export class DeviceMonitor extends DurableObject<Env> {
     } catch (err) {
       if (this.pool === pool) this.pool = null
       await pool.close().catch(() => undefined)
-      throw err
+      throw acrossRpc(err)
     } finally {
       this.lastUse = Date.now()
     }

@@ -20,6 +20,8 @@ export const RESET_TTL_MINUTES = 60
 const otpHash = (config: Config, userId: string, code: string) =>
   hmacSha256(`otp:${config.JWT_SECRET}`, `${userId}:${code}`)
 
+const otpExpiry = sql`now() + make_interval(mins => ${OTP_TTL_MINUTES})`
+
 // A fixed hash to verify against when the email is unknown, so timing does not reveal accounts. The
 // value is kept, never the promise: another request awaiting it could be dropped with its creator
 // (lib/rate-limit/leases.ts).
@@ -38,7 +40,7 @@ async function issueOtp(
   const codeHash = await otpHash(config, user.id, code)
   const rows = await db.execute<{ id: string }>(sql`
     insert into ${emailOtps} (user_id, code_hash, expires_at)
-    values (${user.id}, ${codeHash}, now() + make_interval(mins => ${OTP_TTL_MINUTES}))
+    values (${user.id}, ${codeHash}, ${otpExpiry})
     on conflict (user_id) do update
       set code_hash = excluded.code_hash, attempts = 0, created_at = now(), expires_at = excluded.expires_at
       where ${emailOtps}.created_at <= now() - make_interval(secs => ${OTP_RESEND_SECONDS})
@@ -56,16 +58,25 @@ async function issueOtp(
   return null
 }
 
-/** An unverified account and its code by mail. `created` runs once the account is committed, even if mailing then fails. */
+/**
+ * An unverified account and its code by mail. `created` runs once the account is committed, even if mailing then
+ * fails (`POST /auth/resend-verification` then sends a new code).
+ */
 export async function register(
   db: HttpDatabase,
   config: Config,
   input: { email: string; password: string; name: string },
   created: (user: DomainEvents['user.created']) => void,
 ) {
-  const id = await insertUser(db, { ...input, roles: ['user'], emailVerified: false })
+  // The account and its code commit together: no unverified account is left without a code.
+  const id = crypto.randomUUID()
+  const code = randomDigits(6)
+  const otp = db
+    .insert(emailOtps)
+    .values({ userId: id, codeHash: await otpHash(config, id, code), expiresAt: otpExpiry })
+  await insertUser(db, { ...input, id, roles: ['user'], emailVerified: false }, [otp])
   created({ userId: id, email: input.email, name: input.name })
-  await issueOtp(db, config, { id, email: input.email, name: input.name })
+  await enqueueEmail(config, input.email, 'verify-email', { name: input.name, code })
   return getUser(db, id)
 }
 

@@ -68,27 +68,34 @@ export async function forgetDevice(monitors: Monitors, serialNumber: string) {
 }
 
 /**
- * A device monitor's Postgres work for one batch: stores the readings, runs the new ones through
- * the pipeline and writes its alert transitions. The monitor stores `step.save` and publishes.
+ * A device monitor's Postgres work for one batch, in one transaction: stores the readings, runs the
+ * new ones through the pipeline and writes its alert transitions. The monitor stores `step.save` and
+ * publishes. All or nothing: readings stored without their alert changes would never be evaluated
+ * again (a resent reading is not new), so a failed alert write must leave the batch unstored for
+ * the device's retry.
  */
 export async function ingestBatch(db: PoolDatabase, s: MonitorState, input: Omit<IngestInput, 'stored'>) {
   const { device, batch, now } = input
-  const stored = await storeReadings(db, device.deviceId, device.coldCellId, batch, now)
-  const step = ingestStep(s, { ...input, stored })
-  return { stored, step, changes: await applyTransitions(db, device, step.transitions) }
+  return db.transaction(async (tx) => {
+    const stored = await storeReadings(tx, device.deviceId, device.coldCellId, batch, now)
+    const step = ingestStep(s, { ...input, stored })
+    return { stored, step, changes: await applyTransitions(tx, device, step.transitions) }
+  })
 }
 
 /**
  * Asks Postgres when a silent device was last seen and, when that is past the threshold too, marks
- * it OFFLINE and opens SENSOR_ERROR. Null when the device no longer exists.
+ * it OFFLINE and opens SENSOR_ERROR, in one transaction. Null when the device no longer exists.
  */
-export async function checkSilence(db: Database, s: MonitorState, device: DeviceContext, thresholdMs: number) {
+export async function checkSilence(db: PoolDatabase, s: MonitorState, device: DeviceContext, thresholdMs: number) {
   const seen = await lastSeenOf(db, device.deviceId)
   if (seen === undefined) return null
   const step = offlineStep(s, seen, Date.now(), thresholdMs)
   if (step.kind === 'seen') return { ...step, changes: [] }
-  await markDeviceOffline(db, device.deviceId, step.seenAt)
-  return { ...step, changes: await applyTransitions(db, device, step.transitions) }
+  return db.transaction(async (tx) => {
+    await markDeviceOffline(tx, device.deviceId, step.seenAt)
+    return { ...step, changes: await applyTransitions(tx, device, step.transitions) }
+  })
 }
 
 /**

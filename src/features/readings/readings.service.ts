@@ -1,5 +1,5 @@
 import { and, eq, lte, sql } from 'drizzle-orm'
-import type { Database, PoolDatabase } from '../../db/client'
+import type { Database } from '../../db/client'
 import { devices } from '../../db/schema'
 import { assertInScope, customerOf, type Scope } from '../coldchain/scope.service'
 
@@ -68,26 +68,32 @@ export type NormalizedReading = {
  * and the row agree on when the device was last seen.
  */
 export async function storeReadings(
-  db: PoolDatabase,
+  db: Database,
   deviceId: string,
   coldCellId: string,
   batch: NormalizedReading[],
   seenAt: number,
 ) {
-  const col = <K extends keyof NormalizedReading>(k: K) => batch.map((r) => r[k])
-  // A fixed statement text on the driver directly: readings are the hottest write, and building the
-  // same query through the ORM on every call cost more than running it.
-  const result = await db.$client.query<{ t: string }>(STORE_READINGS, [
-    col('recordedAt').map((t) => new Date(t).toISOString()),
-    col('temperature'),
-    col('humidity'),
-    col('powerStatus'),
-    col('doorStatus'),
-    col('batteryLevel'),
-    deviceId,
-    coldCellId,
-    new Date(seenAt).toISOString(),
-  ])
+  // One array parameter per column (unnest), so the statement's text is the same whatever the batch size.
+  const col = <K extends keyof NormalizedReading>(k: K) => sql.param(batch.map((r) => r[k]))
+  const result = await db.execute<{ t: string }>(sql`
+    with incoming as (
+      select * from unnest(
+        ${sql.param(batch.map((r) => new Date(r.recordedAt).toISOString()))}::timestamptz[], ${col('temperature')}::float8[],
+        ${col('humidity')}::real[], ${col('powerStatus')}::boolean[], ${col('doorStatus')}::boolean[],
+        ${col('batteryLevel')}::smallint[]
+      ) as r(recorded_at, temperature, humidity, power_status, door_status, battery_level)
+    ), stored as (
+      insert into readings (device_id, cold_cell_id, recorded_at, temperature, humidity, power_status, door_status, battery_level)
+      select ${deviceId}::uuid, ${coldCellId}::uuid, recorded_at, temperature, humidity, power_status, door_status, battery_level
+      from incoming
+      on conflict (device_id, recorded_at) do nothing
+      returning recorded_at
+    ), seen as (
+      update devices set status = 'ONLINE', last_seen_at = ${new Date(seenAt).toISOString()}::timestamptz, updated_at = now()
+      where id = ${deviceId}::uuid
+    )
+    select (extract(epoch from recorded_at) * 1000)::bigint::text as t from stored`)
   return result.rows.map((r) => Number(r.t))
 }
 
@@ -104,17 +110,3 @@ export async function markDeviceOffline(db: Database, deviceId: string, seenAt: 
     .set({ status: 'OFFLINE' })
     .where(and(eq(devices.id, deviceId), lte(devices.lastSeenAt, new Date(seenAt))))
 }
-
-const STORE_READINGS = `
-  with incoming as (
-    select * from unnest($1::timestamptz[], $2::float8[], $3::real[], $4::boolean[], $5::boolean[], $6::smallint[])
-      as r(recorded_at, temperature, humidity, power_status, door_status, battery_level)
-  ), stored as (
-    insert into readings (device_id, cold_cell_id, recorded_at, temperature, humidity, power_status, door_status, battery_level)
-    select $7::uuid, $8::uuid, recorded_at, temperature, humidity, power_status, door_status, battery_level from incoming
-    on conflict (device_id, recorded_at) do nothing
-    returning recorded_at
-  ), seen as (
-    update devices set status = 'ONLINE', last_seen_at = $9::timestamptz, updated_at = now() where id = $7::uuid
-  )
-  select (extract(epoch from recorded_at) * 1000)::bigint::text as t from stored`

@@ -1,4 +1,5 @@
 import type { z } from '@hono/zod-openapi'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { and, asc, desc, eq, exists, ilike, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Database, HttpDatabase, PoolDatabase } from '../../db/client'
 import { isUniqueViolation } from '../../db/errors'
@@ -88,15 +89,20 @@ export async function roleIdsByName(db: Database, names: string[]) {
 }
 
 /** Inserts a user with its roles in one batch (one transaction, one round trip); a taken email is a 409. */
+/**
+ * Creates an account with its roles in one transaction. `also` holds statements that commit with it or not at all
+ * (register's verification code, which needs the account's `id` chosen up front).
+ */
 export async function insertUser(
   db: HttpDatabase,
-  input: { email: string; password: string; name: string; roles: string[]; emailVerified: boolean },
+  input: { id?: string; email: string; password: string; name: string; roles: string[]; emailVerified: boolean },
+  also: BatchItem<'pg'>[] = [],
 ) {
   const roleIds = await roleIdsByName(db, input.roles)
   const passwordHash = await hashPassword(input.password)
   try {
     // The id is chosen here, so the role rows need nothing back from the first statement.
-    const id = crypto.randomUUID()
+    const id = input.id ?? crypto.randomUUID()
     await db.batch([
       db.insert(users).values({
         id,
@@ -106,6 +112,7 @@ export async function insertUser(
         emailVerifiedAt: input.emailVerified ? new Date() : null,
       }),
       db.insert(userRoles).values(roleIds.map((roleId) => ({ userId: id, roleId }))),
+      ...also,
     ])
     return id
   } catch (err) {
