@@ -1,4 +1,5 @@
 /** The alert engine and the readings pipeline as plain functions: no Durable Object, no Postgres. */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   backOnline,
@@ -6,6 +7,7 @@ import {
   emptyState,
   evaluate,
   markOffline,
+  mayTransition,
   type Transition,
 } from '../src/features/alerts/alert-engine'
 import { alertChannels, type DeviceContext } from '../src/features/alerts/transitions.service'
@@ -283,5 +285,56 @@ describe('device key cache', () => {
     cache.forget()
     expect(await cache.check('odk_new', lookup('odk_new'))).toBe(DEVICE)
     expect(lookups).toBe(3)
+  })
+})
+
+describe('mayTransition (a batch that cannot change an alert skips the transaction)', () => {
+  it('is false only when no subset of the readings, in any state it allows, makes a transition', () => {
+    const rules = fc.record({
+      minTemp: fc.integer({ min: -30, max: 2 }),
+      maxTemp: fc.integer({ min: 3, max: 10 }),
+      pendingReadings: fc.integer({ min: 1, max: 4 }),
+      pendingSeconds: fc.constantFrom(0, 60, 600),
+      deadband: fc.constantFrom(0, 0.5, 1),
+    })
+    const type = fc.constantFrom('HIGH_TEMP', 'LOW_TEMP', 'POWER_LOSS', 'SENSOR_ERROR' as const)
+    const state = fc.record({
+      lastReadingAt: fc.constantFrom(null, at(0)),
+      streaks: fc.dictionary(type, fc.record({ count: fc.integer({ min: 1, max: 3 }), since: fc.constant(at(0)) })),
+      active: fc.dictionary(type, fc.constant(true as const)),
+    })
+    const readings = fc.array(
+      fc.record({
+        recordedAt: fc.integer({ min: 1, max: 3600 }).map(at),
+        temperature: fc.double({ min: -40, max: 20, noNaN: true }),
+        powerStatus: fc.boolean(),
+      }),
+      { maxLength: 8 },
+    )
+    fc.assert(
+      fc.property(
+        rules,
+        state,
+        readings,
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        (r, s, batch, keep) => {
+          fc.pre(!mayTransition(s, batch, r))
+          // Postgres may find any subset of the batch new; the pipeline evaluates those in device-time order.
+          const fresh = batch.filter((_, i) => keep[i]).sort((a, b) => a.recordedAt - b.recordedAt)
+          let engine = backOnline(s, at(4000))
+          const transitions = [...engine.transitions]
+          for (const reading of fresh) {
+            engine = evaluate(engine.state, reading, r)
+            transitions.push(...engine.transitions)
+          }
+          expect(transitions).toEqual([])
+        },
+      ),
+      { seed: 17, numRuns: 2000 },
+    )
+    expect(mayTransition(emptyState(), [{ recordedAt: at(1), temperature: 2, powerStatus: true }], RULES)).toBe(false)
+    expect(mayTransition(emptyState(), [{ recordedAt: at(1), temperature: 9, powerStatus: true }], RULES)).toBe(true)
+    expect(mayTransition(emptyState(), [{ recordedAt: at(1), temperature: 2, powerStatus: false }], RULES)).toBe(true)
+    expect(mayTransition({ ...emptyState(), active: { SENSOR_ERROR: true } }, [], RULES)).toBe(true)
   })
 })

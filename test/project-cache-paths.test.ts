@@ -1,12 +1,18 @@
-// The other ways in to the same services: GraphQL mutations and the WebSocket `task_update` frame
-// invalidate seed 001's cached reads exactly as REST does, and GraphQL reads go through the cache.
+// The other ways in to the same services: GraphQL mutations, the WebSocket `task_update` frame, an email change
+// and the admin's user deletion invalidate seed 001's cached reads exactly as the REST routes of
+// test/project-cache.test.ts do, and GraphQL reads go through the cache.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyTaskFrame } from '../src/features/tasks/task-frames'
 import { cached, warm, gqlVia, hasRedis, ok, via } from './cache-helpers'
-import { seedUser } from './helpers'
+import { projectMembers } from '../src/db/schema'
+import { seedUser, withDb } from './helpers'
 import { freshProject, seedCrew, type Crew } from './project-helpers'
 
-type Detail = { name: string; members: { userId: string; name: string; role: string }[]; taskCounts: { todo: number } }
+type Detail = {
+  name: string
+  members: { userId: string; name: string; email: string; role: string }[]
+  taskCounts: { todo: number }
+}
 type Task = { id: string; title: string; status: string }
 
 let crew: Crew
@@ -88,6 +94,34 @@ describe.runIf(hasRedis)('cache-aside through GraphQL and the task_update frame'
     await gql(rename, { id: crew.member.user.id, name: 'Graph Member' }, crew.member.token)
     expect((await detail(projectId)).members.find((m) => m.userId === crew.member.user.id)?.name).toBe('Graph Member')
     await gql(rename, { id: crew.member.user.id, name: 'Member' }, crew.member.token)
+  })
+
+  it("invalidates on createProject (the creator's project list)", async () => {
+    await warm(() => gql(PROJECTS))
+    const made = await gql<{ createProject: { id: string } }>(
+      'mutation { createProject(input: { name: "Made via GraphQL" }) { id } }',
+    )
+    const mine = await gql<{ projects: { id: string; name: string }[] }>(PROJECTS)
+    expect(mine.projects.find((x) => x.id === made.createProject.id)?.name).toBe('Made via GraphQL')
+  })
+
+  it("invalidates on an email change (an admin's PUT /users/:id: the member emails a project detail shows)", async () => {
+    const { projectId } = await freshProject(crew)
+    const before = crew.member.user.email
+    await warm(() => detail(projectId))
+    const email = `moved-${crypto.randomUUID().slice(0, 8)}@example.com`
+    ok(await via(cached, 'PUT', `/users/${crew.member.user.id}`, crew.sysadmin.token, { email }))
+    expect((await detail(projectId)).members.find((m) => m.userId === crew.member.user.id)?.email).toBe(email)
+    ok(await via(cached, 'PUT', `/users/${crew.member.user.id}`, crew.sysadmin.token, { email: before }))
+  })
+
+  it('invalidates on DELETE /admin/users/:id (the deleted member leaves the project detail)', async () => {
+    const doomed = await seedUser({ name: 'Doomed by an admin' })
+    const { projectId } = await freshProject(crew)
+    await withDb((db) => db.insert(projectMembers).values({ projectId, userId: doomed.user.id, role: 'member' }))
+    await warm(() => detail(projectId))
+    expect((await via(cached, 'DELETE', `/admin/users/${doomed.user.id}`, crew.sysadmin.token)).status).toBe(204)
+    expect((await detail(projectId)).members.map((m) => m.userId)).not.toContain(doomed.user.id)
   })
 
   it('invalidates on a task_update frame (the function the channel hub runs)', async () => {

@@ -120,6 +120,16 @@ describe('search', () => {
     expect(unverified).toEqual([])
   })
 
+  it("filters devices by customer: each customer's device, and none of a customer outside the caller's scope", async () => {
+    const of = async (token: string, customerId: string) =>
+      data(await search(token, { query: word, type: 'devices', customerId })).map((h) => h.id)
+    expect(await of(adminToken, treeA.customerId)).toEqual([treeA.deviceId])
+    expect(await of(adminToken, treeB.customerId)).toEqual([treeB.deviceId])
+    const tech = await technicianOf(treeA.customerId)
+    expect(await of(tech.token, treeA.customerId)).toEqual([treeA.deviceId])
+    expect(await of(tech.token, treeB.customerId)).toEqual([])
+  })
+
   it('refuses what it cannot answer with a clear 422, and strangers with 401', async () => {
     expect(validationDetails(await suggest(adminToken, { query: 'a' }))).toHaveProperty(['query.query'])
     expect(validationDetails(await search(adminToken, { query: '' }))).toHaveProperty(['query.query'])
@@ -191,6 +201,9 @@ describe('search over collaboration data', () => {
     expect(all.map((h) => h.id)).not.toContain(theirs.tasks.urgent)
     const admin = data(await search(adminToken, { query: topic, type: 'projects' }))
     expect(admin.map((h) => h.id).sort()).toEqual([mine.project, theirs.project].sort())
+    // The control: the outsider's task does rank first, for a caller who may read both.
+    const first = data(await search(adminToken, { query: topic, type: 'tasks', limit: 1 }))
+    expect(first.map((h) => h.id)).toEqual([theirs.tasks.urgent])
   })
 
   it('stems English words, tolerates typos, and filters tasks', async () => {
@@ -229,5 +242,41 @@ describe('search over collaboration data', () => {
     const suggestions = data(await suggest(owner.token, { query: `calibr ${topic.slice(0, 4)}`, limit: 10 }))
     expect(suggestions.map((s) => s.id)).toContain(mine.tasks.urgent)
     expect(suggestions.map((s) => s.id)).not.toContain(theirs.tasks.urgent)
+  })
+
+  it('filters by project status, task status, assignee and author, and sorts by creation time', async () => {
+    const patched = await call('PATCH', `/tasks/${mine.tasks.other}`, owner.token, { status: 'done' })
+    expect(patched.status).toBe(200)
+    const assigned = await call('PATCH', `/tasks/${mine.tasks.urgent}`, owner.token, { assigneeId: owner.user.id })
+    expect(assigned.status).toBe(200)
+    const tasks = (q: Record<string, string>) => search(owner.token, { query: topic, type: 'tasks', ...q })
+    expect(data(await tasks({ taskStatus: 'done' })).map((h) => h.id)).toEqual([mine.tasks.other])
+    expect(data(await tasks({ taskStatus: 'todo' })).map((h) => h.id)).toEqual([mine.tasks.urgent])
+    expect(data(await tasks({ assigneeId: owner.user.id })).map((h) => h.id)).toEqual([mine.tasks.urgent])
+    expect(data(await tasks({ assigneeId: outsider.user.id }))).toEqual([])
+    // Created urgent first, then other: oldest first, then newest first, whatever the ranking says.
+    const oldest = data(await tasks({ sortBy: 'createdAt', sortOrder: 'asc' })).map((h) => h.id)
+    expect(oldest).toEqual([mine.tasks.urgent, mine.tasks.other])
+    const newest = data(await tasks({ sortBy: 'createdAt' })).map((h) => h.id)
+    expect(newest).toEqual([mine.tasks.other, mine.tasks.urgent])
+
+    expect((await call('PUT', `/projects/${theirs.project}`, outsider.token, { status: 'archived' })).status).toBe(200)
+    const projects = (projectStatus: string) =>
+      search(adminToken, { query: topic, type: 'projects', projectStatus }).then((r) => data(r).map((h) => h.id))
+    expect(await projects('archived')).toEqual([theirs.project])
+    expect(await projects('active')).toEqual([mine.project])
+
+    const theirPost = data(
+      await call<{ id: string }>('POST', '/posts', outsider.token, {
+        title: `Theirs ${topic}`,
+        content: 'x',
+        published: true,
+      }),
+    )
+    const byOutsider = data(await search(owner.token, { query: topic, type: 'posts', authorId: outsider.user.id }))
+    expect(byOutsider.map((h) => h.id)).toEqual([theirPost.id])
+    const byOwner = data(await search(outsider.token, { query: topic, type: 'posts', authorId: owner.user.id }))
+    expect(byOwner.every((h) => h.id !== theirPost.id)).toBe(true)
+    expect(byOwner.length).toBe(1)
   })
 })

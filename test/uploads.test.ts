@@ -1,5 +1,7 @@
 import { eq } from 'drizzle-orm'
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { app } from '../src/app'
 import { users } from '../src/db/schema'
 import { call, data, expectError, seedUser, withDb } from './helpers'
 import { exe, fetchRaw, leftovers, pdf, png, sha256, upload, type UploadOut } from './upload-helpers'
@@ -118,6 +120,60 @@ describe('upload limits', () => {
     const files = [{ bytes: png(800) }, { bytes: png(800) }]
     expectError(await upload(token, files, { multiple: true, vars }), 413, 'PAYLOAD_TOO_LARGE')
     expect(await leftovers(user.id)).toEqual({ objects: 0, rows: 0 })
+  })
+
+  it('keeps nothing of an upload whose client goes away mid-body, its R2 multipart upload aborted', async () => {
+    for (const ending of ['connection reset', 'body cut short'] as const) {
+      const { token, user } = await seedUser()
+      // The bucket as the Worker sees it, recording the multipart uploads it starts and aborts. Runtime objects'
+      // methods must be called on themselves, not on the proxy.
+      const bound = (target: object, prop: string | symbol) => {
+        const value = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+      const seen: string[] = []
+      const bucket = new Proxy(env.UPLOADS, {
+        get(target, prop) {
+          if (prop !== 'createMultipartUpload') return bound(target, prop)
+          return async (...args: Parameters<R2Bucket['createMultipartUpload']>) => {
+            const upload = await target.createMultipartUpload(...args)
+            seen.push('started')
+            const abort = async () => {
+              seen.push('aborted')
+              return upload.abort()
+            }
+            return new Proxy(upload, { get: (u, p) => (p === 'abort' ? abort : bound(u, p)) })
+          }
+        },
+      })
+      // 6 MiB of a PNG (one R2 part is sent), then the client is gone before the closing boundary.
+      const head = new TextEncoder().encode(
+        '--cut\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n',
+      )
+      const bytes = png(6 * MiB)
+      const chunks = [head, ...Array.from({ length: 6 }, (_, i) => bytes.subarray(i * MiB, (i + 1) * MiB))]
+      // Pulled one chunk at a time: an error raised up front would discard what was queued before it.
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const chunk = chunks.shift()
+          if (chunk) controller.enqueue(chunk)
+          else if (ending === 'connection reset') controller.error(new Error('Network connection lost.'))
+          else controller.close()
+        },
+      })
+      const res = await app.request(
+        '/api/v1/uploads',
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'multipart/form-data; boundary=cut' },
+          body,
+        },
+        { ...env, UPLOADS: bucket } as Env,
+      )
+      expect({ ending, status: res.status }).toEqual({ ending, status: 400 })
+      expect(seen).toEqual(['started', 'aborted'])
+      expect(await leftovers(user.id)).toEqual({ objects: 0, rows: 0 })
+    }
   })
 
   it('checks the type on the bytes: 415 for an executable named .png or a PNG declared as PDF', async () => {

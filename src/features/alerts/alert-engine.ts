@@ -86,6 +86,16 @@ export function evaluate(state: EngineState, r: EngineReading, rules: CellRules)
 }
 
 /**
+ * Whether these readings could change any alert, whichever of them Postgres finds new: with no alert open and no
+ * reading breaching, nothing can open, repeat or resolve (a streak only grows on a breach).
+ */
+export function mayTransition(state: EngineState, readings: EngineReading[], rules: CellRules) {
+  return (
+    Object.keys(state.active).length > 0 || readings.some((r) => READING_TYPES.some((type) => breaches(type, r, rules)))
+  )
+}
+
+/**
  * The device has been silent past its threshold: SENSOR_ERROR opens. Readings never open or
  * repeat it (silence is not a reading); one that is already open stays as it is.
  */

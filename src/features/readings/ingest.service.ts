@@ -4,6 +4,7 @@ import { coldCells, devices, locations } from '../../db/schema'
 import type { Config } from '../../env'
 import { log } from '../../lib/logger'
 import { AlertSchema, type AlertOut } from '../alerts/alerts.schemas'
+import { mayTransition } from '../alerts/alert-engine'
 import { alertChannels, applyTransitions, type AlertChange, type DeviceContext } from '../alerts/transitions.service'
 import { publishAll } from '../realtime/hub.service'
 import { ingestStep, offlineStep, type IngestInput, type MonitorState, type ReadingEvent } from './pipeline'
@@ -68,19 +69,20 @@ export async function forgetDevice(monitors: Monitors, serialNumber: string) {
 }
 
 /**
- * A device monitor's Postgres work for one batch, in one transaction: stores the readings, runs the
- * new ones through the pipeline and writes its alert transitions. The monitor stores `step.save` and
- * publishes. All or nothing: readings stored without their alert changes would never be evaluated
- * again (a resent reading is not new), so a failed alert write must leave the batch unstored for
- * the device's retry.
+ * A device monitor's Postgres work for one batch: stores the readings, runs the new ones through the
+ * pipeline and writes its alert transitions. The monitor stores `step.save` and publishes. A batch
+ * that may change an alert is one transaction: readings committed without their alert changes
+ * would never be evaluated again (a resent reading is not new), so a failed alert write must leave
+ * the batch unstored for the device's retry. One that cannot is a single statement.
  */
 export async function ingestBatch(db: PoolDatabase, s: MonitorState, input: Omit<IngestInput, 'stored'>) {
   const { device, batch, now } = input
-  return db.transaction(async (tx) => {
+  const write = async (tx: Database) => {
     const stored = await storeReadings(tx, device.deviceId, device.coldCellId, batch, now)
     const step = ingestStep(s, { ...input, stored })
     return { stored, step, changes: await applyTransitions(tx, device, step.transitions) }
-  })
+  }
+  return mayTransition(s.engine, batch, device.rules) ? db.transaction(write) : write(db)
 }
 
 /**

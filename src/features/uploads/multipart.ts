@@ -70,7 +70,10 @@ export class MultipartReader {
   }
 
   private async fill() {
-    const { value, done } = await this.source.read()
+    // A body that breaks off is the client's doing (it went away or reset the connection), not a failing dependency.
+    const { value, done } = await this.source.read().catch(() => {
+      throw ApiError.badRequest('The request body broke off before its end')
+    })
     if (done) {
       this.ended = true
       return false
