@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { call, data, expectError } from './helpers'
 import { freshProject, seedCrew, type Crew, type Fixture } from './project-helpers'
-import { leftovers, png, upload, type UploadOut } from './upload-helpers'
+import { fetchRaw, leftovers, png, sha256, upload, type UploadOut } from './upload-helpers'
 
 const attach = (token: string, projectId: string) =>
   upload(token, [{ bytes: png(300), name: 'plan.png' }], { fields: { projectId } })
@@ -26,10 +26,16 @@ describe('project files', () => {
     expect(file.projectId).toBe(project.projectId)
     for (const who of [crew.owner, crew.admin, crew.viewer, crew.sysadmin]) {
       expect((await call('GET', `/uploads/${file.id}/url`, who.token)).status).toBe(200)
+      const streamed = await fetchRaw(`/api/v1/uploads/${file.id}`, { token: who.token })
+      expect(streamed.status).toBe(200)
+      expect(await sha256(new Uint8Array(await streamed.arrayBuffer()))).toBe(file.sha256)
       const listed = data(await call<UploadOut[]>('GET', `/projects/${project.projectId}/files`, who.token))
       expect(listed.map((f) => f.id)).toContain(file.id)
     }
     expectError(await call('GET', `/uploads/${file.id}/url`, crew.outsider.token), 404, 'NOT_FOUND')
+    const outsider = await fetchRaw(`/api/v1/uploads/${file.id}`, { token: crew.outsider.token })
+    expect(outsider.status).toBe(404)
+    await outsider.body?.cancel()
     expectError(await call('GET', `/projects/${project.projectId}/files`, crew.outsider.token), 404, 'NOT_FOUND')
   })
 

@@ -199,15 +199,21 @@ describe('upload limits', () => {
     )
   })
 
-  it('lets a user upload 10 times an hour and answers the 11th with 429 and Retry-After', async () => {
+  it('lets a user upload 10 times an hour and answers the 11th, or a new upload session, with 429 and Retry-After', async () => {
     const { token, user } = await seedUser()
     for (let i = 0; i < 10; i++) expect((await upload(token, [{ bytes: png() }])).status).toBe(201)
     const res = await upload(token, [{ bytes: png() }])
     expectError(res, 429, 'RATE_LIMITED')
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await leftovers(user.id)).toEqual({ objects: 10, rows: 10 })
+    // Starting an upload session stores a file too: the same budget.
+    const session = await call('POST', '/uploads/sessions', token, { filename: 'big.png', contentType: 'image/png' })
+    expectError(session, 429, 'RATE_LIMITED')
     // Another user is not affected.
     const other = await seedUser()
     expect((await upload(other.token, [{ bytes: png() }])).status).toBe(201)
+    expect(
+      (await call('POST', '/uploads/sessions', other.token, { filename: 'big.png', contentType: 'image/png' })).status,
+    ).toBe(201)
   })
 })
