@@ -197,6 +197,9 @@ export const alerts = pgTable(
     uniqueIndex('alerts_one_active_idx').on(t.deviceId, t.type).where(sql`${t.status} = 'ACTIVE'`),
     index('alerts_customer_idx').on(t.customerId, t.status, t.firstTriggeredAt),
     index('alerts_cold_cell_idx').on(t.coldCellId, t.status),
+    // Foreign keys (test/foreign-key-indexes.test.ts): deleting a device or a user finds these rows by index.
+    index('alerts_device_idx').on(t.deviceId),
+    index('alerts_resolved_by_idx').on(t.resolvedBy),
     index('alerts_escalation_idx')
       .on(t.firstTriggeredAt)
       .where(sql`${t.status} = 'ACTIVE' and ${t.escalatedAt} is null`),

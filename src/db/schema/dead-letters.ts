@@ -29,6 +29,7 @@ export const deadLetters = pgTable(
   (t) => [
     uniqueIndex('dead_letters_queue_message_idx').on(t.queue, t.messageId),
     index('dead_letters_failed_idx').on(t.failedAt.desc(), t.id),
+    index('dead_letters_replayed_by_idx').on(t.replayedBy),
   ],
 )
 

@@ -85,6 +85,7 @@ export const tasks = pgTable(
     ...searchIndexes('tasks', t),
     index('tasks_project_id_idx').on(t.projectId, t.createdAt),
     index('tasks_assignee_id_idx').on(t.assigneeId),
+    index('tasks_created_by_idx').on(t.createdBy),
     index('tasks_status_idx').on(t.status),
     index('tasks_due_date_idx').on(t.dueDate),
     index('tasks_tags_idx').using('gin', t.tags),

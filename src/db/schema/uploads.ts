@@ -44,7 +44,11 @@ export const uploadSessions = pgTable(
     contentType: text('content_type').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('upload_sessions_created_idx').on(t.createdAt)],
+  (t) => [
+    index('upload_sessions_created_idx').on(t.createdAt),
+    index('upload_sessions_owner_idx').on(t.ownerId),
+    index('upload_sessions_project_idx').on(t.projectId),
+  ],
 )
 
 /** The parts a session holds: what a resumed client asks for, and what completion assembles. */
