@@ -88,10 +88,10 @@ export async function roleIdsByName(db: Database, names: string[]) {
   return found.map((r) => r.id)
 }
 
-/** Inserts a user with its roles in one batch (one transaction, one round trip); a taken email is a 409. */
 /**
- * Creates an account with its roles in one transaction. `also` holds statements that commit with it or not at all
- * (register's verification code, which needs the account's `id` chosen up front).
+ * Inserts a user with its roles in one batch (one transaction, one round trip); a taken email is a 409. `also`
+ * holds statements that commit with it or not at all (register's verification code, which needs the account's
+ * `id` chosen up front).
  */
 export async function insertUser(
   db: HttpDatabase,
