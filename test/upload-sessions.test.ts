@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { uploadSessions } from '../src/db/schema'
 import { loadConfig } from '../src/env'
+import { app } from '../src/app'
 import { abortStaleSessions } from '../src/features/uploads/sessions.service'
 import { call, data, expectError, seedUser, withDb } from './helpers'
 import { fetchRaw, leftovers, pdf, png, sha256, type UploadOut } from './upload-helpers'
@@ -108,5 +109,42 @@ describe('upload sessions (R2 multipart)', () => {
     expect(aborted).toBeGreaterThanOrEqual(1)
     expectError(await call('GET', `/uploads/sessions/${old.id}`, token), 404, 'NOT_FOUND')
     expect((await call('GET', `/uploads/sessions/${young.id}`, token)).status).toBe(200)
+  })
+
+  it('refuses a part whose body breaks off or falls short of its Content-Length with 400, and takes it again', async () => {
+    const { token } = await seedUser()
+    const session = data(await open(token))
+    const bytes = png(PART)
+    for (const ending of ['connection reset', 'body cut short'] as const) {
+      const chunks = [bytes.subarray(0, PART / 2)]
+      // Half the declared bytes, then the end (pulled: an error raised up front would discard the queue).
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const chunk = chunks.shift()
+          if (chunk) controller.enqueue(chunk)
+          else if (ending === 'connection reset') controller.error(new Error('Network connection lost.'))
+          else controller.close()
+        },
+      })
+      const cut = await app.request(
+        `/api/v1/uploads/sessions/${session.id}/parts/1`,
+        {
+          method: 'PUT',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/octet-stream',
+            'content-length': String(PART),
+          },
+          body,
+        },
+        env,
+      )
+      expect({ ending, status: cut.status }).toEqual({ ending, status: 400 })
+      expect(data(await call<Session>('GET', `/uploads/sessions/${session.id}`, token)).parts).toEqual([])
+    }
+    expect((await sendPart(token, session.id, 1, bytes)).status).toBe(200)
+    expect(data(await call<Session>('GET', `/uploads/sessions/${session.id}`, token)).parts).toMatchObject([
+      { partNumber: 1, size: PART },
+    ])
   })
 })

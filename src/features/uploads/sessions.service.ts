@@ -100,7 +100,11 @@ export async function putPart(
     })
   }
   const upload = config.bindings.UPLOADS.resumeMultipartUpload(session.key, session.r2UploadId)
-  const part = await upload.uploadPart(n, req.body)
+  const body = declaredLength(req.body, size)
+  const part = await upload.uploadPart(n, body.stream).catch((err: unknown) => {
+    if (body.broken(err)) throw ApiError.badRequest(`The part's body broke off or was not ${size} bytes`)
+    throw err
+  })
   await db
     .insert(uploadSessionParts)
     .values({ sessionId: id, partNumber: n, etag: part.etag, size })
@@ -109,6 +113,30 @@ export async function putPart(
       set: { etag: part.etag, size, uploadedAt: sql`now()` },
     })
   return (await sessionOut(db, session)).out
+}
+
+/**
+ * `body` as a stream of exactly `size` bytes, which R2 needs to know up front whatever the client sent (a request
+ * body is one only with a Content-Length). `broken(err)` says whether R2's failure `err` was the client's doing,
+ * its mistake (400) rather than R2 failing: the body broke off (the client went away) or held another number of
+ * bytes than it declared. The pipe between the two is the runtime's own: the bytes never pass through JavaScript.
+ */
+function declaredLength(body: ReadableStream<Uint8Array>, size: number) {
+  const fixed = new FixedLengthStream(size)
+  let settled = false
+  let brokeOff = false
+  // A body that breaks off fails the pipe at once; when R2 fails first, the pipe fails after it, not the client.
+  body.pipeTo(fixed.writable).catch(() => {
+    brokeOff = !settled
+  })
+  return {
+    stream: fixed.readable,
+    broken: (err: unknown) => {
+      settled = true
+      // The length check is this stream's own: its errors mean the body held more or fewer bytes than declared.
+      return brokeOff || (err instanceof Error && err.message.startsWith('FixedLengthStream'))
+    },
+  }
 }
 
 /**
