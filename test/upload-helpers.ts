@@ -83,3 +83,19 @@ export async function sha256(bytes: Uint8Array) {
   const d = await crypto.subtle.digest('SHA-256', bytes)
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
+
+/**
+ * A request body that sends `chunks`, then ends as a client that goes away would: a reset connection or an early
+ * end. Pulled one chunk at a time: an error raised up front would discard what was queued before it.
+ */
+export function brokenBody(chunks: Uint8Array[], ending: 'connection reset' | 'body cut short') {
+  const left = [...chunks]
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = left.shift()
+      if (chunk) controller.enqueue(chunk)
+      else if (ending === 'connection reset') controller.error(new Error('Network connection lost.'))
+      else controller.close()
+    },
+  })
+}

@@ -6,7 +6,7 @@ import { loadConfig } from '../src/env'
 import { app } from '../src/app'
 import { abortStaleSessions } from '../src/features/uploads/sessions.service'
 import { call, data, expectError, seedUser, withDb } from './helpers'
-import { fetchRaw, leftovers, pdf, png, sha256, type UploadOut } from './upload-helpers'
+import { brokenBody, fetchRaw, leftovers, pdf, png, sha256, type UploadOut } from './upload-helpers'
 
 const PART = 5 * 1024 * 1024
 type Session = { id: string; partSize: number; parts: { partNumber: number; size: number }[] }
@@ -116,16 +116,8 @@ describe('upload sessions (R2 multipart)', () => {
     const session = data(await open(token))
     const bytes = png(PART)
     for (const ending of ['connection reset', 'body cut short'] as const) {
-      const chunks = [bytes.subarray(0, PART / 2)]
-      // Half the declared bytes, then the end (pulled: an error raised up front would discard the queue).
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          const chunk = chunks.shift()
-          if (chunk) controller.enqueue(chunk)
-          else if (ending === 'connection reset') controller.error(new Error('Network connection lost.'))
-          else controller.close()
-        },
-      })
+      // Half the declared bytes, then the end.
+      const body = brokenBody([bytes.subarray(0, PART / 2)], ending)
       const cut = await app.request(
         `/api/v1/uploads/sessions/${session.id}/parts/1`,
         {

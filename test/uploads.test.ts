@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { app } from '../src/app'
 import { users } from '../src/db/schema'
 import { call, data, expectError, seedUser, withDb } from './helpers'
-import { exe, fetchRaw, leftovers, pdf, png, sha256, upload, type UploadOut } from './upload-helpers'
+import { brokenBody, exe, fetchRaw, leftovers, pdf, png, sha256, upload, type UploadOut } from './upload-helpers'
 
 const MiB = 1024 * 1024
 
@@ -151,16 +151,10 @@ describe('upload limits', () => {
         '--cut\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n',
       )
       const bytes = png(6 * MiB)
-      const chunks = [head, ...Array.from({ length: 6 }, (_, i) => bytes.subarray(i * MiB, (i + 1) * MiB))]
-      // Pulled one chunk at a time: an error raised up front would discard what was queued before it.
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          const chunk = chunks.shift()
-          if (chunk) controller.enqueue(chunk)
-          else if (ending === 'connection reset') controller.error(new Error('Network connection lost.'))
-          else controller.close()
-        },
-      })
+      const body = brokenBody(
+        [head, ...Array.from({ length: 6 }, (_, i) => bytes.subarray(i * MiB, (i + 1) * MiB))],
+        ending,
+      )
       const res = await app.request(
         '/api/v1/uploads',
         {

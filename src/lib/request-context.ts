@@ -24,20 +24,15 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     } finally {
       c.res.headers.set('X-Request-Id', requestId)
       const status = c.res.status
-      log(
-        status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
-        'request',
-        {
-          method: c.req.method,
-          path: c.req.path,
-          status,
-          durationMs: Date.now() - started,
-          userId: c.get('user')?.id,
-          requestId,
-          traceId,
-        },
-        c.get('config')?.LOG_LEVEL,
-      )
+      log(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', {
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        durationMs: Date.now() - started,
+        userId: c.get('user')?.id,
+        requestId,
+        traceId,
+      })
     }
   }
 }
